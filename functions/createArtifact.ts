@@ -1,0 +1,26 @@
+import { db } from '../lib/db';
+import { created, http } from '../lib/http';
+import { MAX_UPLOAD_BYTES, registerArtifact, uploadArtifact } from '../lib/artifacts';
+import { repoForMember } from '../lib/repos';
+import { registerArtifactBody, uploadArtifactQuery } from '../schemas/artifacts';
+import { repoParams } from '../schemas/common';
+
+/**
+ * POST /api/v1/repos/{repo}/artifacts: JSON `{ name, path }` registers a file already on the volume; a raw
+ * application/octet-stream body with `?name=` stores the bytes on the volume and registers them.
+ */
+export const handler = http(
+  {
+    params: repoParams,
+    query: uploadArtifactQuery,
+    body: registerArtifactBody,
+    raw: { contentType: 'application/octet-stream', maxBytes: MAX_UPLOAD_BYTES },
+  },
+  async ({ params, query, body, bytes, raw, user, path }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    const artifact = raw
+      ? await uploadArtifact(db(), repo.id, query, bytes)
+      : await registerArtifact(db(), repo.id, body);
+    return created(`${path}/${artifact.id}`, artifact);
+  },
+);

@@ -1,0 +1,59 @@
+import path from 'node:path';
+
+/** Thrown when an environment variable has a value we cannot run with; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got protocol ${url.protocol}`);
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function logLevel(env: NodeJS.ProcessEnv): (typeof LOG_LEVELS)[number] {
+  const raw = env.LOG_LEVEL;
+  if (raw === undefined || raw === '') return 'info';
+  const level = LOG_LEVELS.find((candidate) => candidate === raw);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+  return level;
+}
+
+/** Reads and checks the environment once; every later reader gets the same values. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    /** unset: the scripts start an embedded Postgres; handlers always need it set */
+    databaseUrl: databaseUrl(env),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 100),
+    /** bound on connecting, waiting for a pooled connection and running one statement */
+    databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
+    artifactsDir: path.resolve(env.ARTIFACTS_DIR || path.join('data', 'artifacts')),
+    releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, 1_000_000),
+    port: integer(env, 'PORT', 3000, 1, 65535),
+    logLevel: logLevel(env),
+  };
+}
+
+export type Config = ReturnType<typeof readConfig>;
+
+export const config: Config = readConfig();

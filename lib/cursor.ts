@@ -1,0 +1,49 @@
+import { BadRequest } from './errors';
+
+/**
+ * Opaque keyset cursors: the sort key of the last row of a page, tagged with the ordering it belongs to, as
+ * base64url JSON. Clients must treat them as opaque; a cursor of another ordering or a forged one is a 400.
+ */
+export function encodeCursor(ordering: string, key: readonly string[]): string {
+  return Buffer.from(JSON.stringify([ordering, ...key]), 'utf8').toString('base64url');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function invalid(): BadRequest {
+  return new BadRequest('The cursor is not valid: pass nextCursor from a previous page unchanged.', [
+    { path: '/query/cursor', message: 'is not a cursor this list issued' },
+  ]);
+}
+
+/** The key inside `cursor`, which must have been issued for `ordering` with `length` parts. */
+export function decodeCursor(ordering: string, cursor: string, length: number): string[] {
+  if (!/^[A-Za-z0-9_-]{1,400}$/.test(cursor)) throw invalid();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== length + 1 || parsed[0] !== ordering) throw invalid();
+  const key = parsed.slice(1);
+  if (!key.every((part): part is string => typeof part === 'string')) throw invalid();
+  return key;
+}
+
+/** A (time, id) keyset position, the ordering of every newest-first list. */
+export interface TimePosition {
+  at: Date;
+  id: string;
+}
+
+export function encodeTimeCursor(ordering: string, position: TimePosition): string {
+  return encodeCursor(ordering, [position.at.toISOString(), position.id]);
+}
+
+export function decodeTimeCursor(ordering: string, cursor: string): TimePosition {
+  const [at, id] = decodeCursor(ordering, cursor, 2) as [string, string];
+  const time = new Date(at);
+  if (!UUID.test(id) || Number.isNaN(time.getTime()) || time.toISOString() !== at) throw invalid();
+  return { at: time, id };
+}

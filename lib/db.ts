@@ -1,0 +1,84 @@
+import createConnectionPool, { isSQLError, sql as bundledSql, type ConnectionPool, type Queryable } from '@databases/pg';
+import { config } from './config';
+
+export type { Queryable };
+
+const SHARED = Symbol.for('gitweave.releases.db');
+type Shared = { sql: typeof bundledSql; pool?: ConnectionPool };
+type WithShared = typeof globalThis & { [SHARED]?: Shared };
+
+/*
+ * One pool per process. serverless-offline loads every function's bundle into one process, each bundle with its
+ * own copy of @databases; a pool only accepts queries built by its own copy's `sql`, so the first bundle loaded
+ * shares both its pool and its `sql` tag through globalThis, and every bundle uses those.
+ */
+const holder = globalThis as WithShared;
+const shared: Shared = (holder[SHARED] ??= { sql: bundledSql });
+
+/** The `sql` tag to build every query with (shared by all bundles in one process, see above). */
+export const sql: typeof bundledSql = shared.sql;
+
+/** The pool of this process, opened on first use. */
+export function db(): ConnectionPool {
+  if (!shared.pool) {
+    if (!config.databaseUrl) {
+      throw new Error('DATABASE_URL is not set (npm start and npm test set it for the functions they serve)');
+    }
+    shared.pool = createConnectionPool({
+      connectionString: config.databaseUrl,
+      bigIntMode: 'number',
+      poolSize: config.databasePoolSize,
+      connectionTimeoutMilliseconds: config.databaseTimeoutMs,
+      queueTimeoutMilliseconds: config.databaseTimeoutMs,
+      statementTimeoutMilliseconds: config.databaseTimeoutMs,
+      queryTimeoutMilliseconds: config.databaseTimeoutMs + 1000,
+      idleInTransactionSessionTimeoutMilliseconds: config.databaseTimeoutMs,
+      applicationName: 'gitweave-releases',
+      // a connection that dies while idle in the pool is dropped by the pool; it is not an error of any request
+      onError: () => undefined,
+    });
+  }
+  return shared.pool;
+}
+
+/** Closes the pool of this process, if one was opened. */
+export async function closeDb(): Promise<void> {
+  const pool = shared.pool;
+  shared.pool = undefined;
+  await pool?.dispose();
+}
+
+/** True when `err` is Postgres refusing a write because it would break the named unique constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  return (
+    isSQLError(err) &&
+    err.code === '23505' &&
+    (constraint === undefined || (err as { constraint?: string }).constraint === constraint)
+  );
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE']);
+const UNAVAILABLE_MESSAGES = [
+  /Connection terminated/i,
+  /timeout expired/i,
+  /Timed out/i,
+  /Query read timeout/i,
+  /Client has encountered a connection error/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+];
+
+/**
+ * True when `err` says the database could not be reached or did not answer in time, so the request may succeed
+ * when retried: connection refused or lost, Postgres shutting down (57P0x), too many connections (53300),
+ * connection exceptions (08xxx), a statement or pool timeout (57014).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (UNAVAILABLE_CODES.has(code)) return true;
+    if (/^(08|57P0)/.test(code) || code === '53300' || code === '57014') return true;
+  }
+  if (err instanceof AggregateError && err.errors.some(isDatabaseUnavailable)) return true;
+  return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(err.message));
+}

@@ -1,0 +1,76 @@
+/** One problem with one field of a request: `path` is a JSON pointer into the part named by the problem's detail. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * A failure a client can act on. The HTTP layer renders it as an RFC 9457 problem with this status,
+ * title and detail; anything that is not an HttpProblem becomes a 500 that reveals nothing.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly errors?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequest extends HttpProblem {
+  constructor(detail: string, errors?: FieldError[]) {
+    super(400, 'Bad Request', detail, errors);
+  }
+}
+
+export class Unauthorized extends HttpProblem {
+  constructor(detail: string) {
+    super(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="gitweave"' });
+  }
+}
+
+export class Forbidden extends HttpProblem {
+  constructor(detail: string) {
+    super(403, 'Forbidden', detail);
+  }
+}
+
+export class NotFound extends HttpProblem {
+  constructor(detail: string) {
+    super(404, 'Not Found', detail);
+  }
+}
+
+export class Conflict extends HttpProblem {
+  constructor(detail: string) {
+    super(409, 'Conflict', detail);
+  }
+}
+
+export class PayloadTooLarge extends HttpProblem {
+  constructor(detail: string) {
+    super(413, 'Content Too Large', detail);
+  }
+}
+
+export class UnsupportedMediaType extends HttpProblem {
+  constructor(detail: string) {
+    super(415, 'Unsupported Media Type', detail);
+  }
+}
+
+export class Unprocessable extends HttpProblem {
+  constructor(detail: string, errors?: FieldError[]) {
+    super(422, 'Unprocessable Content', detail, errors);
+  }
+}
+
+export class ServiceUnavailable extends HttpProblem {
+  constructor(detail: string, retryAfterSeconds = 5) {
+    super(503, 'Service Unavailable', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

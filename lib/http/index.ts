@@ -1,0 +1,181 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { JSONSchema } from 'json-schema-to-ts';
+import type { Typed } from '../../schemas/typed';
+import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../errors';
+import { authenticate, type User } from '../identity';
+import { db } from '../db';
+import { compileBody, compileParameters, fieldErrors } from './validation';
+import { problemDetails, requestIdOf } from './problem';
+import { serialise, type HttpResponse } from './responses';
+
+export { ok, created, pageHeaders, type HttpResponse } from './responses';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** The largest JSON body any endpoint accepts. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+const MAX_JSON_DEPTH = 32;
+
+export interface Spec<P, Q, B> {
+  /** schema of the path parameters */
+  params?: Typed<P>;
+  /** schema of the query string parameters */
+  query?: Typed<Q>;
+  /** schema of the JSON body; without one, the endpoint takes no body */
+  body?: Typed<B>;
+  /** the endpoint takes raw bytes of this content type, up to `maxBytes`, instead of JSON */
+  raw?: { contentType: string; maxBytes: number };
+}
+
+export interface Request<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** the raw body, for endpoints with `raw` in their spec when it was sent raw (empty otherwise) */
+  bytes: Buffer;
+  /** true when the body came as raw bytes rather than JSON */
+  raw: boolean;
+  user: User;
+  /** the request path as the client sent it (for Location and Link headers) */
+  path: string;
+  requestId: string;
+}
+
+function header(event: Event, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+function bodyBytes(event: Event): number {
+  if (typeof event.body !== 'string') return 0;
+  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
+}
+
+/** `Authorization: Bearer <token>` → the user, else 401. */
+function bearerAuth(): MiddlewareObj<Event, Result, Error, Context & { user?: User }> {
+  return {
+    before: async (request) => {
+      const value = header(request.event, 'authorization');
+      if (!value) throw new Unauthorized('This endpoint needs an API token: send Authorization: Bearer <token>.');
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
+      if (!match?.[1]) throw new Unauthorized('The Authorization header must be "Bearer <token>".');
+      const user = await authenticate(db(), match[1]);
+      if (!user) throw new Unauthorized('The API token is not valid, or has been revoked.');
+      request.context.user = user;
+    },
+  };
+}
+
+/** Strings with NUL cannot be stored by Postgres, and absurd nesting is never a valid request: both are 400. */
+function checkJsonShape(value: unknown): void {
+  const stack: Array<[unknown, string, number]> = [[value, '', 0]];
+  while (stack.length > 0) {
+    const [item, path, depth] = stack.pop()!;
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) throw new BadRequest('Strings must not contain NUL (\\u0000).', [{ path: `/body${path}`, message: 'contains NUL' }]);
+    } else if (item !== null && typeof item === 'object') {
+      if (depth >= MAX_JSON_DEPTH) throw new BadRequest(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+      for (const [key, child] of Object.entries(item)) {
+        if (key.includes('\u0000')) throw new BadRequest('Property names must not contain NUL (\\u0000).');
+        stack.push([child, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1]);
+      }
+    }
+  }
+}
+
+function contentTypeOf(event: Event): string | undefined {
+  return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+}
+
+/**
+ * The body of an endpoint that takes JSON, raw bytes (`spec.raw`), or either, told apart by Content-Type. JSON is
+ * size-checked, then parsed by @middy/http-json-body-parser; raw bytes are size-checked and left for the handler.
+ */
+function requestBody(spec: Spec<unknown, unknown, unknown>): MiddlewareObj<Event, Result, Error, Context> {
+  const json = httpJsonBodyParser();
+  return {
+    before: async (request) => {
+      const { event } = request;
+      if (spec.raw && (contentTypeOf(event) === spec.raw.contentType || !spec.body)) {
+        if (contentTypeOf(event) !== spec.raw.contentType) {
+          throw new UnsupportedMediaType(`Send the file as the request body with Content-Type: ${spec.raw.contentType}.`);
+        }
+        if (bodyBytes(event) > spec.raw.maxBytes) {
+          throw new PayloadTooLarge(`The file is larger than the limit of ${spec.raw.maxBytes} bytes.`);
+        }
+        return;
+      }
+      if (bodyBytes(event) > MAX_JSON_BODY_BYTES) {
+        throw new PayloadTooLarge(`The request body is larger than ${MAX_JSON_BODY_BYTES} bytes.`);
+      }
+      if (event.body === undefined || event.body === null || event.body === '') {
+        throw new BadRequest('The request body is empty; send a JSON object.');
+      }
+      await json.before!(request as never);
+      checkJsonShape(event.body);
+    },
+  };
+}
+
+function validator(schema: JSONSchema | undefined, compile: typeof compileBody, where: string, label: string) {
+  if (schema === undefined) return (value: unknown) => value;
+  const validate = compile(schema);
+  return (value: unknown) => {
+    if (!validate(value)) {
+      const errors = fieldErrors(validate, where);
+      const first = errors[0];
+      throw new BadRequest(`Invalid ${label}${first ? `: ${first.path.slice(where.length) || '(root)'} ${first.message}` : ''}.`, errors);
+    }
+    return value;
+  };
+}
+
+/**
+ * Wraps an endpoint in the one middy stack every handler uses: problem+json errors, bearer authentication,
+ * body size limit, JSON parsing, AJV validation of path, query and body (compiled once, here at module load),
+ * then `fn`, whose response is serialised with the common headers.
+ */
+export function http<P = undefined, Q = undefined, B = undefined>(
+  spec: Spec<P, Q, B>,
+  fn: (request: Request<P, Q, B>) => Promise<HttpResponse>,
+) {
+  const checkParams = validator(spec.params, compileParameters, '/path', 'path parameter');
+  const checkQuery = validator(spec.query, compileParameters, '/query', 'query parameter');
+  const checkBody = validator(spec.body, compileBody, '/body', 'request body');
+
+  const takesBody = spec.body !== undefined || spec.raw !== undefined;
+  let stack = middy<Event, Result, Error, Context & { user?: User }>().use(problemDetails()).use(bearerAuth());
+  if (takesBody) stack = stack.use(requestBody(spec));
+  return stack.handler(async (event, context) => {
+    const params = checkParams({ ...(event.pathParameters ?? {}) });
+    const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
+    const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
+    const body = spec.body && !raw ? checkBody(event.body) : undefined;
+    const bytes = raw && typeof event.body === 'string' ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+    const requestId = requestIdOf(event, context);
+    const response = await fn({
+      params: params as P,
+      query: query as Q,
+      body: body as B,
+      bytes,
+      raw,
+      user: context.user!,
+      path: event.rawPath ?? '',
+      requestId,
+    });
+    return serialise(response, requestId);
+  });
+}
+
+/** An endpoint anyone may call (health, the OpenAPI document): problem+json errors, no token, no input. */
+export function publicHttp(fn: (request: { requestId: string }) => Promise<HttpResponse>) {
+  return middy<Event, Result, Error, Context>()
+    .use(problemDetails())
+    .handler(async (event, context) => {
+      const requestId = requestIdOf(event, context);
+      return serialise(await fn({ requestId }), requestId);
+    });
+}

@@ -1,0 +1,75 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { HttpProblem, ServiceUnavailable, BadRequest, UnsupportedMediaType } from '../errors';
+import { isDatabaseUnavailable } from '../db';
+import { commonHeaders, serialise } from './responses';
+import { log } from '../log';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** The request id a client can quote: the Lambda invocation's (serverless-offline's API Gateway id is a constant). */
+export function requestIdOf(event: Event, context: Context): string {
+  return context?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown';
+}
+
+/** Maps what a handler or middleware threw to the problem a client sees; anything unexpected is a bare 500. */
+export function toProblem(error: unknown): HttpProblem | null {
+  if (error instanceof HttpProblem) return error;
+  if (isDatabaseUnavailable(error)) return new ServiceUnavailable('The database is unavailable; retry shortly.');
+  // @middy/http-json-body-parser throws 415 for both a wrong content type and malformed JSON
+  const middyError = error as { statusCode?: number; message?: string; cause?: { package?: string; message?: string } };
+  if (middyError?.cause?.package === '@middy/http-json-body-parser') {
+    if (middyError.message === 'Unsupported Media Type') {
+      return new UnsupportedMediaType('The request body must be JSON: send Content-Type: application/json.');
+    }
+    const reason = middyError.cause.message;
+    return new BadRequest(reason ? `The request body is not valid JSON: ${reason}` : 'The request body is not valid JSON.');
+  }
+  return null;
+}
+
+export function renderProblem(problem: HttpProblem, requestId: string): Result {
+  const body: Record<string, unknown> = {
+    type: 'about:blank',
+    title: problem.title,
+    status: problem.status,
+    detail: problem.message,
+  };
+  if (problem.errors?.length) body.errors = problem.errors;
+  return serialise(
+    {
+      status: problem.status,
+      text: JSON.stringify(body),
+      headers: { 'content-type': 'application/problem+json', ...problem.headers },
+    },
+    requestId,
+  );
+}
+
+/** Renders every failure as RFC 9457 problem+json; a 500 carries only the request id, the cause goes to the log. */
+export function problemDetails(): MiddlewareObj<Event, Result, Error, Context> {
+  return {
+    onError: async (request) => {
+      const requestId = requestIdOf(request.event, request.context);
+      const problem = toProblem(request.error);
+      if (problem) {
+        if (problem.status >= 500) log.warn({ requestId, err: request.error }, 'request failed: %s', problem.message);
+        request.response = renderProblem(problem, requestId);
+        return;
+      }
+      log.error({ requestId, err: request.error }, 'unexpected error');
+      request.response = {
+        statusCode: 500,
+        headers: { ...commonHeaders(requestId), 'content-type': 'application/problem+json' },
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: `An unexpected error occurred; quote request id ${requestId} when reporting it.`,
+          requestId,
+        }),
+      };
+    },
+  };
+}

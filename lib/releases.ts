@@ -1,0 +1,140 @@
+import type { Release, ReleaseSummary } from '../schemas/releases';
+import { decodeTimeCursor, encodeTimeCursor } from './cursor';
+import { isUniqueViolation, sql, type Queryable } from './db';
+import { BadRequest, Conflict, NotFound, Unprocessable, type FieldError } from './errors';
+import { normalizeVersion } from './versions';
+
+/** How many of a release's deployments its detail view carries; the deployment list pages through all. */
+export const RELEASE_DEPLOYMENTS_SHOWN = 20;
+
+/**
+ * What is wrong with a request to link `requested` artifact ids, given the ids among them that exist in the
+ * release's repo: every repeated id and every id that is unknown or belongs to another repo, each named with its
+ * position in the request. Empty when the links can be made.
+ */
+export function artifactLinkProblems(requested: readonly string[], foundInRepo: ReadonlySet<string>): FieldError[] {
+  const problems: FieldError[] = [];
+  const seen = new Set<string>();
+  requested.forEach((id, index) => {
+    const key = id.toLowerCase();
+    if (seen.has(key)) {
+      problems.push({ path: `/body/artifactIds/${index}`, message: `artifact ${id} is listed more than once` });
+    } else if (!foundInRepo.has(key)) {
+      problems.push({ path: `/body/artifactIds/${index}`, message: `artifact ${id} does not exist in this repo` });
+    }
+    seen.add(key);
+  });
+  return problems;
+}
+
+function iso(value: unknown): string {
+  return new Date(value as string).toISOString();
+}
+
+/** A release with its artifacts, its newest deployments and their count, or NotFound. One query. */
+export async function getRelease(db: Queryable, repoId: string, id: string): Promise<Release> {
+  const [row] = await db.query(sql`
+    SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, r.created_at,
+      COALESCE((
+        SELECT json_agg(json_build_object(
+          'id', a.id, 'repoId', a.repo_id, 'name', a.name, 'path', a.path, 'sizeBytes', a.size_bytes,
+          'sha256', a.sha256, 'contentType', a.content_type, 'createdAt', a.created_at) ORDER BY a.name, a.id)
+        FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id
+        WHERE ra.release_id = r.id), '[]') AS artifacts,
+      COALESCE((
+        SELECT json_agg(json_build_object(
+          'id', d.id, 'environment', json_build_object('id', e.id, 'name', e.name), 'status', d.status,
+          'startedAt', d.started_at, 'endedAt', d.ended_at, 'deployedBy', d.deployed_by) ORDER BY d.started_at DESC, d.id DESC)
+        FROM (SELECT * FROM deployments WHERE release_id = r.id ORDER BY started_at DESC, id DESC
+              LIMIT ${RELEASE_DEPLOYMENTS_SHOWN}) d
+        JOIN environments e ON e.id = d.environment_id), '[]') AS deployments,
+      (SELECT count(*) FROM deployments WHERE release_id = r.id)::int AS deployment_count
+    FROM releases r
+    WHERE r.id = ${id} AND r.repo_id = ${repoId}
+  `);
+  if (!row) throw new NotFound(`Release ${id} was not found in this repo`);
+  return {
+    id: row.id,
+    repoId: row.repo_id,
+    version: row.version,
+    notes: row.notes,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+    artifacts: row.artifacts.map((a: Record<string, unknown>) => ({ ...a, createdAt: iso(a.createdAt) })),
+    deployments: row.deployments.map((d: Record<string, unknown>) => ({
+      ...d,
+      startedAt: iso(d.startedAt),
+      endedAt: d.endedAt === null ? null : iso(d.endedAt),
+    })),
+    deploymentCount: row.deployment_count,
+  };
+}
+
+/**
+ * Publishes a release of `repoId` with its artifact links, all in one transaction. A version already released
+ * in the repo is a 409, decided by the unique constraint; bad artifact ids are a 422 naming each.
+ */
+export async function createRelease(
+  db: Queryable,
+  input: { repoId: string; createdBy: string; version: string; notes?: string; artifactIds?: string[] },
+): Promise<Release> {
+  const version = normalizeVersion(input.version);
+  if (version === null) {
+    throw new BadRequest(`"${input.version}" is not a SemVer 2.0.0 version.`, [{ path: '/body/version', message: 'must be SemVer 2.0.0' }]);
+  }
+  const artifactIds = input.artifactIds ?? [];
+  return db.tx(async (tx) => {
+    const found = artifactIds.length
+      ? await tx.query(sql`
+          SELECT id FROM artifacts WHERE repo_id = ${input.repoId} AND id = ANY(${artifactIds}::uuid[]) FOR KEY SHARE`)
+      : [];
+    const problems = artifactLinkProblems(artifactIds, new Set(found.map((row) => String(row.id).toLowerCase())));
+    if (problems.length) {
+      throw new Unprocessable(`${problems.length} of the artifactIds cannot be linked: ${problems.map((p) => p.message).join('; ')}.`, problems);
+    }
+    let id: string;
+    try {
+      [{ id }] = (await tx.query(sql`
+        INSERT INTO releases (repo_id, version, notes, created_by)
+        VALUES (${input.repoId}, ${version}, ${input.notes ?? ''}, ${input.createdBy})
+        RETURNING id`)) as [{ id: string }];
+    } catch (err) {
+      if (isUniqueViolation(err, 'releases_repo_version')) {
+        throw new Conflict(`Version ${version} has already been released in this repo.`);
+      }
+      throw err;
+    }
+    if (artifactIds.length) {
+      await tx.query(sql`
+        INSERT INTO release_artifacts (release_id, artifact_id)
+        SELECT ${id}, unnest(${artifactIds}::uuid[])`);
+    }
+    return getRelease(tx, input.repoId, id);
+  });
+}
+
+/** One page of a repo's releases, newest first. */
+export async function listReleases(
+  db: Queryable,
+  repoId: string,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: ReleaseSummary[]; nextCursor: string | null }> {
+  const after = page.cursor ? decodeTimeCursor('releases', page.cursor) : null;
+  const rows = await db.query(sql`
+    SELECT r.id, r.version, r.created_at, r.created_by,
+           (SELECT count(*) FROM release_artifacts ra WHERE ra.release_id = r.id)::int AS artifact_count
+    FROM releases r
+    WHERE r.repo_id = ${repoId} ${after ? sql`AND (r.created_at, r.id) < (${after.at}, ${after.id})` : sql``}
+    ORDER BY r.created_at DESC, r.id DESC
+    LIMIT ${page.limit + 1}
+  `);
+  const items = rows.slice(0, page.limit).map((row) => ({
+    id: row.id,
+    version: row.version,
+    createdAt: iso(row.created_at),
+    createdBy: row.created_by,
+    artifactCount: row.artifact_count,
+  }));
+  const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeTimeCursor('releases', { at: last.created_at, id: last.id }) : null };
+}

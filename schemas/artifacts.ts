@@ -1,0 +1,57 @@
+import { typed } from './typed';
+import type { FromSchema } from 'json-schema-to-ts';
+import { pageProperties, timestamp, uuid } from './common';
+
+/** A file name shown to people: printable, no path separators needed. */
+const artifactName = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
+const contentType = { type: 'string', maxLength: 255, pattern: '^[\\w.+-]+/[\\w.+-]+$' } as const;
+
+export const registerArtifactBody = typed({
+  type: 'object',
+  properties: {
+    name: artifactName,
+    path: { type: 'string', minLength: 1, maxLength: 1024, description: 'relative to ARTIFACTS_DIR' },
+    contentType,
+  },
+  required: ['name', 'path'],
+  additionalProperties: false,
+} as const);
+export type RegisterArtifactBody = FromSchema<typeof registerArtifactBody>;
+
+/** Query of an upload (raw body); `name` is required there, which lib/artifacts checks. */
+export const uploadArtifactQuery = typed({
+  type: 'object',
+  properties: { name: artifactName, contentType },
+  additionalProperties: false,
+} as const);
+export type UploadArtifactQuery = FromSchema<typeof uploadArtifactQuery>;
+
+export const listArtifactsQuery = typed({
+  type: 'object',
+  properties: pageProperties,
+  additionalProperties: false,
+} as const);
+
+export const artifactParams = typed({
+  type: 'object',
+  properties: { repo: uuid, id: uuid },
+  required: ['repo', 'id'],
+  additionalProperties: false,
+} as const);
+
+export const artifact = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    repoId: uuid,
+    name: { type: 'string' },
+    path: { type: 'string' },
+    sizeBytes: { type: 'integer' },
+    sha256: { type: 'string' },
+    contentType: { type: 'string' },
+    createdAt: timestamp,
+  },
+  required: ['id', 'repoId', 'name', 'path', 'sizeBytes', 'sha256', 'contentType', 'createdAt'],
+  additionalProperties: false,
+} as const;
+export type Artifact = FromSchema<typeof artifact>;

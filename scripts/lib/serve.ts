@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SERVERLESS = createRequire(import.meta.url).resolve('serverless/bin/serverless.js');
+
+export interface Server {
+  /** base URL of the API, e.g. http://127.0.0.1:3000/api/v1 */
+  url: string;
+  child: ChildProcess;
+  /** stops serverless-offline (SIGINT, then SIGKILL after 10 s) */
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  databaseUrl: string;
+  port: number;
+  /** serverless-offline's Lambda invoke port; default port + 2 */
+  lambdaPort?: number;
+  /** extra environment for the functions (ARTIFACTS_DIR, LOG_LEVEL, ...) */
+  env?: Record<string, string>;
+  /** where serverless-offline's output goes; default: inherited */
+  output?: 'inherit' | 'ignore' | 'pipe';
+  /** rebuild and reload handlers when their source changes */
+  watch?: boolean;
+  /** how long to wait for /health to answer 200 */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Serves every function of serverless.yml over HTTP with serverless-offline (in-process mode), as `npm start`
+ * does, and resolves once `GET /api/v1/health` answers 200.
+ */
+export async function serve(options: ServeOptions): Promise<Server> {
+  const lambdaPort = options.lambdaPort ?? options.port + 2;
+  const args = [SERVERLESS, 'offline', 'start', '--httpPort', String(options.port), '--lambdaPort', String(lambdaPort), '--noSponsor'];
+  if (options.watch) args.push('--reloadHandler');
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
+    env: {
+      ...process.env,
+      ...options.env,
+      DATABASE_URL: options.databaseUrl,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      SLS_DEPRECATION_DISABLE: '*',
+    },
+  });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  const url = `http://127.0.0.1:${options.port}/api/v1`;
+  const stop = async () => {
+    if (exited !== undefined) return;
+    const done = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await done;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`serverless-offline exited with code ${exited} before it was ready`);
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (response.status === 200) return { url, child, stop };
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  await stop();
+  throw new Error(`serverless-offline did not answer ${url}/health within ${options.readyTimeoutMs ?? 120_000} ms`);
+}

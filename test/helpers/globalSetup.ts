@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbedded, type Database } from '../../scripts/lib/database';
+import { migrate } from '../../scripts/lib/migrate';
+import { serve, type Server } from '../../scripts/lib/serve';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    artifactsDir: string;
+    apiUrl: string;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let database: Database | undefined;
+let server: Server | undefined;
+let artifactsDir: string | undefined;
+
+/**
+ * The real parts every integration and end-to-end test uses: a Postgres (DATABASE_URL when set, else an embedded
+ * cluster of the tests' own under ./data/test-postgres), migrated; a temporary artifacts volume; and the API
+ * served over HTTP by serverless-offline, exactly as npm start serves it.
+ */
+export async function setup(project: TestProject) {
+  database = process.env.DATABASE_URL
+    ? { url: process.env.DATABASE_URL, stop: async () => undefined }
+    : await startEmbedded({
+        dataDir: path.join('data', 'test-postgres'),
+        port: Number(process.env.EMBEDDED_PG_TEST_PORT || 54339),
+        database: 'gitweave_test',
+        fast: true,
+      });
+  await migrate(database.url);
+  artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-artifacts-'));
+  const port = await freePort();
+  server = await serve({
+    databaseUrl: database.url,
+    port,
+    lambdaPort: await freePort(),
+    env: { ARTIFACTS_DIR: artifactsDir, LOG_LEVEL: process.env.LOG_LEVEL || 'fatal' },
+    output: process.env.DEBUG_OFFLINE ? 'inherit' : 'ignore',
+  });
+  project.provide('databaseUrl', database.url);
+  project.provide('artifactsDir', artifactsDir);
+  project.provide('apiUrl', server.url);
+}
+
+export async function teardown() {
+  await server?.stop();
+  await database?.stop();
+  if (artifactsDir) fs.rmSync(artifactsDir, { recursive: true, force: true });
+}
