@@ -29,6 +29,7 @@ function freePort(): Promise<number> {
 let database: Database | undefined;
 let server: Server | undefined;
 let artifactsDir: string | undefined;
+let workFolder: string | undefined;
 
 /**
  * The real parts every integration and end-to-end test uses: a Postgres (DATABASE_URL when set, else an embedded
@@ -47,11 +48,16 @@ export async function setup(project: TestProject) {
   await migrate(database.url);
   artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-artifacts-'));
   const port = await freePort();
+  workFolder = `.esbuild-test-${process.pid}`;
   server = await serve({
     databaseUrl: database.url,
     port,
     lambdaPort: await freePort(),
-    env: { ARTIFACTS_DIR: artifactsDir, LOG_LEVEL: process.env.LOG_LEVEL || 'fatal' },
+    env: {
+      ARTIFACTS_DIR: artifactsDir,
+      LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
+      ESBUILD_WORK_FOLDER: workFolder,
+    },
     output: process.env.DEBUG_OFFLINE ? 'inherit' : 'ignore',
   });
   project.provide('databaseUrl', database.url);
@@ -63,4 +69,5 @@ export async function teardown() {
   await server?.stop();
   await database?.stop();
   if (artifactsDir) fs.rmSync(artifactsDir, { recursive: true, force: true });
+  if (workFolder) fs.rmSync(workFolder, { recursive: true, force: true });
 }

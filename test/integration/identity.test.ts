@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import createConnectionPool from '@databases/pg';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { handler as listReleases } from '../../functions/listReleases';
+import { closeDb, sql } from '../../lib/db';
+import { authenticate, hashToken, revokeToken } from '../../lib/identity';
+import { bootstrap } from '../../lib/orgs';
+import { migrate } from '../../scripts/lib/migrate';
+import { invoke } from '../helpers/events';
+import { orgWithMembers, testPool } from '../helpers/factories';
+
+const pool = testPool();
+afterAll(async () => {
+  await closeDb();
+  await pool.dispose();
+});
+
+/** A database of this test's own on the run's server, so that "empty database" means empty. */
+async function withFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `gw_fresh_${randomBytes(4).toString('hex')}`;
+  const server = new URL(inject('databaseUrl'));
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(server.toString());
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+describe('bootstrap', () => {
+  it('on an empty database creates org default with dev, stg, prod, repo demo and an admin release manager, once', async () => {
+    await withFreshDatabase(async (url) => {
+      await Promise.all([migrate(url), migrate(url)]);
+      const fresh = createConnectionPool({ connectionString: url, bigIntMode: 'number' });
+      try {
+        const [first, second] = await Promise.all([bootstrap(fresh), bootstrap(fresh)]);
+        const made = first ?? second;
+        expect([first, second].filter(Boolean)).toHaveLength(1);
+        expect(made).toEqual({ token: expect.stringMatching(/^gwr_/), userId: expect.any(String), orgId: expect.any(String), repoId: expect.any(String) });
+        const envs = await fresh.query(sql`SELECT name, protected FROM environments WHERE org_id = ${made!.orgId} ORDER BY name`);
+        expect(envs).toEqual([
+          { name: 'dev', protected: false },
+          { name: 'prod', protected: true },
+          { name: 'stg', protected: true },
+        ]);
+        const [member] = await fresh.query(sql`SELECT role FROM memberships WHERE user_id = ${made!.userId}`);
+        expect(member).toEqual({ role: 'release_manager' });
+        expect(await authenticate(fresh, made!.token)).toEqual({ id: made!.userId, name: 'admin' });
+        expect(await bootstrap(fresh)).toBeNull();
+      } finally {
+        await fresh.dispose();
+      }
+    });
+  });
+});
+
+describe('tokens', () => {
+  it('are stored only as their SHA-256 hash', async () => {
+    const world = await orgWithMembers(pool);
+    const rows = await pool.query(sql`SELECT token_hash FROM api_tokens WHERE user_id = ${world.developer.id}`);
+    expect(rows).toEqual([{ token_hash: hashToken(world.developer.token) }]);
+    const [{ n }] = await pool.query(sql`SELECT count(*)::int AS n FROM api_tokens WHERE token_hash::text LIKE ${'%' + world.developer.token + '%'}`);
+    expect(n).toBe(0);
+  });
+
+  it('stop working once revoked', async () => {
+    const world = await orgWithMembers(pool);
+    const call = () => invoke(listReleases, { pathParameters: { repo: world.repo.id }, token: world.developer.token });
+    expect((await call()).status).toBe(200);
+    expect(await revokeToken(pool, world.developer.token)).toBe(true);
+    expect(await revokeToken(pool, world.developer.token)).toBe(false);
+    const res = await call();
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toBe('The API token is not valid, or has been revoked.');
+  });
+});
