@@ -65,13 +65,22 @@ async function accepts(url: string): Promise<boolean> {
   }
 }
 
+/** Whether `pid` runs a postgres binary (a stale lock file's pid may have been reused by anything). */
+function isPostgres(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.endsWith('postgres');
+  } catch {
+    return true; // no /proc (macOS): trust the lock file as Postgres itself does
+  }
+}
+
 /** The pid and port of the postmaster that `dataDir` records, if its process is alive. */
 function runningPostmaster(dataDir: string): { pid: number; port: number } | null {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return null;
   const [pidLine, , , portLine] = fs.readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(pidLine);
-  if (Number.isInteger(pid) && pid > 0 && alive(pid)) return { pid, port: Number(portLine) };
+  if (Number.isInteger(pid) && pid > 0 && alive(pid) && isPostgres(pid)) return { pid, port: Number(portLine) };
   // the server died without cleaning up (machine crash, kill -9): its lock file is stale
   fs.rmSync(pidFile, { force: true });
   return null;
