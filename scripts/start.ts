@@ -43,7 +43,6 @@ async function main() {
     server = await serve({
       databaseUrl: database.url,
       port: config.port,
-      watch: process.argv.includes('--watch'),
       env: { ARTIFACTS_DIR: config.artifactsDir },
     });
     say(`serving the API on ${server.url} (Ctrl-C stops it)`);

@@ -24,8 +24,6 @@ export interface ServeOptions {
   env?: Record<string, string>;
   /** where serverless-offline's output goes; default: inherited */
   output?: 'inherit' | 'ignore' | 'pipe';
-  /** rebuild and reload handlers when their source changes */
-  watch?: boolean;
   /** how long to wait for /health to answer 200 */
   readyTimeoutMs?: number;
 }
@@ -37,7 +35,6 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<Server> {
   const lambdaPort = options.lambdaPort ?? options.port + 2;
   const args = [SERVERLESS, 'offline', 'start', '--httpPort', String(options.port), '--lambdaPort', String(lambdaPort), '--noSponsor'];
-  if (options.watch) args.push('--reloadHandler');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
