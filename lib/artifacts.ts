@@ -64,6 +64,15 @@ export async function digestFile(file: string): Promise<{ sizeBytes: number; sha
   return { sizeBytes, sha256: hash.digest('hex') };
 }
 
+/** 422 when the client declared a digest and the content has another; nothing is stored or registered then. */
+function checkDeclaredDigest(declared: string | undefined, actual: string, where: string): void {
+  if (declared !== undefined && declared !== actual) {
+    throw new Unprocessable(`The content's SHA-256 is ${actual}, not the declared ${declared}.`, [
+      { path: where, message: 'does not match the content' },
+    ]);
+  }
+}
+
 const columns = sql`id, repo_id, name, path, size_bytes, sha256, content_type, created_at`;
 
 function toArtifact(row: Record<string, any>): Artifact {
@@ -96,15 +105,17 @@ async function insertArtifact(
 export async function registerArtifact(
   db: Queryable,
   repoId: string,
-  input: { name: string; path: string; contentType?: string },
+  input: { name: string; path: string; contentType?: string; sha256?: string },
 ): Promise<Artifact> {
   const file = await confineToVolume(config.artifactsDir, input.path);
   const digest = await digestFile(file.absolute);
+  checkDeclaredDigest(input.sha256, digest.sha256, '/body/sha256');
   return insertArtifact(db, repoId, {
     name: input.name,
     path: file.relative,
     contentType: input.contentType ?? DEFAULT_CONTENT_TYPE,
-    ...digest,
+    sizeBytes: digest.sizeBytes,
+    sha256: digest.sha256,
   });
 }
 
@@ -116,7 +127,7 @@ export async function registerArtifact(
 export async function uploadArtifact(
   db: Queryable,
   repoId: string,
-  input: { name?: string; contentType?: string },
+  input: { name?: string; contentType?: string; sha256?: string },
   bytes: Buffer,
 ): Promise<Artifact> {
   const name = input.name;
@@ -125,6 +136,7 @@ export async function uploadArtifact(
   }
   if (bytes.length > MAX_UPLOAD_BYTES) throw new BadRequest(`The file is larger than ${MAX_UPLOAD_BYTES} bytes.`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  checkDeclaredDigest(input.sha256, sha256, '/query/sha256');
   const relative = `repos/${repoId}/${sha256}`;
   const target = path.join(config.artifactsDir, relative);
   const directory = path.dirname(target);

@@ -1,4 +1,5 @@
 import { BadRequest } from './errors';
+import { isUuid } from './ids';
 
 /**
  * Opaque keyset cursors: the sort key of the last row of a page, tagged with the ordering it belongs to, as
@@ -8,9 +9,8 @@ export function encodeCursor(ordering: string, key: readonly string[]): string {
   return Buffer.from(JSON.stringify([ordering, ...key]), 'utf8').toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function invalid(): BadRequest {
+/** The 400 of a cursor that this list did not issue. */
+export function invalidCursor(): BadRequest {
   return new BadRequest('The cursor is not valid: pass nextCursor from a previous page unchanged.', [
     { path: '/query/cursor', message: 'is not a cursor this list issued' },
   ]);
@@ -18,16 +18,16 @@ function invalid(): BadRequest {
 
 /** The key inside `cursor`, which must have been issued for `ordering` with `length` parts. */
 export function decodeCursor(ordering: string, cursor: string, length: number): string[] {
-  if (!/^[A-Za-z0-9_-]{1,400}$/.test(cursor)) throw invalid();
+  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw invalidCursor();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw invalidCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== length + 1 || parsed[0] !== ordering) throw invalid();
+  if (!Array.isArray(parsed) || parsed.length !== length + 1 || parsed[0] !== ordering) throw invalidCursor();
   const key = parsed.slice(1);
-  if (!key.every((part): part is string => typeof part === 'string')) throw invalid();
+  if (!key.every((part): part is string => typeof part === 'string')) throw invalidCursor();
   return key;
 }
 
@@ -44,6 +44,6 @@ export function encodeTimeCursor(ordering: string, position: TimePosition): stri
 export function decodeTimeCursor(ordering: string, cursor: string): TimePosition {
   const [at, id] = decodeCursor(ordering, cursor, 2) as [string, string];
   const time = new Date(at);
-  if (!UUID.test(id) || Number.isNaN(time.getTime()) || time.toISOString() !== at) throw invalid();
+  if (!isUuid(id) || Number.isNaN(time.getTime()) || time.toISOString() !== at) throw invalidCursor();
   return { at: time, id };
 }

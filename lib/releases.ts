@@ -1,8 +1,10 @@
 import type { Release, ReleaseSummary } from '../schemas/releases';
-import { decodeTimeCursor, encodeTimeCursor } from './cursor';
+import type { SQLQuery } from '@databases/pg';
+import { decodeCursor, decodeTimeCursor, encodeCursor, encodeTimeCursor, invalidCursor } from './cursor';
 import { isUniqueViolation, sql, type Queryable } from './db';
 import { BadRequest, Conflict, NotFound, Unprocessable, type FieldError } from './errors';
-import { normalizeVersion } from './versions';
+import { isUuid } from './ids';
+import { normalizeVersion, parseRange, type Comparator } from './versions';
 
 /** How many of a release's deployments its detail view carries; the deployment list pages through all. */
 export const RELEASE_DEPLOYMENTS_SHOWN = 20;
@@ -31,8 +33,13 @@ function iso(value: unknown): string {
   return new Date(value as string).toISOString();
 }
 
-/** A release with its artifacts, its newest deployments and their count, or NotFound. One query. */
-export async function getRelease(db: Queryable, repoId: string, id: string): Promise<Release> {
+/**
+ * A release of `repoId`, named by its id or its version (a leading `v` is ignored), with its artifacts, its
+ * newest deployments and their count, or NotFound. One query.
+ */
+export async function getRelease(db: Queryable, repoId: string, ref: string): Promise<Release> {
+  const version = isUuid(ref) ? null : normalizeVersion(ref);
+  if (!isUuid(ref) && version === null) throw new NotFound(`Release ${ref} was not found in this repo`);
   const [row] = await db.query(sql`
     SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, r.created_at,
       COALESCE((
@@ -50,9 +57,9 @@ export async function getRelease(db: Queryable, repoId: string, id: string): Pro
         JOIN environments e ON e.id = d.environment_id), '[]') AS deployments,
       (SELECT count(*) FROM deployments WHERE release_id = r.id)::int AS deployment_count
     FROM releases r
-    WHERE r.id = ${id} AND r.repo_id = ${repoId}
+    WHERE r.repo_id = ${repoId} AND ${version === null ? sql`r.id = ${ref}` : sql`r.version = ${version}`}
   `);
-  if (!row) throw new NotFound(`Release ${id} was not found in this repo`);
+  if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
   return {
     id: row.id,
     repoId: row.repo_id,
@@ -113,28 +120,96 @@ export async function createRelease(
   });
 }
 
-/** One page of a repo's releases, newest first. */
+const OPERATORS = { '': sql`=`, '=': sql`=`, '<': sql`<`, '<=': sql`<=`, '>': sql`>`, '>=': sql`>=` } as const;
+
+/**
+ * SQL that holds for the releases an npm range matches, with npm's rule for pre-releases: a pre-release matches
+ * only a comparator set that names a pre-release of the same major.minor.patch.
+ */
+export function rangeCondition(sets: Comparator[][]): SQLQuery {
+  const alternatives = sets.map((set) => {
+    const conditions = set.map(
+      (comparator) => sql`r.version_key ${OPERATORS[comparator.operator]} semver_sort_key(${comparator.version})`,
+    );
+    const cores = set.flatMap((comparator) => (comparator.prereleaseCore ? [comparator.prereleaseCore] : []));
+    conditions.push(cores.length ? sql`(NOT r.prerelease OR r.version_core = ANY(${cores}::text[]))` : sql`NOT r.prerelease`);
+    return sql`(${sql.join(conditions, sql` AND `)})`;
+  });
+  return sql`(${sql.join(alternatives, sql` OR `)})`;
+}
+
+export interface ReleaseQuery {
+  limit: number;
+  cursor?: string;
+  /** created: newest first (default); version: highest SemVer precedence first */
+  sort?: 'created' | 'version';
+  /** true: only pre-releases; false: no pre-releases; absent: both */
+  prerelease?: boolean;
+  /** an npm range the version must satisfy */
+  version?: string;
+}
+
+/** One page of a repo's releases, newest first or by SemVer precedence, optionally filtered. */
 export async function listReleases(
   db: Queryable,
   repoId: string,
-  page: { limit: number; cursor?: string },
+  query: ReleaseQuery,
 ): Promise<{ items: ReleaseSummary[]; nextCursor: string | null }> {
-  const after = page.cursor ? decodeTimeCursor('releases', page.cursor) : null;
+  const conditions = [sql`r.repo_id = ${repoId}`];
+  if (query.prerelease !== undefined) conditions.push(query.prerelease ? sql`r.prerelease` : sql`NOT r.prerelease`);
+  if (query.version !== undefined) {
+    const sets = parseRange(query.version);
+    if (sets === null) {
+      throw new BadRequest(`"${query.version}" is not an npm version range (e.g. ">=1.2.0 <2.0.0", "^1.4").`, [
+        { path: '/query/version', message: 'must be an npm version range' },
+      ]);
+    }
+    conditions.push(rangeCondition(sets));
+  }
+  const byVersion = query.sort === 'version';
+  if (query.cursor && byVersion) {
+    const [key, id] = decodeCursor('releases-by-version', query.cursor, 2) as [string, string];
+    if (!isUuid(id)) throw invalidCursor();
+    conditions.push(sql`(r.version_key, r.id) < (${key}, ${id})`);
+  } else if (query.cursor) {
+    const after = decodeTimeCursor('releases', query.cursor);
+    conditions.push(sql`(r.created_at, r.id) < (${after.at}, ${after.id})`);
+  }
   const rows = await db.query(sql`
-    SELECT r.id, r.version, r.created_at, r.created_by,
+    SELECT r.id, r.version, r.created_at, r.created_by, r.version_key,
            (SELECT count(*) FROM release_artifacts ra WHERE ra.release_id = r.id)::int AS artifact_count
     FROM releases r
-    WHERE r.repo_id = ${repoId} ${after ? sql`AND (r.created_at, r.id) < (${after.at}, ${after.id})` : sql``}
-    ORDER BY r.created_at DESC, r.id DESC
-    LIMIT ${page.limit + 1}
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY ${byVersion ? sql`r.version_key DESC, r.id DESC` : sql`r.created_at DESC, r.id DESC`}
+    LIMIT ${query.limit + 1}
   `);
-  const items = rows.slice(0, page.limit).map((row) => ({
+  const items = rows.slice(0, query.limit).map((row) => ({
     id: row.id,
     version: row.version,
     createdAt: iso(row.created_at),
     createdBy: row.created_by,
     artifactCount: row.artifact_count,
   }));
-  const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
-  return { items, nextCursor: last ? encodeTimeCursor('releases', { at: last.created_at, id: last.id }) : null };
+  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+  let nextCursor: string | null = null;
+  if (last) {
+    nextCursor = byVersion
+      ? encodeCursor('releases-by-version', [last.version_key, last.id])
+      : encodeTimeCursor('releases', { at: last.created_at, id: last.id });
+  }
+  return { items, nextCursor };
+}
+
+/** The release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or NotFound. */
+export async function getLatestRelease(db: Queryable, repoId: string, options: { prerelease: boolean }): Promise<Release> {
+  const [row] = await db.query(sql`
+    SELECT id FROM releases r
+    WHERE r.repo_id = ${repoId} ${options.prerelease ? sql`` : sql`AND NOT r.prerelease`}
+    ORDER BY r.version_key DESC, r.id DESC
+    LIMIT 1
+  `);
+  if (!row) {
+    throw new NotFound(options.prerelease ? 'This repo has no releases yet.' : 'This repo has no releases that are not pre-releases.');
+  }
+  return getRelease(db, repoId, row.id);
 }

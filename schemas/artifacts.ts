@@ -5,6 +5,8 @@ import { pageProperties, timestamp, uuid } from './common';
 /** A file name shown to people: printable, no path separators needed. */
 const artifactName = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
 const contentType = { type: 'string', maxLength: 255, pattern: '^[\\w.+-]+/[\\w.+-]+$' } as const;
+/** the digest the client expects; a file with another digest is refused */
+const declaredSha256 = { type: 'string', format: 'sha256', description: 'expected SHA-256, 64 lowercase hex digits' } as const;
 
 export const registerArtifactBody = typed({
   type: 'object',
@@ -12,6 +14,7 @@ export const registerArtifactBody = typed({
     name: artifactName,
     path: { type: 'string', minLength: 1, maxLength: 1024, description: 'relative to ARTIFACTS_DIR' },
     contentType,
+    sha256: declaredSha256,
   },
   required: ['name', 'path'],
   additionalProperties: false,
@@ -21,7 +24,7 @@ export type RegisterArtifactBody = FromSchema<typeof registerArtifactBody>;
 /** Query of an upload (raw body); `name` is required there, which lib/artifacts checks. */
 export const uploadArtifactQuery = typed({
   type: 'object',
-  properties: { name: artifactName, contentType },
+  properties: { name: artifactName, contentType, sha256: declaredSha256 },
   additionalProperties: false,
 } as const);
 export type UploadArtifactQuery = FromSchema<typeof uploadArtifactQuery>;

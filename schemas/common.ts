@@ -8,7 +8,7 @@ export const timestamp = { type: 'string', format: 'date-time' } as const;
 /** `limit` and `cursor` of every keyset-paginated list. */
 export const pageProperties = {
   limit: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'page size, 1 to 100' },
-  cursor: { type: 'string', minLength: 1, maxLength: 400, description: 'nextCursor of the previous page' },
+  cursor: { type: 'string', minLength: 1, maxLength: 1024, description: 'nextCursor of the previous page' },
 } as const;
 
 export const pageQuery = typed({

@@ -18,7 +18,28 @@ export type CreateReleaseBody = FromSchema<typeof createReleaseBody>;
 
 export const listReleasesQuery = typed({
   type: 'object',
-  properties: pageProperties,
+  properties: {
+    ...pageProperties,
+    sort: { type: 'string', enum: ['created', 'version'], default: 'created', description: 'newest first, or highest SemVer first' },
+    prerelease: { type: 'boolean', description: 'true: only pre-releases; false: none; absent: all' },
+    version: { type: 'string', minLength: 1, maxLength: 256, description: "an npm range, e.g. '>=1.2.0 <2.0.0' or '^1.4'" },
+  },
+  additionalProperties: false,
+} as const);
+
+export const latestReleaseQuery = typed({
+  type: 'object',
+  properties: {
+    prerelease: { type: 'boolean', default: false, description: 'true: pre-releases may be the latest too' },
+  },
+  additionalProperties: false,
+} as const);
+
+/** A release named by its id or by its version (`1.4.0` or `v1.4.0`). */
+export const releaseRefParams = typed({
+  type: 'object',
+  properties: { repo: uuid, id: { type: 'string', format: 'release-ref', description: 'release id or version' } },
+  required: ['repo', 'id'],
   additionalProperties: false,
 } as const);
 

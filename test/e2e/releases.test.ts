@@ -96,3 +96,21 @@ describe('releases over HTTP through serverless-offline', () => {
     expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 });
+
+describe('latest and lookup by version over HTTP', () => {
+  it('answers /releases/latest by SemVer and /releases/v<version> by version', async () => {
+    const fresh = await orgWithMembers(pool);
+    const token = fresh.developer.token;
+    for (const version of ['1.10.0', '1.9.0', '2.0.0-rc.1']) {
+      expect((await api('POST', `/repos/${fresh.repo.id}/releases`, { token, json: { version } })).status).toBe(201);
+    }
+    const latest = await api('GET', `/repos/${fresh.repo.id}/releases/latest`, { token });
+    expect(latest).toMatchObject({ status: 200, body: { version: '1.10.0' } });
+    const withPre = await api('GET', `/repos/${fresh.repo.id}/releases/latest?prerelease=true`, { token });
+    expect(withPre.body.version).toBe('2.0.0-rc.1');
+    const byVersion = await api('GET', `/repos/${fresh.repo.id}/releases/v1.9.0`, { token });
+    expect(byVersion).toMatchObject({ status: 200, body: { version: '1.9.0' } });
+    const sorted = await api('GET', `/repos/${fresh.repo.id}/releases?sort=version&prerelease=false`, { token });
+    expect(sorted.body.items.map((r: { version: string }) => r.version)).toEqual(['1.10.0', '1.9.0']);
+  });
+});

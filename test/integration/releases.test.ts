@@ -204,7 +204,7 @@ describe('listReleases', () => {
       seen.push(...res.body.items.map((item: { version: string }) => item.version));
       cursor = res.body.nextCursor ?? undefined;
       if (cursor) {
-        expect(res.headers.link).toBe(`<${releasesPath(fresh.repo.id)}?limit=2&cursor=${cursor}>; rel="next"`);
+        expect(res.headers.link).toBe(`<${releasesPath(fresh.repo.id)}?limit=2&sort=created&cursor=${cursor}>; rel="next"`);
       } else {
         expect(res.headers.link).toBeUndefined();
       }

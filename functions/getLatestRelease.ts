@@ -1,0 +1,12 @@
+import { db } from '../lib/db';
+import { http, ok } from '../lib/http';
+import { getLatestRelease } from '../lib/releases';
+import { repoForMember } from '../lib/repos';
+import { repoParams } from '../schemas/common';
+import { latestReleaseQuery } from '../schemas/releases';
+
+/** GET /api/v1/repos/{repo}/releases/latest: the highest SemVer precedence, pre-releases only if asked. */
+export const handler = http({ params: repoParams, query: latestReleaseQuery }, async ({ params, query, user }) => {
+  const repo = await repoForMember(db(), params.repo, user.id);
+  return ok(await getLatestRelease(db(), repo.id, { prerelease: query.prerelease }));
+});
