@@ -7,6 +7,7 @@ import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from 
 import { authenticate, type User } from '../identity';
 import { db } from '../db';
 import { compileBody, compileParameters, fieldErrors } from './validation';
+import { idempotency } from './idempotency';
 import { problemDetails, requestIdOf } from './problem';
 import { serialise, type HttpResponse } from './responses';
 
@@ -135,7 +136,7 @@ function validator(schema: JSONSchema | undefined, compile: typeof compileBody, 
 
 /**
  * Wraps an endpoint in the one middy stack every handler uses: problem+json errors, bearer authentication,
- * body size limit, JSON parsing, AJV validation of path, query and body (compiled once, here at module load),
+ * Idempotency-Key on endpoints that take a body, body size limit, JSON parsing, AJV validation of path, query and body (compiled once, here at module load),
  * then `fn`, whose response is serialised with the common headers.
  */
 export function http<P = undefined, Q = undefined, B = undefined>(
@@ -147,7 +148,11 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   const checkBody = validator(spec.body, compileBody, '/body', 'request body');
 
   const takesBody = spec.body !== undefined || spec.raw !== undefined;
-  let stack = middy<Event, Result, Error, Context & { user?: User }>().use(problemDetails()).use(bearerAuth());
+  let stack = middy<Event, Result, Error, Context & { user?: User }>();
+  const retries = takesBody ? idempotency() : undefined;
+  if (retries) stack = stack.use(retries.keep);
+  stack = stack.use(problemDetails()).use(bearerAuth());
+  if (retries) stack = stack.use(retries.claim);
   if (takesBody) stack = stack.use(requestBody(spec));
   return stack.handler(async (event, context) => {
     const params = checkParams({ ...(event.pathParameters ?? {}) });

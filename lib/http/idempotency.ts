@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { db } from '../db';
+import { BadRequest } from '../errors';
+import { claimKey, purgeExpiredKeys, releaseKey, storeResponse } from '../idempotency';
+import type { User } from '../identity';
+import { log } from '../log';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+type Ctx = Context & { user?: User; idempotencyKey?: string };
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+function fingerprint(event: Event): Buffer {
+  return createHash('sha256')
+    .update(`${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}?${event.rawQueryString ?? ''}\n`)
+    .update(event.body ?? '')
+    .digest();
+}
+
+/**
+ * `Idempotency-Key` on a POST (as Stripe's API has it): the first request with a key runs and its response is kept
+ * for 24 hours; a repeat with the same key and request gets that response again, marked `Idempotent-Replayed`, and
+ * writes nothing. Two middlewares: `claim` runs after authentication (keys are per caller); `keep` is outermost, so
+ * that it stores the response exactly as sent, problem details included. A 5xx is not kept: a retry runs afresh.
+ */
+export function idempotency(): { claim: MiddlewareObj<Event, Result, Error, Ctx>; keep: MiddlewareObj<Event, Result, Error, Ctx> } {
+  const keep = async (request: { context: Ctx; response: Result | null | undefined }) => {
+    const { idempotencyKey: key, user } = request.context;
+    if (!key || !user) return;
+    const response = request.response;
+    try {
+      if (response && (response.statusCode ?? 500) < 500) {
+        await storeResponse(db(), user.id, key, {
+          statusCode: response.statusCode ?? 200,
+          headers: Object.fromEntries(Object.entries(response.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          body: typeof response.body === 'string' ? response.body : '',
+        });
+      } else {
+        await releaseKey(db(), user.id, key);
+      }
+    } catch (err) {
+      // the write itself succeeded; a retry with this key waits out the reservation, then runs again
+      log.warn({ err }, 'could not keep the response of an idempotent request');
+    }
+  };
+  return {
+    claim: {
+      before: async (request) => {
+        const headers = request.event.headers ?? {};
+        const key = headers['idempotency-key'] ?? headers['Idempotency-Key'];
+        if (key === undefined) return undefined;
+        if (!KEY_PATTERN.test(key)) {
+          throw new BadRequest('Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is a good choice).');
+        }
+        const user = request.context.user!;
+        if (Math.random() < 0.01) await purgeExpiredKeys(db());
+        const stored = await claimKey(db(), { userId: user.id, key, fingerprint: fingerprint(request.event) });
+        if (stored) return { statusCode: stored.statusCode, headers: { ...stored.headers, 'idempotent-replayed': 'true' }, body: stored.body };
+        request.context.idempotencyKey = key;
+        return undefined;
+      },
+    },
+    keep: { after: keep, onError: keep },
+  };
+}
