@@ -70,17 +70,29 @@ function bearerAuth(): MiddlewareObj<Event, Result, Error, Context & { user?: Us
   };
 }
 
-/** Strings with NUL cannot be stored by Postgres, and absurd nesting is never a valid request: both are 400. */
+/**
+ * What makes a string unstorable as sent: NUL (Postgres text cannot hold it), a lone surrogate (not Unicode; the
+ * driver would silently replace it), or U+FFFD (what invalid UTF-8 in the body was decoded to on its way here).
+ */
+function stringProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'NUL (\\u0000)';
+  if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) return 'unpaired UTF-16 surrogates';
+  if (value.includes('\ufffd')) return 'U+FFFD (the body is not valid UTF-8)';
+  return null;
+}
+
+/** Unstorable strings and absurd nesting are never a valid request: both are 400. */
 function checkJsonShape(value: unknown): void {
   const stack: Array<[unknown, string, number]> = [[value, '', 0]];
   while (stack.length > 0) {
     const [item, path, depth] = stack.pop()!;
     if (typeof item === 'string') {
-      if (item.includes('\u0000')) throw new BadRequest('Strings must not contain NUL (\\u0000).', [{ path: `/body${path}`, message: 'contains NUL' }]);
+      const problem = stringProblem(item);
+      if (problem) throw new BadRequest(`Strings must not contain ${problem}.`, [{ path: `/body${path}`, message: `contains ${problem}` }]);
     } else if (item !== null && typeof item === 'object') {
       if (depth >= MAX_JSON_DEPTH) throw new BadRequest(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
       for (const [key, child] of Object.entries(item)) {
-        if (key.includes('\u0000')) throw new BadRequest('Property names must not contain NUL (\\u0000).');
+        if (stringProblem(key)) throw new BadRequest(`Property names must not contain ${stringProblem(key)}.`);
         stack.push([child, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1]);
       }
     }
