@@ -7,6 +7,7 @@ import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from 
 import { authenticate, type User } from '../identity';
 import { db } from '../db';
 import { compileBody, compileParameters, fieldErrors } from './validation';
+import { withAccessLog } from './accessLog';
 import { idempotency } from './idempotency';
 import { problemDetails, requestIdOf } from './problem';
 import { serialise, type HttpResponse } from './responses';
@@ -166,7 +167,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   stack = stack.use(problemDetails()).use(bearerAuth());
   if (retries) stack = stack.use(retries.claim);
   if (takesBody) stack = stack.use(requestBody(spec));
-  return stack.handler(async (event, context) => {
+  return withAccessLog(stack.handler(async (event, context) => {
     const params = checkParams({ ...(event.pathParameters ?? {}) });
     const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
     const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
@@ -184,15 +185,17 @@ export function http<P = undefined, Q = undefined, B = undefined>(
       requestId,
     });
     return serialise(response, requestId);
-  });
+  }));
 }
 
 /** An endpoint anyone may call (health, the OpenAPI document): problem+json errors, no token, no input. */
 export function publicHttp(fn: (request: { requestId: string }) => Promise<HttpResponse>) {
-  return middy<Event, Result, Error, Context>()
-    .use(problemDetails())
-    .handler(async (event, context) => {
-      const requestId = requestIdOf(event, context);
-      return serialise(await fn({ requestId }), requestId);
-    });
+  return withAccessLog(
+    middy<Event, Result, Error, Context>()
+      .use(problemDetails())
+      .handler(async (event, context) => {
+        const requestId = requestIdOf(event, context);
+        return serialise(await fn({ requestId }), requestId);
+      }),
+  );
 }

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { serve, type Server } from '../../scripts/lib/serve';
+import { orgWithMembers, testPool } from '../helpers/factories';
+
+const pool = testPool();
+let world: Awaited<ReturnType<typeof orgWithMembers>>;
+let server: Server;
+let output = '';
+const workFolder = `.esbuild-logs-${process.pid}`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  world = await orgWithMembers(pool);
+  server = await serve({
+    databaseUrl: inject('databaseUrl'),
+    port: await freePort(),
+    lambdaPort: await freePort(),
+    env: { ARTIFACTS_DIR: inject('artifactsDir'), LOG_LEVEL: 'info', ESBUILD_WORK_FOLDER: workFolder },
+    output: 'pipe',
+  });
+  server.child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  server.child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+  fs.rmSync(workFolder, { recursive: true, force: true });
+  await pool.dispose();
+});
+
+describe('request logs', () => {
+  it('write one JSON line per request with request id, route, status, duration and user id, and never a token or body', async () => {
+    const headers = { authorization: `Bearer ${world.developer.token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${server.url}/repos/${world.repo.id}/releases`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ version: '1.0.0', notes: 'secret-notes-do-not-log' }),
+    });
+    const requestId = created.headers.get('x-request-id');
+    await fetch(`${server.url}/repos/${world.repo.id}/releases`, { headers: { authorization: 'Bearer gwr_wrong' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const requests = lines.filter((line) => line.msg === 'request');
+    expect(requests).toContainEqual(expect.objectContaining({
+      level: 30,
+      requestId,
+      route: 'POST /api/v1/repos/{repo}/releases',
+      status: 201,
+      durationMs: expect.any(Number),
+      userId: world.developer.id,
+    }));
+    expect(requests).toContainEqual(expect.objectContaining({ route: 'GET /api/v1/repos/{repo}/releases', status: 401 }));
+    expect(output).not.toContain(world.developer.token);
+    expect(output).not.toContain('gwr_wrong');
+    expect(output).not.toContain('secret-notes-do-not-log');
+  });
+});
