@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+
+const run = promisify(execFile);
+const packageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-package-'));
+const workFolder = `.esbuild-package-${process.pid}`;
+afterAll(() => {
+  fs.rmSync(packageDir, { recursive: true, force: true });
+  fs.rmSync(workFolder, { recursive: true, force: true });
+});
+
+describe('serverless package for the prod stage', () => {
+  it('builds offline, on the current Lambda Node.js runtime, with the database and volume from parameters', async () => {
+    await run(
+      process.execPath,
+      ['node_modules/serverless/bin/serverless.js', 'package', '--stage', 'prod', '--package', packageDir,
+        '--param=databaseUrl=postgres://gitweave:secret@db.internal:5432/gitweave'],
+      { env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ESBUILD_WORK_FOLDER: workFolder, DATABASE_URL: '' } },
+    );
+    const template = JSON.parse(fs.readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    const functions = Object.values(template.Resources as Record<string, { Type: string; Properties: any }>).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function',
+    );
+    const declared = Object.keys(YAML.parse(fs.readFileSync('serverless.yml', 'utf8')).functions);
+    expect(functions).toHaveLength(declared.length);
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        DATABASE_URL: 'postgres://gitweave:secret@db.internal:5432/gitweave',
+        ARTIFACTS_DIR: '/mnt/artifacts',
+      });
+    }
+    expect(fs.existsSync(path.join(packageDir, 'gitweave-releases.zip'))).toBe(true);
+  }, 120_000);
+});
+
+describe('docker-compose.yml', () => {
+  const compose = YAML.parse(fs.readFileSync('docker-compose.yml', 'utf8'));
+
+  it('runs Postgres of a pinned major with a health check on a named volume', () => {
+    const postgres = compose.services.postgres;
+    expect(postgres.image).toMatch(/^postgres:\d+$/);
+    expect(postgres.healthcheck.test.join(' ')).toContain('pg_isready');
+    expect(postgres.volumes[0]).toMatch(/^pgdata:/);
+    expect(compose.volumes).toHaveProperty('pgdata');
+  });
+
+  it('runs the app on the official Node image the way npm start does, with the artifacts volume and port 3000', () => {
+    const app = compose.services.app;
+    expect(app.image).toMatch(/^node:20/);
+    expect(app.command.join(' ')).toContain('npm start');
+    expect(app.environment.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+    expect(app.environment.ARTIFACTS_DIR).toBe('/data/artifacts');
+    expect(app.volumes).toContain('artifacts:/data/artifacts');
+    expect(app.ports).toContain('3000:3000');
+    expect(app.depends_on.postgres.condition).toBe('service_healthy');
+  });
+});
