@@ -2,7 +2,7 @@ import { db } from '../lib/db';
 import { created, http } from '../lib/http';
 import { MAX_UPLOAD_BYTES, registerArtifact, uploadArtifact } from '../lib/artifacts';
 import { repoForMember } from '../lib/repos';
-import { registerArtifactBody, uploadArtifactQuery } from '../schemas/artifacts';
+import { artifact, registerArtifactBody, uploadArtifactQuery } from '../schemas/artifacts';
 import { repoParams } from '../schemas/common';
 
 /**
@@ -15,12 +15,15 @@ export const handler = http(
     query: uploadArtifactQuery,
     body: registerArtifactBody,
     raw: { contentType: 'application/octet-stream', maxBytes: MAX_UPLOAD_BYTES },
+    route: 'POST /api/v1/repos/{repo}/artifacts',
+    summary: 'Register a file on the artifacts volume (JSON), or upload one (application/octet-stream, ?name=)',
+    success: { status: 201, schema: artifact },
   },
   async ({ params, query, body, bytes, raw, user, path }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
-    const artifact = raw
-      ? await uploadArtifact(db(), repo.id, query, bytes)
-      : await registerArtifact(db(), repo.id, body);
-    return created(`${path}/${artifact.id}`, artifact);
-  },
-);
+      const repo = await repoForMember(db(), params.repo, user.id);
+      const artifact = raw
+        ? await uploadArtifact(db(), repo.id, query, bytes)
+        : await registerArtifact(db(), repo.id, body);
+      return created(`${path}/${artifact.id}`, artifact);
+    },
+  );

@@ -2,10 +2,13 @@ import { db } from '../lib/db';
 import { http, ok } from '../lib/http';
 import { getArtifact } from '../lib/artifacts';
 import { repoForMember } from '../lib/repos';
-import { artifactParams } from '../schemas/artifacts';
+import { artifact, artifactParams } from '../schemas/artifacts';
 
 /** GET /api/v1/repos/{repo}/artifacts/{id} */
-export const handler = http({ params: artifactParams }, async ({ params, user }) => {
-  const repo = await repoForMember(db(), params.repo, user.id);
-  return ok(await getArtifact(db(), repo.id, params.id));
-});
+export const handler = http(
+  { params: artifactParams, route: 'GET /api/v1/repos/{repo}/artifacts/{id}', summary: 'Get an artifact', success: { status: 200, schema: artifact } },
+  async ({ params, user }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    return ok(await getArtifact(db(), repo.id, params.id));
+  },
+);

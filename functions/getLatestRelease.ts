@@ -3,10 +3,19 @@ import { http, ok } from '../lib/http';
 import { getLatestRelease } from '../lib/releases';
 import { repoForMember } from '../lib/repos';
 import { repoParams } from '../schemas/common';
-import { latestReleaseQuery } from '../schemas/releases';
+import { latestReleaseQuery, release } from '../schemas/releases';
 
 /** GET /api/v1/repos/{repo}/releases/latest: the highest SemVer precedence, pre-releases only if asked. */
-export const handler = http({ params: repoParams, query: latestReleaseQuery }, async ({ params, query, user }) => {
-  const repo = await repoForMember(db(), params.repo, user.id);
-  return ok(await getLatestRelease(db(), repo.id, { prerelease: query.prerelease }));
-});
+export const handler = http(
+  {
+    params: repoParams,
+    query: latestReleaseQuery,
+    route: 'GET /api/v1/repos/{repo}/releases/latest',
+    summary: 'Get the release with the highest SemVer precedence',
+    success: { status: 200, schema: release },
+  },
+  async ({ params, query, user }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    return ok(await getLatestRelease(db(), repo.id, { prerelease: query.prerelease }));
+  },
+);

@@ -2,10 +2,18 @@ import { db } from '../lib/db';
 import { http, ok } from '../lib/http';
 import { getRelease } from '../lib/releases';
 import { repoForMember } from '../lib/repos';
-import { releaseRefParams } from '../schemas/releases';
+import { release, releaseRefParams } from '../schemas/releases';
 
 /** GET /api/v1/repos/{repo}/releases/{idOrVersion}: notes, artifacts and the newest deployments. */
-export const handler = http({ params: releaseRefParams }, async ({ params, user }) => {
-  const repo = await repoForMember(db(), params.repo, user.id);
-  return ok(await getRelease(db(), repo.id, params.id));
-});
+export const handler = http(
+  {
+    params: releaseRefParams,
+    route: 'GET /api/v1/repos/{repo}/releases/{id}',
+    summary: 'Get a release by id or version, with its artifacts and newest deployments',
+    success: { status: 200, schema: release },
+  },
+  async ({ params, user }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    return ok(await getRelease(db(), repo.id, params.id));
+  },
+);

@@ -1,8 +1,12 @@
 import { sql, db } from '../lib/db';
 import { publicHttp, ok } from '../lib/http';
+import { health } from '../schemas/common';
 
 /** GET /api/v1/health: 200 once the database answers; the problem layer turns an outage into 503. */
-export const handler = publicHttp(async () => {
-  await db().query(sql`SELECT 1`);
-  return ok({ status: 'ok' });
-});
+export const handler = publicHttp(
+  { route: 'GET /api/v1/health', summary: 'Check that the API and its database answer', success: { status: 200, schema: health } },
+  async () => {
+      await db().query(sql`SELECT 1`);
+      return ok({ status: 'ok' });
+    },
+  );

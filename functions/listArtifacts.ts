@@ -2,12 +2,21 @@ import { db } from '../lib/db';
 import { http, ok, pageHeaders } from '../lib/http';
 import { listArtifacts } from '../lib/artifacts';
 import { repoForMember } from '../lib/repos';
-import { listArtifactsQuery } from '../schemas/artifacts';
-import { repoParams } from '../schemas/common';
+import { artifact, listArtifactsQuery } from '../schemas/artifacts';
+import { pageOf, repoParams } from '../schemas/common';
 
 /** GET /api/v1/repos/{repo}/artifacts: the repo's artifacts, newest first, keyset-paginated. */
-export const handler = http({ params: repoParams, query: listArtifactsQuery }, async ({ params, query, user, path }) => {
-  const repo = await repoForMember(db(), params.repo, user.id);
-  const page = await listArtifacts(db(), repo.id, query);
-  return ok(page, pageHeaders(path, query, page.nextCursor));
-});
+export const handler = http(
+  {
+    params: repoParams,
+    query: listArtifactsQuery,
+    route: 'GET /api/v1/repos/{repo}/artifacts',
+    summary: "List a repo's artifacts, newest first",
+    success: { status: 200, schema: pageOf(artifact) },
+  },
+  async ({ params, query, user, path }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    const page = await listArtifacts(db(), repo.id, query);
+    return ok(page, pageHeaders(path, query, page.nextCursor));
+  },
+);

@@ -44,3 +44,23 @@ export const problem = {
   },
   required: ['type', 'title', 'status', 'detail'],
 } as const;
+
+/** A page of a keyset-paginated list of `item`. */
+export function pageOf<const S extends object>(item: S) {
+  return {
+    type: 'object',
+    properties: {
+      items: { type: 'array', items: item },
+      nextCursor: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'null on the last page' },
+    },
+    required: ['items', 'nextCursor'],
+    additionalProperties: false,
+  } as const;
+}
+
+export const health = {
+  type: 'object',
+  properties: { status: { type: 'string', const: 'ok' } },
+  required: ['status'],
+  additionalProperties: false,
+} as const;

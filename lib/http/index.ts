@@ -30,6 +30,23 @@ export interface Spec<P, Q, B> {
   body?: Typed<B>;
   /** the endpoint takes raw bytes of this content type, up to `maxBytes`, instead of JSON */
   raw?: { contentType: string; maxBytes: number };
+  /** the route, exactly as serverless.yml declares it (a test keeps the two equal): 'POST /api/v1/repos/{repo}/releases' */
+  route: string;
+  /** one line for the API document */
+  summary: string;
+  /** the success status and the schema of its body (null: no body), for the API document */
+  success: { status: number; schema: JSONSchema | null };
+  /** problem statuses this endpoint answers beyond those every endpoint of its kind can */
+  problems?: number[];
+}
+
+/** What the API document needs to know of an endpoint, as its handler carries it. */
+export type Described = Pick<Spec<unknown, unknown, unknown>, 'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems'> & {
+  public?: boolean;
+};
+
+function describe<H extends object>(handler: H, description: Described): H & { api: Described } {
+  return Object.assign(handler, { api: description });
 }
 
 export interface Request<P, Q, B> {
@@ -167,7 +184,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   stack = stack.use(problemDetails()).use(bearerAuth());
   if (retries) stack = stack.use(retries.claim);
   if (takesBody) stack = stack.use(requestBody(spec));
-  return withAccessLog(stack.handler(async (event, context) => {
+  const handler = withAccessLog(stack.handler(async (event, context) => {
     const params = checkParams({ ...(event.pathParameters ?? {}) });
     const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
     const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
@@ -186,11 +203,15 @@ export function http<P = undefined, Q = undefined, B = undefined>(
     });
     return serialise(response, requestId);
   }));
+  return describe(handler, spec);
 }
 
 /** An endpoint anyone may call (health, the OpenAPI document): problem+json errors, no token, no input. */
-export function publicHttp(fn: (request: { requestId: string }) => Promise<HttpResponse>) {
-  return withAccessLog(
+export function publicHttp(
+  description: Pick<Described, 'route' | 'summary' | 'success' | 'problems'>,
+  fn: (request: { requestId: string }) => Promise<HttpResponse>,
+) {
+  const handler = withAccessLog(
     middy<Event, Result, Error, Context>()
       .use(problemDetails())
       .handler(async (event, context) => {
@@ -198,4 +219,5 @@ export function publicHttp(fn: (request: { requestId: string }) => Promise<HttpR
         return serialise(await fn({ requestId }), requestId);
       }),
   );
+  return describe(handler, { ...description, public: true });
 }

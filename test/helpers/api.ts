@@ -1,4 +1,13 @@
 import { inject } from 'vitest';
+import { conformanceChecker } from './openapiConformance';
+
+let checker: Promise<ReturnType<typeof conformanceChecker>> | undefined;
+
+/** Every response an e2e test receives is checked against the served OpenAPI document. */
+async function conformance() {
+  checker ??= fetch(`${inject('apiUrl')}/openapi.json`).then(async (res) => conformanceChecker(await res.json()));
+  return checker;
+}
 
 export interface ApiResponse {
   status: number;
@@ -22,5 +31,8 @@ export async function api(
   const response = await fetch(`${inject('apiUrl')}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await response.text();
   const type = response.headers.get('content-type') ?? '';
-  return { status: response.status, headers: response.headers, body: type.includes('json') && text ? JSON.parse(text) : text };
+  const parsed = type.includes('json') && text ? JSON.parse(text) : text;
+  const mismatch = (await conformance())(method, `/api/v1${path.split('?')[0]}`, response.status, response.headers.get('content-type'), parsed);
+  if (mismatch) throw new Error(`response does not conform to the OpenAPI document: ${mismatch}`);
+  return { status: response.status, headers: response.headers, body: parsed };
 }

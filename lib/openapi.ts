@@ -1,0 +1,86 @@
+import type { JSONSchema } from 'json-schema-to-ts';
+import { problem } from '../schemas/common';
+import type { Described } from './http';
+
+const PHRASES: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+  404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+type Schema = Exclude<JSONSchema, boolean> & { properties?: Record<string, JSONSchema>; required?: readonly string[] };
+
+/** The problem statuses an endpoint can answer, from what it takes, plus the ones it declares. */
+function problemStatuses(api: Described): number[] {
+  const statuses = new Set<number>([500, 503]);
+  if (!api.public) [400, 401].forEach((s) => statuses.add(s));
+  if (api.params) statuses.add(404);
+  if (api.body || api.raw) [409, 413, 415, 422].forEach((s) => statuses.add(s));
+  for (const s of api.problems ?? []) statuses.add(s);
+  return [...statuses].sort();
+}
+
+function parameters(schema: JSONSchema | undefined, location: 'path' | 'query') {
+  const object = schema as Schema | undefined;
+  return Object.entries(object?.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (object?.required ?? []).includes(name),
+    ...((property as Schema).description ? { description: (property as Schema).description } : {}),
+    schema: property,
+  }));
+}
+
+/**
+ * The OpenAPI 3.1 document of the API, built from what every handler declares (route, schemas of its path, query,
+ * body and success response), so the schemas in schemas/ stay the one source.
+ */
+export function buildOpenApi(handlers: Record<string, { api: Described }>, version: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [operationId, { api }] of Object.entries(handlers)) {
+    const [method, path] = api.route.split(' ') as [string, string];
+    const problems = Object.fromEntries(
+      problemStatuses(api).map((status) => [
+        String(status),
+        { description: PHRASES[status] ?? 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      ]),
+    );
+    const success = {
+      description: PHRASES[api.success.status] ?? 'Success',
+      ...(api.success.schema ? { content: { 'application/json': { schema: api.success.schema } } } : {}),
+      ...(api.success.status === 201
+        ? { headers: { Location: { description: 'the URL of what was created', schema: { type: 'string' } } } }
+        : {}),
+    };
+    const body: Record<string, unknown> = {};
+    if (api.body) body['application/json'] = { schema: api.body };
+    if (api.raw) body[api.raw.contentType] = { schema: { type: 'string', contentMediaType: api.raw.contentType } };
+    const headerParameters = api.body || api.raw
+      ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'retry safely: a repeat gets the first response', schema: { type: 'string', maxLength: 255 } }]
+      : [];
+    paths[path] ??= {};
+    paths[path][method.toLowerCase()] = {
+      operationId,
+      summary: api.summary,
+      parameters: [...parameters(api.params, 'path'), ...parameters(api.query, 'query'), ...headerParameters],
+      ...(Object.keys(body).length ? { requestBody: { required: true, content: body } } : {}),
+      responses: { [String(api.success.status)]: success, ...problems },
+      ...(api.public ? { security: [] } : {}),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'GitWeave Releases',
+      version,
+      description: 'Releases of repositories, their artifacts, and deployments of releases to environments.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (gwr_…)' } },
+      schemas: { Problem: problem },
+    },
+  };
+}
