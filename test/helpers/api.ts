@@ -5,7 +5,7 @@ let checker: Promise<ReturnType<typeof conformanceChecker>> | undefined;
 
 /** Every response an e2e test receives is checked against the served OpenAPI document. */
 async function conformance() {
-  checker ??= fetch(`${inject('apiUrl')}/openapi.json`).then(async (res) => conformanceChecker(await res.json()));
+  checker ??= fetch(`${inject('apiUrl')}/openapi.json`).then(async (res) => conformanceChecker((await res.json()) as Parameters<typeof conformanceChecker>[0]));
   return checker;
 }
 
