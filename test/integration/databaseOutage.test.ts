@@ -73,7 +73,8 @@ describe('with the database stopped', () => {
 
   it('answers every endpoint 503 with Retry-After within a few seconds, then recovers without a restart', async () => {
     await database.stop();
-    for (const [name, handler] of handlers) {
+    // the OpenAPI document is built from code, not read from the database, so it keeps answering
+    for (const [name, handler] of handlers.filter(([n]) => n !== 'openapi')) {
       const started = Date.now();
       const res = await invoke(handler, eventFor());
       expect({ name, status: res.status }).toEqual({ name, status: 503 });
