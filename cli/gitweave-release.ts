@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+/**
+ * gitweave-release: the GitWeave Releases API for CI pipelines. Configured by GITWEAVE_URL and GITWEAVE_TOKEN
+ * (or --url and --token). Human output by default, JSON with --json; any error exits non-zero with the problem's
+ * message. Writes carry an Idempotency-Key, so the retries after a network error or a 503 never write twice.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <command>
+
+  artifact add <file> --repo <repo> [--name <name>]       upload a file as an artifact
+  artifact add --path <path> --repo <repo> [--name <n>]   register a file already on the artifacts volume
+  release create <repo> <version> [--notes-file <f>] [--artifact <id>]...
+  deploy <repo> <version> <environment> [--status success|failed|in_progress]
+  deployment finish <id> <success|failed>
+  releases <repo>                                         the newest releases
+  status <repo>                                           what runs where
+
+  <repo> is the repo's id. GITWEAVE_URL (e.g. http://127.0.0.1:3000) and GITWEAVE_TOKEN configure it;
+  GITWEAVE_REPO may stand in for --repo.`;
+
+class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+interface Options {
+  url: string;
+  token: string;
+  json: boolean;
+}
+
+const RETRIES = 3;
+
+/** One API call, retried with the same Idempotency-Key after a network error or a 502/503/504. */
+async function call(options: Options, method: string, apiPath: string, body?: { json?: unknown; bytes?: Buffer }): Promise<any> {
+  const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+  let payload: string | Buffer | undefined;
+  if (body?.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body.json);
+  } else if (body?.bytes) {
+    headers['content-type'] = 'application/octet-stream';
+    payload = body.bytes;
+  }
+  if (method === 'POST') headers['idempotency-key'] = randomUUID();
+  for (let attempt = 1; ; attempt += 1) {
+    let response: Response;
+    try {
+      response = await fetch(`${base}/api/v1${apiPath}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    } catch (err) {
+      if (attempt < RETRIES) {
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        continue;
+      }
+      throw new CliError(`cannot reach ${base}: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`);
+    }
+    if ([502, 503, 504].includes(response.status) && attempt < RETRIES) {
+      const wait = Number(response.headers.get('retry-after')) || attempt;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 10) * 1000));
+      continue;
+    }
+    const text = await response.text();
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text for the message
+    }
+    if (!response.ok) {
+      const detail = parsed && typeof parsed === 'object' && parsed.detail ? parsed.detail : String(text).slice(0, 200);
+      const fields = parsed?.errors?.map((e: { path: string; message: string }) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
+      throw new CliError(`${response.status} ${parsed?.title ?? response.statusText}: ${detail}${fields}`);
+    }
+    return parsed;
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+async function findEnvironment(options: Options, repo: string, name: string): Promise<any> {
+  const view = await call(options, 'GET', `/repos/${repo}/environments`);
+  const environments: any[] = view.items ?? view;
+  const environment = environments.find((e) => e.name === name || e.id === name);
+  if (!environment) throw new CliError(`no environment "${name}" in this repo's org (there are: ${environments.map((e) => e.name).join(', ')})`);
+  return environment;
+}
+
+async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      repo: { type: 'string' },
+      name: { type: 'string' },
+      path: { type: 'string' },
+      'notes-file': { type: 'string' },
+      artifact: { type: 'string', multiple: true },
+      status: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) throw new CliError(USAGE, 2);
+  const url = values.url ?? process.env.GITWEAVE_URL;
+  const token = values.token ?? process.env.GITWEAVE_TOKEN;
+  if (!url) throw new CliError('set GITWEAVE_URL (or --url) to the API, e.g. http://127.0.0.1:3000', 2);
+  if (!token) throw new CliError('set GITWEAVE_TOKEN (or --token) to an API token', 2);
+  const options: Options = { url, token, json: values.json ?? false };
+  const [command, ...args] = positionals;
+  const need = (count: number, what: string) => {
+    if (args.length !== count) throw new CliError(`${command} takes ${what}\n\n${USAGE}`, 2);
+  };
+
+  switch (command) {
+    case 'artifact': {
+      if (args[0] !== 'add') throw new CliError(`unknown command: artifact ${args[0] ?? ''}\n\n${USAGE}`, 2);
+      const repo = values.repo ?? process.env.GITWEAVE_REPO;
+      if (!repo) throw new CliError('artifact add needs --repo <repo> (or GITWEAVE_REPO)', 2);
+      let artifact: any;
+      if (values.path) {
+        if (args.length !== 1) throw new CliError('artifact add --path <path> takes no file', 2);
+        artifact = await call(options, 'POST', `/repos/${repo}/artifacts`, {
+          json: { name: values.name ?? path.basename(values.path), path: values.path },
+        });
+      } else {
+        if (args.length !== 2) throw new CliError('artifact add takes a file (or --path <path>)', 2);
+        const file = args[1]!;
+        const bytes = await fs.promises.readFile(file).catch((err: NodeJS.ErrnoException) => {
+          throw new CliError(`cannot read ${file}: ${err.code ?? err.message}`);
+        });
+        const query = new URLSearchParams({ name: values.name ?? path.basename(file) });
+        artifact = await call(options, 'POST', `/repos/${repo}/artifacts?${query}`, { bytes });
+      }
+      return { json: artifact, human: `artifact ${artifact.id}  ${artifact.name}  ${artifact.sizeBytes} bytes  sha256 ${artifact.sha256}` };
+    }
+    case 'release': {
+      if (args[0] !== 'create') throw new CliError(`unknown command: release ${args[0] ?? ''}\n\n${USAGE}`, 2);
+      if (args.length !== 3) throw new CliError('release create takes <repo> <version>', 2);
+      const notes = values['notes-file'] ? await fs.promises.readFile(values['notes-file'], 'utf8') : undefined;
+      const release = await call(options, 'POST', `/repos/${args[1]}/releases`, {
+        json: { version: args[2], ...(notes !== undefined ? { notes } : {}), ...(values.artifact ? { artifactIds: values.artifact } : {}) },
+      });
+      return { json: release, human: `release ${release.version}  ${release.id}  ${release.artifacts.length} artifact(s)` };
+    }
+    case 'deploy': {
+      need(3, '<repo> <version> <environment>');
+      const [repo, version, environmentName] = args as [string, string, string];
+      const release = await call(options, 'GET', `/repos/${repo}/releases/${encodeURIComponent(version)}`);
+      const environment = await findEnvironment(options, repo, environmentName);
+      const deployment = await call(options, 'POST', `/repos/${repo}/releases/${release.id}/deployments`, {
+        json: { environmentId: environment.id, ...(values.status ? { status: values.status } : {}) },
+      });
+      return { json: deployment, human: `deployment ${deployment.id}  ${release.version} → ${environment.name}  ${deployment.status}` };
+    }
+    case 'deployment': {
+      if (args[0] !== 'finish' || args.length !== 3) throw new CliError(`deployment finish takes <id> <success|failed>\n\n${USAGE}`, 2);
+      const deployment = await call(options, 'PATCH', `/deployments/${args[1]}`, { json: { status: args[2] } });
+      return { json: deployment, human: `deployment ${deployment.id}  ${deployment.status}` };
+    }
+    case 'releases': {
+      need(1, '<repo>');
+      const page = await call(options, 'GET', `/repos/${args[0]}/releases?limit=20`);
+      const rows = [['VERSION', 'CREATED', 'ARTIFACTS', 'ID'], ...page.items.map((r: any) => [r.version, r.createdAt, String(r.artifactCount), r.id])];
+      return { json: page, human: page.items.length ? table(rows) : 'no releases yet' };
+    }
+    case 'status': {
+      need(1, '<repo>');
+      const view = await call(options, 'GET', `/repos/${args[0]}/environments`);
+      const environments: any[] = view.items ?? view;
+      const rows = [
+        ['ENVIRONMENT', 'VERSION', 'DEPLOYED', 'BY'],
+        ...environments.map((e) => [
+          `${e.name}${e.protected ? ' (protected)' : ''}`,
+          e.current?.version ?? '-',
+          e.current?.deployedAt ?? '-',
+          e.current?.deployedBy ?? '-',
+        ]),
+      ];
+      return { json: view, human: table(rows) };
+    }
+    default:
+      throw new CliError(`unknown command: ${command}\n\n${USAGE}`, 2);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (result) => {
+    const json = process.argv.includes('--json');
+    process.stdout.write(`${json ? JSON.stringify(result.json, null, 2) : result.human}\n`);
+  },
+  (err: unknown) => {
+    process.stderr.write(`gitweave-release: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(err instanceof CliError ? err.exitCode : 1);
+  },
+);
