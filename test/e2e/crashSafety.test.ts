@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sql } from '../../lib/db';
 import { serve, type Server } from '../../scripts/lib/serve';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { freePort } from '../../scripts/lib/net';
 
 // A server of this test's own, killed with SIGKILL in the middle of a load of writes, then started again.
 const pool = testPool();
@@ -13,14 +13,6 @@ let world: Awaited<ReturnType<typeof orgWithMembers>>;
 let server: Server | undefined;
 const workFolder = `.esbuild-crash-${process.pid}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(): Promise<Server> {
   return serve({

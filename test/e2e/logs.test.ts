@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { serve, type Server } from '../../scripts/lib/serve';
 import { orgWithMembers, testPool } from '../helpers/factories';
+import { freePort } from '../../scripts/lib/net';
 
 const pool = testPool();
 let world: Awaited<ReturnType<typeof orgWithMembers>>;
@@ -10,14 +10,6 @@ let server: Server;
 let output = '';
 const workFolder = `.esbuild-logs-${process.pid}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   world = await orgWithMembers(pool);

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import createConnectionPool from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type Database } from '../../scripts/lib/database';
 import { migrate } from '../../scripts/lib/migrate';
 import { invoke } from '../helpers/events';
+import { freePort } from '../../scripts/lib/net';
 
 // A throwaway cluster of this test's own: it is stopped and started again, which CI's shared Postgres never is.
 const dataDir = path.join('data', `test-outage-${randomBytes(4).toString('hex')}`);
@@ -15,14 +15,6 @@ let database: Database;
 let token: string;
 let repo: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address() as net.AddressInfo;
-      server.close(() => resolve(p));
-    });
-  });
-}
 
 type Handler = Parameters<typeof invoke>[0];
 const handlers: Array<[string, Handler]> = [];

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../scripts/lib/database';
+import { freePort } from '../../scripts/lib/net';
 
 const dataDir = path.join('data', `test-embedded-${randomBytes(4).toString('hex')}`);
 
@@ -15,13 +16,6 @@ function listen(port = 0): Promise<net.Server> {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function postmasterPid(): number | null {
