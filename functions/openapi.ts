@@ -1,13 +1,21 @@
 import { ok, publicHttp } from '../lib/http';
 import { buildOpenApi } from '../lib/openapi';
 import { handler as createArtifact } from './createArtifact';
+import { handler as createDeployment } from './createDeployment';
+import { handler as createEnvironment } from './createEnvironment';
 import { handler as createRelease } from './createRelease';
+import { handler as finishDeployment } from './finishDeployment';
 import { handler as getArtifact } from './getArtifact';
+import { handler as getDeployment } from './getDeployment';
+import { handler as getEnvironment } from './getEnvironment';
 import { handler as getLatestRelease } from './getLatestRelease';
 import { handler as getRelease } from './getRelease';
 import { handler as health } from './health';
 import { handler as listArtifacts } from './listArtifacts';
+import { handler as listDeployments } from './listDeployments';
+import { handler as listOrgEnvironments } from './listOrgEnvironments';
 import { handler as listReleases } from './listReleases';
+import { handler as repoEnvironments } from './repoEnvironments';
 
 /** Every endpoint the document describes, by operation id (= function name in serverless.yml). */
 export const endpoints = {
@@ -19,6 +27,14 @@ export const endpoints = {
   listReleases,
   getRelease,
   getLatestRelease,
+  createDeployment,
+  listDeployments,
+  getDeployment,
+  finishDeployment,
+  listOrgEnvironments,
+  createEnvironment,
+  getEnvironment,
+  repoEnvironments,
 };
 
 const document = { ...buildOpenApi(endpoints, '1.0.0') };

@@ -1,6 +1,7 @@
 import { sql, isUniqueViolation, type Queryable } from './db';
 import { BadRequest, Conflict, NotFound } from './errors';
 import { issueToken, type Role } from './identity';
+import { isUuid } from './ids';
 
 /** The environments every new org starts with; stg and prod need a release manager to deploy. */
 export const DEFAULT_ENVIRONMENTS = [
@@ -106,4 +107,25 @@ export async function bootstrap(db: Queryable): Promise<Bootstrap | null> {
     const admin = await createUser(tx, 'admin', { orgSlug: 'default', role: 'release_manager' });
     return { token: admin.token, userId: admin.id, orgId: org.id, repoId: repo.id };
   });
+}
+
+/** An org as seen by one of its members. */
+export interface OrgAccess {
+  id: string;
+  slug: string;
+  role: Role;
+}
+
+/**
+ * The org named by `ref` (its id or its slug) if `userId` is a member of it. An org the user is not in is reported
+ * exactly like one that does not exist, so nothing leaks across orgs.
+ */
+export async function orgForMember(db: Queryable, ref: string, userId: string): Promise<OrgAccess> {
+  const [row] = await db.query(sql`
+    SELECT o.id, o.slug, m.role
+    FROM orgs o JOIN memberships m ON m.org_id = o.id AND m.user_id = ${userId}
+    WHERE ${isUuid(ref) ? sql`o.id = ${ref}` : sql`o.slug = ${ref}`}
+  `);
+  if (!row) throw new NotFound(`Org ${ref} was not found`);
+  return row as OrgAccess;
 }

@@ -1,0 +1,23 @@
+import { db } from '../lib/db';
+import { created, http } from '../lib/http';
+import { createDeployment } from '../lib/deployments';
+import { repoForMember } from '../lib/repos';
+import { createDeploymentBody, deployment } from '../schemas/deployments';
+import { releaseRefParams } from '../schemas/releases';
+
+/** POST /api/v1/repos/{repo}/releases/{idOrVersion}/deployments: record a deployment of the release to an environment. */
+export const handler = http(
+  {
+    params: releaseRefParams,
+    body: createDeploymentBody,
+    route: 'POST /api/v1/repos/{repo}/releases/{id}/deployments',
+    summary: 'Record a deployment of a release to an environment (protected ones need a release manager)',
+    success: { status: 201, schema: deployment },
+    problems: [403],
+  },
+  async ({ params, body, user }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    const recorded = await createDeployment(db(), repo, { release: params.id, deployedBy: user.id, ...body });
+    return created(`/api/v1/deployments/${recorded.id}`, recorded);
+  },
+);

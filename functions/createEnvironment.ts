@@ -1,0 +1,22 @@
+import { db } from '../lib/db';
+import { created, http } from '../lib/http';
+import { createEnvironment } from '../lib/environments';
+import { orgForMember } from '../lib/orgs';
+import { createEnvironmentBody, environment, orgParams } from '../schemas/environments';
+
+/** POST /api/v1/orgs/{org}/environments: a release manager adds an environment, protected or not. */
+export const handler = http(
+  {
+    params: orgParams,
+    body: createEnvironmentBody,
+    route: 'POST /api/v1/orgs/{org}/environments',
+    summary: 'Create an environment of an org (release managers only; names are unique in the org)',
+    success: { status: 201, schema: environment },
+    problems: [403],
+  },
+  async ({ params, body, user, path }) => {
+    const org = await orgForMember(db(), params.org, user.id);
+    const made = await createEnvironment(db(), org, body);
+    return created(`${path}/${made.id}`, made);
+  },
+);

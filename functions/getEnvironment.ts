@@ -1,0 +1,19 @@
+import { db } from '../lib/db';
+import { http, ok } from '../lib/http';
+import { getEnvironment } from '../lib/environments';
+import { orgForMember } from '../lib/orgs';
+import { environment, environmentParams } from '../schemas/environments';
+
+/** GET /api/v1/orgs/{org}/environments/{environment}: one environment, by id or name (where Location points). */
+export const handler = http(
+  {
+    params: environmentParams,
+    route: 'GET /api/v1/orgs/{org}/environments/{environment}',
+    summary: 'Get an environment of an org by id or name',
+    success: { status: 200, schema: environment },
+  },
+  async ({ params, user }) => {
+    const org = await orgForMember(db(), params.org, user.id);
+    return ok(await getEnvironment(db(), org.id, params.environment));
+  },
+);

@@ -1,0 +1,23 @@
+import { db } from '../lib/db';
+import { http, ok, pageHeaders } from '../lib/http';
+import { listDeployments } from '../lib/deployments';
+import { repoForMember } from '../lib/repos';
+import { pageOf } from '../schemas/common';
+import { deployment, listDeploymentsQuery } from '../schemas/deployments';
+import { releaseRefParams } from '../schemas/releases';
+
+/** GET /api/v1/repos/{repo}/releases/{idOrVersion}/deployments: newest first, keyset-paginated, filtered. */
+export const handler = http(
+  {
+    params: releaseRefParams,
+    query: listDeploymentsQuery,
+    route: 'GET /api/v1/repos/{repo}/releases/{id}/deployments',
+    summary: "List a release's deployments, newest first, filtered by environment (id or name) and status",
+    success: { status: 200, schema: pageOf(deployment) },
+  },
+  async ({ params, query, user, path }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    const page = await listDeployments(db(), repo.id, params.id, query);
+    return ok(page, pageHeaders(path, query, page.nextCursor));
+  },
+);

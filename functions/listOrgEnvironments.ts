@@ -1,0 +1,22 @@
+import { db } from '../lib/db';
+import { http, ok, pageHeaders } from '../lib/http';
+import { listEnvironments } from '../lib/environments';
+import { orgForMember } from '../lib/orgs';
+import { pageOf } from '../schemas/common';
+import { environment, listEnvironmentsQuery, orgParams } from '../schemas/environments';
+
+/** GET /api/v1/orgs/{org}/environments: the org's environments by name, for any member. */
+export const handler = http(
+  {
+    params: orgParams,
+    query: listEnvironmentsQuery,
+    route: 'GET /api/v1/orgs/{org}/environments',
+    summary: "List an org's environments by name ({org} is its id or slug)",
+    success: { status: 200, schema: pageOf(environment) },
+  },
+  async ({ params, query, user, path }) => {
+    const org = await orgForMember(db(), params.org, user.id);
+    const page = await listEnvironments(db(), org.id, query);
+    return ok(page, pageHeaders(path, query, page.nextCursor));
+  },
+);

@@ -1,0 +1,22 @@
+import { db } from '../lib/db';
+import { http, ok, pageHeaders } from '../lib/http';
+import { listRepoEnvironments } from '../lib/environments';
+import { repoForMember } from '../lib/repos';
+import { pageOf, repoParams } from '../schemas/common';
+import { listEnvironmentsQuery, repoEnvironment } from '../schemas/environments';
+
+/** GET /api/v1/repos/{repo}/environments: what runs where, every environment of the org with the repo's current deployment. */
+export const handler = http(
+  {
+    params: repoParams,
+    query: listEnvironmentsQuery,
+    route: 'GET /api/v1/repos/{repo}/environments',
+    summary: "What runs where: the org's environments, each with the repo's newest successful deployment there",
+    success: { status: 200, schema: pageOf(repoEnvironment) },
+  },
+  async ({ params, query, user, path }) => {
+    const repo = await repoForMember(db(), params.repo, user.id);
+    const page = await listRepoEnvironments(db(), repo, query);
+    return ok(page, pageHeaders(path, query, page.nextCursor));
+  },
+);

@@ -1,0 +1,251 @@
+import { isSQLError } from '@databases/pg';
+import type { Deployment, DeploymentStatus, FinalStatus } from '../schemas/deployments';
+import { decodeTimeCursor, encodeTimeCursor } from './cursor';
+import { sql, type Queryable } from './db';
+import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from './errors';
+import type { Role } from './identity';
+import { isUuid } from './ids';
+import type { RepoAccess } from './repos';
+import { normalizeVersion } from './versions';
+
+/** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const EARLIEST = Date.UTC(1970, 0, 1);
+
+/**
+ * The deploy rule (the epic's two personas): anyone in the org may deploy to an unprotected environment; a
+ * protected one (stg and prod by default) needs the release_manager role. Finishing a deployment follows it too.
+ */
+export function checkMayDeploy(role: Role, environment: { name: string; protected: boolean }): void {
+  if (environment.protected && role !== 'release_manager') {
+    throw new Forbidden(
+      `Deploying to protected environment ${environment.name} needs the release_manager role; you are a ${role} in this org.`,
+    );
+  }
+}
+
+/** The status rule: a deployment changes at most once, from in_progress to success or failed; else 409. */
+export function checkTransition(from: DeploymentStatus, to: DeploymentStatus): void {
+  if (from !== 'in_progress') {
+    throw new Conflict(`The deployment is already ${from}; only an in_progress deployment can be finished, and only once.`);
+  }
+  if (to === 'in_progress') throw new Conflict('An in_progress deployment can only be finished as success or failed.');
+}
+
+function badTime(path: string, message: string): BadRequest {
+  return new BadRequest(`${path.split('/').pop()} ${message}.`, [{ path, message }]);
+}
+
+function endBeforeStart(): BadRequest {
+  return badTime('/body/endedAt', 'must not be before startedAt');
+}
+
+/** A client's time, which must be a real instant from 1970 on and not in the future. */
+export function parseTime(value: string, path: string, now = Date.now()): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw badTime(path, 'must be a valid ISO 8601 time');
+  if (time.getTime() < EARLIEST) throw badTime(path, 'must not be before 1970');
+  if (time.getTime() > now + CLOCK_SKEW_MS) throw badTime(path, 'must not be in the future');
+  return time;
+}
+
+/**
+ * The times of a new deployment, checked: an in_progress deployment has no end; a finished one ends when it says,
+ * or now; the end is not before the start. Null where the database's clock decides (now).
+ */
+export function deploymentTimes(
+  input: { status: DeploymentStatus; startedAt?: string; endedAt?: string | null },
+  now = Date.now(),
+): { startedAt: Date | null; endedAt: Date | null } {
+  const startedAt = input.startedAt === undefined ? null : parseTime(input.startedAt, '/body/startedAt', now);
+  if (input.status === 'in_progress') {
+    if (input.endedAt !== undefined && input.endedAt !== null) {
+      throw badTime('/body/endedAt', 'must be absent or null while status is in_progress');
+    }
+    return { startedAt, endedAt: null };
+  }
+  if (input.endedAt === null) {
+    throw badTime('/body/endedAt', `must be a time (or left out, meaning now) when status is ${input.status}`);
+  }
+  const endedAt = input.endedAt === undefined ? null : parseTime(input.endedAt, '/body/endedAt', now);
+  if (startedAt && endedAt && endedAt < startedAt) throw endBeforeStart();
+  return { startedAt, endedAt };
+}
+
+/** True when Postgres refused an end before the start (a default of now can be before a given start). */
+function isEndBeforeStart(err: unknown): boolean {
+  return (
+    isSQLError(err) && err.code === '23514' && (err as { constraint?: string }).constraint === 'deployments_ended_after_started'
+  );
+}
+
+function iso(value: unknown): string {
+  return new Date(value as string).toISOString();
+}
+
+const columns = sql`
+  d.id, d.release_id, r.repo_id, r.version, e.id AS environment_id, e.name AS environment_name, e.protected,
+  d.status, d.started_at, d.ended_at, d.deployed_by`;
+const joined = sql`deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id`;
+
+function toDeployment(row: Record<string, any>): Deployment {
+  return {
+    id: row.id,
+    releaseId: row.release_id,
+    repoId: row.repo_id,
+    version: row.version,
+    environment: { id: row.environment_id, name: row.environment_name },
+    status: row.status,
+    startedAt: iso(row.started_at),
+    endedAt: row.ended_at === null ? null : iso(row.ended_at),
+    deployedBy: row.deployed_by,
+  };
+}
+
+/** A deployment with what its caller may do: the caller's role in its org and its environment's protection. */
+async function deploymentForMember(db: Queryable, id: string, userId: string) {
+  const [row] = await db.query(sql`
+    SELECT ${columns}, m.role
+    FROM ${joined}
+    JOIN repos p ON p.id = r.repo_id
+    JOIN memberships m ON m.org_id = p.org_id AND m.user_id = ${userId}
+    WHERE d.id = ${id}
+  `);
+  if (!row) throw new NotFound(`Deployment ${id} was not found`);
+  return {
+    deployment: toDeployment(row),
+    role: row.role as Role,
+    environment: { name: row.environment_name as string, protected: row.protected as boolean },
+  };
+}
+
+/** A deployment, visible only to members of the org of its release's repo (to others it does not exist). */
+export async function getDeployment(db: Queryable, id: string, userId: string): Promise<Deployment> {
+  return (await deploymentForMember(db, id, userId)).deployment;
+}
+
+/** The id of the release of `repoId` named by its id or its version, or NotFound. */
+async function releaseIdIn(db: Queryable, repoId: string, ref: string): Promise<string> {
+  const version = isUuid(ref) ? null : normalizeVersion(ref);
+  const [row] =
+    isUuid(ref) || version !== null
+      ? await db.query(sql`
+          SELECT id FROM releases
+          WHERE repo_id = ${repoId} AND ${version === null ? sql`id = ${ref}` : sql`version = ${version}`}`)
+      : [];
+  if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
+  return row.id;
+}
+
+/**
+ * Records a deployment of a release of `repo` (named by id or version) to an environment of the repo's org, by a
+ * member of it, in one transaction. Unknown release: 404; environment not in the org: 422; protected environment
+ * and not a release manager: 403; bad times: 400.
+ */
+export async function createDeployment(
+  db: Queryable,
+  repo: RepoAccess,
+  input: {
+    release: string;
+    deployedBy: string;
+    environmentId: string;
+    status?: DeploymentStatus;
+    startedAt?: string;
+    endedAt?: string | null;
+  },
+): Promise<Deployment> {
+  const status = input.status ?? 'success';
+  const times = deploymentTimes({ status, startedAt: input.startedAt, endedAt: input.endedAt });
+  return db.tx(async (tx) => {
+    const releaseId = await releaseIdIn(tx, repo.id, input.release);
+    const [environment] = await tx.query(sql`
+      SELECT id, name, protected FROM environments WHERE id = ${input.environmentId} AND org_id = ${repo.orgId}`);
+    if (!environment) {
+      throw new Unprocessable(`Environment ${input.environmentId} is not an environment of the org of this repo.`, [
+        { path: '/body/environmentId', message: `environment ${input.environmentId} does not exist in the org of this repo` },
+      ]);
+    }
+    checkMayDeploy(repo.role, environment);
+    let id: string;
+    try {
+      [{ id }] = (await tx.query(sql`
+        INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by)
+        VALUES (${releaseId}, ${environment.id}, ${status}, COALESCE(${times.startedAt}, now()),
+                ${status === 'in_progress' ? sql`NULL` : sql`COALESCE(${times.endedAt}, now())`}, ${input.deployedBy})
+        RETURNING id`)) as [{ id: string }];
+    } catch (err) {
+      if (isEndBeforeStart(err)) throw endBeforeStart();
+      throw err;
+    }
+    const [row] = await tx.query(sql`SELECT ${columns} FROM ${joined} WHERE d.id = ${id}`);
+    return toDeployment(row);
+  });
+}
+
+/**
+ * Finishes an in_progress deployment as success or failed, once. Race-safe: the update only applies to a row
+ * still in_progress, so of two concurrent finishes exactly one succeeds and the other is a 409.
+ */
+export async function finishDeployment(
+  db: Queryable,
+  input: { id: string; userId: string; status: FinalStatus; endedAt?: string },
+): Promise<Deployment> {
+  const found = await deploymentForMember(db, input.id, input.userId);
+  checkMayDeploy(found.role, found.environment);
+  checkTransition(found.deployment.status, input.status);
+  const endedAt = input.endedAt === undefined ? null : parseTime(input.endedAt, '/body/endedAt');
+  if (endedAt && endedAt < new Date(found.deployment.startedAt)) throw endBeforeStart();
+  let updated: unknown[];
+  try {
+    updated = await db.query(sql`
+      UPDATE deployments SET status = ${input.status}, ended_at = COALESCE(${endedAt}, now())
+      WHERE id = ${input.id} AND status = 'in_progress'
+      RETURNING id`);
+  } catch (err) {
+    if (isEndBeforeStart(err)) throw endBeforeStart();
+    throw err;
+  }
+  const after = await deploymentForMember(db, input.id, input.userId);
+  // another request finished it between our read and our update
+  if (updated.length === 0) checkTransition(after.deployment.status, input.status);
+  return after.deployment;
+}
+
+export interface DeploymentQuery {
+  limit: number;
+  cursor?: string;
+  /** an environment's id or name */
+  environment?: string;
+  status?: DeploymentStatus;
+}
+
+/** One page of the deployments of a release of `repoId` (named by id or version), newest first, filtered. */
+export async function listDeployments(
+  db: Queryable,
+  repoId: string,
+  release: string,
+  query: DeploymentQuery,
+): Promise<{ items: Deployment[]; nextCursor: string | null }> {
+  const releaseId = await releaseIdIn(db, repoId, release);
+  const conditions = [sql`d.release_id = ${releaseId}`];
+  if (query.environment !== undefined) {
+    conditions.push(isUuid(query.environment) ? sql`e.id = ${query.environment}` : sql`e.name = ${query.environment}`);
+  }
+  if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
+  if (query.cursor) {
+    const after = decodeTimeCursor('deployments', query.cursor);
+    conditions.push(sql`(d.started_at, d.id) < (${after.at}, ${after.id})`);
+  }
+  const rows = await db.query(sql`
+    SELECT ${columns}
+    FROM ${joined}
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY d.started_at DESC, d.id DESC
+    LIMIT ${query.limit + 1}
+  `);
+  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+  return {
+    items: rows.slice(0, query.limit).map(toDeployment),
+    nextCursor: last ? encodeTimeCursor('deployments', { at: last.started_at, id: last.id }) : null,
+  };
+}

@@ -1,0 +1,129 @@
+import type { Environment, RepoEnvironment } from '../schemas/environments';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor';
+import { isUniqueViolation, sql, type Queryable } from './db';
+import { Conflict, Forbidden, NotFound } from './errors';
+import type { Role } from './identity';
+import { isUuid } from './ids';
+import type { OrgAccess } from './orgs';
+import type { RepoAccess } from './repos';
+
+/** The pattern of an environment's name: a lowercase slug of at most 32 characters. */
+export const ENVIRONMENT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** The rule for environments: creating one (and so deciding what is protected) needs the release_manager role. */
+export function checkMayManageEnvironments(role: Role): void {
+  if (role !== 'release_manager') {
+    throw new Forbidden(`Creating environments needs the release_manager role; you are a ${role} in this org.`);
+  }
+}
+
+function iso(value: unknown): string {
+  return new Date(value as string).toISOString();
+}
+
+function toEnvironment(row: Record<string, any>): Environment {
+  return { id: row.id, orgId: row.org_id, name: row.name, protected: row.protected, createdAt: iso(row.created_at) };
+}
+
+const columns = sql`e.id, e.org_id, e.name, e.protected, e.created_at`;
+
+/** Environments are listed by name; a cursor holds the last name of its page. */
+function afterName(cursor: string | undefined) {
+  if (!cursor) return sql``;
+  const [name] = decodeCursor('environments', cursor, 1) as [string];
+  if (!ENVIRONMENT_NAME.test(name)) throw invalidCursor();
+  return sql`AND e.name > ${name}`;
+}
+
+function page<T>(rows: Record<string, any>[], limit: number, toItem: (row: Record<string, any>) => T) {
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { items: rows.slice(0, limit).map(toItem), nextCursor: last ? encodeCursor('environments', [last.name]) : null };
+}
+
+/** One page of an org's environments, by name. */
+export async function listEnvironments(
+  db: Queryable,
+  orgId: string,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: Environment[]; nextCursor: string | null }> {
+  const rows = await db.query(sql`
+    SELECT ${columns} FROM environments e
+    WHERE e.org_id = ${orgId} ${afterName(query.cursor)}
+    ORDER BY e.name
+    LIMIT ${query.limit + 1}
+  `);
+  return page(rows, query.limit, toEnvironment);
+}
+
+/** An environment of `orgId`, named by its id or its name, or NotFound. */
+export async function getEnvironment(db: Queryable, orgId: string, ref: string): Promise<Environment> {
+  const [row] = await db.query(sql`
+    SELECT ${columns} FROM environments e
+    WHERE e.org_id = ${orgId} AND ${isUuid(ref) ? sql`e.id = ${ref}` : sql`e.name = ${ref}`}
+  `);
+  if (!row) throw new NotFound(`Environment ${ref} was not found in this org`);
+  return toEnvironment(row);
+}
+
+/**
+ * Creates an environment of `org` for one of its release managers. A name the org already has is a 409, decided
+ * by the unique constraint (two concurrent creates: one wins).
+ */
+export async function createEnvironment(
+  db: Queryable,
+  org: OrgAccess,
+  input: { name: string; protected?: boolean },
+): Promise<Environment> {
+  checkMayManageEnvironments(org.role);
+  try {
+    const [row] = await db.query(sql`
+      INSERT INTO environments AS e (org_id, name, protected)
+      VALUES (${org.id}, ${input.name}, ${input.protected ?? false})
+      RETURNING ${columns}
+    `);
+    return toEnvironment(row);
+  } catch (err) {
+    if (isUniqueViolation(err, 'environments_org_name')) {
+      throw new Conflict(`Org ${org.slug} already has an environment named ${input.name}.`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * What runs where: one page of the environments of the repo's org, by name, each with the repo's current
+ * deployment there (its newest successful one, by when it finished) or null. One query: the current deployment
+ * is a LATERAL lookup per environment on the index of successful deployments.
+ */
+export async function listRepoEnvironments(
+  db: Queryable,
+  repo: RepoAccess,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: RepoEnvironment[]; nextCursor: string | null }> {
+  const rows = await db.query(sql`
+    SELECT ${columns}, cur.id AS deployment_id, cur.release_id, cur.version, cur.deployed_at, cur.deployed_by
+    FROM environments e
+    LEFT JOIN LATERAL (
+      SELECT d.id, d.release_id, r.version, COALESCE(d.ended_at, d.started_at) AS deployed_at, d.deployed_by
+      FROM deployments d JOIN releases r ON r.id = d.release_id
+      WHERE d.environment_id = e.id AND d.status = 'success' AND r.repo_id = ${repo.id}
+      ORDER BY d.ended_at DESC NULLS LAST, d.id DESC
+      LIMIT 1
+    ) cur ON true
+    WHERE e.org_id = ${repo.orgId} ${afterName(query.cursor)}
+    ORDER BY e.name
+    LIMIT ${query.limit + 1}
+  `);
+  return page(rows, query.limit, (row) => ({
+    ...toEnvironment(row),
+    current: row.deployment_id
+      ? {
+          deploymentId: row.deployment_id,
+          releaseId: row.release_id,
+          version: row.version,
+          deployedAt: iso(row.deployed_at),
+          deployedBy: row.deployed_by,
+        }
+      : null,
+  }));
+}

@@ -1,0 +1,93 @@
+import type { Queryable, SQLQuery } from '@databases/pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listArtifacts, getArtifact } from '../../lib/artifacts';
+import { sql } from '../../lib/db';
+import { getDeployment, listDeployments } from '../../lib/deployments';
+import { listRepoEnvironments } from '../../lib/environments';
+import { authenticate } from '../../lib/identity';
+import { getLatestRelease, getRelease, listReleases } from '../../lib/releases';
+import { repoForMember } from '../../lib/repos';
+import { orgWithMembers, testPool } from '../helpers/factories';
+
+// Every list and lookup query of lib/, run against a seeded and analysed table, must find its rows through an
+// index: a sequential scan of releases or deployments is a page cost that grows with history.
+const pool = testPool();
+let world: Awaited<ReturnType<typeof orgWithMembers>>;
+let releaseId: string;
+let deploymentId: string;
+let artifactId: string;
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] };
+
+function seqScans(node: PlanNode): string[] {
+  const own = node['Node Type'] === 'Seq Scan' ? [node['Relation Name'] ?? '?'] : [];
+  return [...own, ...(node.Plans ?? []).flatMap(seqScans)];
+}
+
+/** A Queryable that runs each query for real and keeps the plan Postgres chose for it. */
+function explaining(db: Queryable, plans: Array<{ text: string; scans: string[] }>): Queryable {
+  const wrapper = {
+    async query(query: SQLQuery) {
+      const [row] = await db.query(sql`EXPLAIN (FORMAT JSON) ${query}`);
+      const plan = (row['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]!.Plan;
+      plans.push({ text: query.format({ escapeIdentifier: (s) => s, formatValue: () => ({ placeholder: '?', value: null }) }).text, scans: seqScans(plan) });
+      return db.query(query);
+    },
+    async tx<T>(fn: (tx: Queryable) => Promise<T>) {
+      return fn(wrapper as unknown as Queryable);
+    },
+  };
+  return wrapper as unknown as Queryable;
+}
+
+beforeAll(async () => {
+  world = await orgWithMembers(pool);
+  const repo = world.repo.id;
+  const user = world.releaseManager.id;
+  await pool.query(sql`
+    INSERT INTO releases (repo_id, version, created_by, created_at)
+    SELECT ${repo}, '1.0.' || g, ${user}, now() - g * interval '1 minute' FROM generate_series(1, 5000) g`);
+  await pool.query(sql`
+    INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by)
+    SELECT r.id, e.id, 'success', r.created_at, r.created_at + interval '1 second', ${user}
+    FROM releases r CROSS JOIN environments e
+    WHERE r.repo_id = ${repo} AND e.org_id = ${world.org.id}`);
+  await pool.query(sql`
+    INSERT INTO artifacts (repo_id, name, path, size_bytes, sha256, content_type, created_at)
+    SELECT ${repo}, 'a' || g, 'x/' || g, g, repeat('a', 64), 'application/octet-stream', now() - g * interval '1 second'
+    FROM generate_series(1, 3000) g`);
+  await pool.query(sql`ANALYZE releases; ANALYZE deployments; ANALYZE artifacts; ANALYZE environments; ANALYZE release_artifacts`);
+  [{ id: releaseId }] = (await pool.query(sql`SELECT id FROM releases WHERE repo_id = ${repo} AND version = '1.0.2500'`)) as [{ id: string }];
+  [{ id: deploymentId }] = (await pool.query(sql`SELECT id FROM deployments WHERE release_id = ${releaseId} LIMIT 1`)) as [{ id: string }];
+  [{ id: artifactId }] = (await pool.query(sql`SELECT id FROM artifacts WHERE repo_id = ${repo} LIMIT 1`)) as [{ id: string }];
+}, 120_000);
+afterAll(() => pool.dispose());
+
+describe('query plans over seeded tables', () => {
+  it('use an index for every list and lookup, never a sequential scan of releases or deployments', async () => {
+    const plans: Array<{ text: string; scans: string[] }> = [];
+    const db = explaining(pool, plans);
+    const repo = await repoForMember(db, world.repo.id, world.developer.id);
+    await authenticate(db, world.developer.token);
+    const first = await listReleases(db, repo.id, { limit: 20 });
+    await listReleases(db, repo.id, { limit: 20, cursor: first.nextCursor! });
+    const byVersion = await listReleases(db, repo.id, { limit: 20, sort: 'version' });
+    await listReleases(db, repo.id, { limit: 20, sort: 'version', cursor: byVersion.nextCursor! });
+    await listReleases(db, repo.id, { limit: 20, sort: 'version', version: '>=1.0.100 <1.0.200' });
+    await getRelease(db, repo.id, releaseId);
+    await getRelease(db, repo.id, 'v1.0.2500');
+    await getLatestRelease(db, repo.id, { prerelease: false });
+    const deployments = await listDeployments(db, repo.id, releaseId, { limit: 20 });
+    expect(deployments.items.length).toBeGreaterThan(0);
+    await listDeployments(db, repo.id, releaseId, { limit: 20, environment: 'prod', status: 'success' });
+    await getDeployment(db, deploymentId, world.developer.id);
+    await listRepoEnvironments(db, repo, { limit: 20 });
+    const artifacts = await listArtifacts(db, repo.id, { limit: 20 });
+    await listArtifacts(db, repo.id, { limit: 20, cursor: artifacts.nextCursor! });
+    await getArtifact(db, repo.id, artifactId);
+
+    expect(plans.length).toBeGreaterThan(15);
+    const offending = plans.filter((plan) => plan.scans.some((table) => table === 'releases' || table === 'deployments'));
+    expect(offending).toEqual([]);
+  });
+});
