@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { orgWithMembers, testPool } from '../helpers/factories';
+
+const exec = promisify(execFile);
+const CLI = 'bin/gitweave-release.mjs';
+const pool = testPool();
+let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-pipeline-'));
+
+beforeAll(async () => {
+  // npm ci's prepare step builds the CLI; build it here too when a developer skipped that
+  if (!fs.existsSync(CLI)) await exec('npm', ['run', '-s', 'build:cli']);
+  world = await orgWithMembers(pool);
+}, 60_000);
+afterAll(async () => {
+  fs.rmSync(work, { recursive: true, force: true });
+  await pool.dispose();
+});
+
+async function cli(args: string[], token = world.developer.token) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
+      env: { ...process.env, GITWEAVE_URL: inject('apiUrl').replace(/\/api\/v1$/, ''), GITWEAVE_TOKEN: token },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('a CI pipeline driving the gitweave-release CLI', () => {
+  it('builds a file, adds it, releases it, deploys it to dev and sees it in the status', async () => {
+    const repo = world.repo.id;
+    const file = path.join(work, 'app-1.0.0.tgz');
+    fs.writeFileSync(file, 'the build output');
+    fs.writeFileSync(path.join(work, 'CHANGES.md'), '# 1.0.0\n- first');
+
+    const added = await cli(['artifact', 'add', file, '--repo', repo, '--json']);
+    expect(added.code).toBe(0);
+    const artifact = JSON.parse(added.stdout);
+    expect(artifact).toMatchObject({ name: 'app-1.0.0.tgz', sizeBytes: 16 });
+
+    const released = await cli(['release', 'create', repo, '1.0.0', '--notes-file', path.join(work, 'CHANGES.md'), '--artifact', artifact.id]);
+    expect(released).toMatchObject({ code: 0, stdout: expect.stringContaining('release 1.0.0') });
+
+    const deployed = await cli(['deploy', repo, '1.0.0', 'dev']);
+    expect(deployed).toMatchObject({ code: 0, stdout: expect.stringMatching(/1\.0\.0 → dev\s+success/) });
+
+    const status = await cli(['status', repo]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^ENVIRONMENT\s+VERSION\s+DEPLOYED\s+BY$/m);
+    expect(status.stdout).toMatch(/^dev\s+1\.0\.0\s+\S+Z\s+/m);
+    expect(status.stdout).toMatch(/^prod \(protected\)\s+-/m);
+
+    const listed = await cli(['releases', repo, '--json']);
+    expect(JSON.parse(listed.stdout).items.map((r: { version: string }) => r.version)).toEqual(['1.0.0']);
+  });
+
+  it('finishes a deployment that took time', async () => {
+    const repo = world.repo.id;
+    expect((await cli(['release', 'create', repo, '1.1.0'])).code).toBe(0);
+    const started = JSON.parse((await cli(['deploy', repo, '1.1.0', 'prod', '--status', 'in_progress', '--json'], world.releaseManager.token)).stdout);
+    expect(started.status).toBe('in_progress');
+    const finished = await cli(['deployment', 'finish', started.id, 'success'], world.releaseManager.token);
+    expect(finished).toMatchObject({ code: 0, stdout: expect.stringContaining('success') });
+  });
+
+  it("exits non-zero with the problem's message when the API refuses", async () => {
+    const refused = await cli(['deploy', world.repo.id, '1.0.0', 'prod']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^gitweave-release: 403 Forbidden: .*release_manager/);
+    const missing = await cli(['release', 'create', world.repo.id, 'not-semver']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('/body/version');
+    const usage = await cli(['frobnicate']);
+    expect(usage.code).toBe(2);
+  });
+});
