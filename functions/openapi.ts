@@ -15,6 +15,7 @@ import { handler as listArtifacts } from './listArtifacts';
 import { handler as listDeployments } from './listDeployments';
 import { handler as listOrgEnvironments } from './listOrgEnvironments';
 import { handler as listReleases } from './listReleases';
+import { handler as listRepos } from './listRepos';
 import { handler as repoEnvironments } from './repoEnvironments';
 
 /** Every endpoint the document describes, by operation id (= function name in serverless.yml). */
@@ -35,6 +36,7 @@ export const endpoints = {
   createEnvironment,
   getEnvironment,
   repoEnvironments,
+  listRepos,
 };
 
 const document = { ...buildOpenApi(endpoints, '1.0.0') };

@@ -1,6 +1,9 @@
+import type { MemberRepo } from '../schemas/repos';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor';
 import { sql, type Queryable } from './db';
 import { NotFound } from './errors';
 import type { Role } from './identity';
+import { SLUG_PATTERN } from './orgs';
 
 /** A repo as seen by one member of its org. */
 export interface RepoAccess {
@@ -21,4 +24,40 @@ export async function repoForMember(db: Queryable, repoId: string, userId: strin
   `);
   if (!row) throw new NotFound(`Repo ${repoId} was not found`);
   return row as RepoAccess;
+}
+
+/** A repo's name, as lib/orgs creates them. */
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Repos are listed by org slug, then name; a cursor holds both of the last row of its page. */
+function afterRepo(cursor: string | undefined) {
+  if (!cursor) return sql``;
+  const [slug, name] = decodeCursor('repos', cursor, 2) as [string, string];
+  if (!SLUG_PATTERN.test(slug) || !REPO_NAME.test(name)) throw invalidCursor();
+  return sql`AND (o.slug, r.name) > (${slug}, ${name})`;
+}
+
+/**
+ * One page of the repos in every org `userId` is a member of, by org slug then repo name, each with the user's
+ * role in its org. Nothing of an org the user is not in is listed.
+ */
+export async function listMemberRepos(
+  db: Queryable,
+  userId: string,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: MemberRepo[]; nextCursor: string | null }> {
+  const rows = await db.query(sql`
+    SELECT r.id, r.name, o.id AS org_id, o.slug, m.role
+    FROM memberships m
+    JOIN orgs o ON o.id = m.org_id
+    JOIN repos r ON r.org_id = o.id
+    WHERE m.user_id = ${userId} ${afterRepo(query.cursor)}
+    ORDER BY o.slug, r.name
+    LIMIT ${query.limit + 1}
+  `);
+  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+  return {
+    items: rows.slice(0, query.limit).map((row) => ({ id: row.id, name: row.name, org: { id: row.org_id, slug: row.slug }, role: row.role })),
+    nextCursor: last ? encodeCursor('repos', [last.slug, last.name]) : null,
+  };
 }

@@ -1,0 +1,19 @@
+import { db } from '../lib/db';
+import { http, ok, pageHeaders } from '../lib/http';
+import { listMemberRepos } from '../lib/repos';
+import { pageOf } from '../schemas/common';
+import { listReposQuery, memberRepo } from '../schemas/repos';
+
+/** GET /api/v1/repos: the repos of every org the caller is a member of, with its role there. */
+export const handler = http(
+  {
+    query: listReposQuery,
+    route: 'GET /api/v1/repos',
+    summary: "List the repos of the caller's orgs, by org and name, with the caller's role in each org",
+    success: { status: 200, schema: pageOf(memberRepo) },
+  },
+  async ({ query, user, path }) => {
+    const page = await listMemberRepos(db(), user.id, query);
+    return ok(page, pageHeaders(path, query, page.nextCursor));
+  },
+);

@@ -1,0 +1,32 @@
+import { typed } from './typed';
+import type { FromSchema } from 'json-schema-to-ts';
+import { pageProperties, uuid } from './common';
+
+export const listReposQuery = typed({
+  type: 'object',
+  properties: pageProperties,
+  additionalProperties: false,
+} as const);
+
+/** A repo the caller may see, with its org and the caller's role there (what decides where it may deploy). */
+export const memberRepo = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    name: { type: 'string' },
+    org: {
+      type: 'object',
+      properties: { id: uuid, slug: { type: 'string' } },
+      required: ['id', 'slug'],
+      additionalProperties: false,
+    },
+    role: {
+      type: 'string',
+      enum: ['developer', 'release_manager'],
+      description: "the caller's role in the repo's org; deploying to a protected environment needs release_manager",
+    },
+  },
+  required: ['id', 'name', 'org', 'role'],
+  additionalProperties: false,
+} as const;
+export type MemberRepo = FromSchema<typeof memberRepo>;

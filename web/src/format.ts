@@ -1,0 +1,50 @@
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** "5 minutes ago", "yesterday". */
+export function ago(iso: string, now = Date.now()): string {
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size || unit === 'second') {
+      return Math.abs(seconds) < 10 && unit === 'second' ? 'just now' : relative.format(Math.round(seconds / size), unit);
+    }
+  }
+  return iso;
+}
+
+/** "2026-05-04 13:02:11 UTC": the full time, for a title. */
+export function exactTime(iso: string): string {
+  return `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
+}
+
+/** "1.4 MiB". */
+export function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** The API names people by user id only: the first 8 hex digits tell them apart on one page. */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+export const STATUS_LABEL: Record<string, string> = {
+  success: '✓ success',
+  failed: '✗ failed',
+  in_progress: '… in progress',
+};

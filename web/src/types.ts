@@ -1,0 +1,70 @@
+/**
+ * The parts of the public API's responses the dashboard reads: a client's view of the OpenAPI document
+ * (GET /api/v1/openapi.json), as the CLI has its own. Fields the page does not use are left out.
+ */
+
+export type Role = 'developer' | 'release_manager';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface MemberRepo {
+  id: string;
+  name: string;
+  org: { id: string; slug: string };
+  role: Role;
+}
+
+export interface RepoEnvironment {
+  id: string;
+  name: string;
+  protected: boolean;
+  current: { deploymentId: string; releaseId: string; version: string; deployedAt: string; deployedBy: string } | null;
+}
+
+export interface ReleaseSummary {
+  id: string;
+  version: string;
+  createdAt: string;
+  createdBy: string;
+  artifactCount: number;
+}
+
+export interface Artifact {
+  id: string;
+  name: string;
+  sizeBytes: number;
+  sha256: string;
+  contentType: string;
+}
+
+export interface ReleaseDeployment {
+  id: string;
+  environment: { id: string; name: string };
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  deployedBy: string;
+}
+
+export interface Release {
+  id: string;
+  version: string;
+  createdAt: string;
+  createdBy: string;
+  notes: string;
+  artifacts: Artifact[];
+  deployments: ReleaseDeployment[];
+  deploymentCount: number;
+}
+
+/** RFC 9457 problem details, as every error of the API carries them. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
