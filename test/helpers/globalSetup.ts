@@ -48,8 +48,16 @@ export async function setup(project: TestProject) {
       LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
       ESBUILD_WORK_FOLDER: workFolder,
     },
-    output: process.env.DEBUG_OFFLINE ? 'inherit' : 'ignore',
+    output: process.env.DEBUG_OFFLINE ? 'inherit' : 'pipe',
   });
+  // the server's own output, kept for when a run goes wrong (DEBUG_OFFLINE=1 shows it instead)
+  if (server.child.stdout && server.child.stderr) {
+    fs.mkdirSync('data', { recursive: true });
+    const log = fs.createWriteStream(path.join('data', 'test-server.log'));
+    server.child.stdout.pipe(log);
+    server.child.stderr.pipe(log);
+    server.child.once('exit', (code, signal) => log.write(`\n[serverless-offline exited: code ${code}, signal ${signal}]\n`));
+  }
   project.provide('databaseUrl', database.url);
   project.provide('artifactsDir', artifactsDir);
   project.provide('apiUrl', server.url);
