@@ -93,7 +93,7 @@ export async function createEnvironment(
 /**
  * What runs where: one page of the environments of the repo's org, by name, each with the repo's current
  * deployment there (its newest successful one, by when it finished) or null. One query: the current deployment
- * is a LATERAL lookup per environment on the index of successful deployments.
+ * is a LATERAL lookup per environment on the index of successful deployments by repo and environment.
  */
 export async function listRepoEnvironments(
   db: Queryable,
@@ -106,7 +106,7 @@ export async function listRepoEnvironments(
     LEFT JOIN LATERAL (
       SELECT d.id, d.release_id, r.version, COALESCE(d.ended_at, d.started_at) AS deployed_at, d.deployed_by
       FROM deployments d JOIN releases r ON r.id = d.release_id
-      WHERE d.environment_id = e.id AND d.status = 'success' AND r.repo_id = ${repo.id}
+      WHERE d.repo_id = ${repo.id} AND d.environment_id = e.id AND d.status = 'success'
       ORDER BY d.ended_at DESC NULLS LAST, d.id DESC
       LIMIT 1
     ) cur ON true
