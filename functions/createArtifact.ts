@@ -20,7 +20,7 @@ export const handler = http(
     success: { status: 201, schema: artifact },
   },
   async ({ params, query, body, bytes, raw, user, path }) => {
-      const repo = await repoForMember(db(), params.repo, user.id);
+      const repo = await repoForMember(db(), params.repo, user);
       const artifact = raw
         ? await uploadArtifact(db(), repo.id, query, bytes)
         : await registerArtifact(db(), repo.id, body);

@@ -16,7 +16,7 @@ export const handler = http(
     problems: [403],
   },
   async ({ params, body, user }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
+    const repo = await repoForMember(db(), params.repo, user);
     const recorded = await createDeployment(db(), repo, { release: params.id, deployedBy: user.id, ...body });
     return created(`/api/v1/deployments/${recorded.id}`, recorded);
   },

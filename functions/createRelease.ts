@@ -16,7 +16,7 @@ export const handler = http(
     problems: [409],
   },
   async ({ params, body, user, path }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
+    const repo = await repoForMember(db(), params.repo, user);
     const release = await createRelease(db(), { repoId: repo.id, createdBy: user.id, ...body });
     return created(`${path}/${release.id}`, release);
   },

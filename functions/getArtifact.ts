@@ -8,7 +8,7 @@ import { artifact, artifactParams } from '../schemas/artifacts';
 export const handler = http(
   { params: artifactParams, route: 'GET /api/v1/repos/{repo}/artifacts/{id}', summary: 'Get an artifact', success: { status: 200, schema: artifact } },
   async ({ params, user }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
+    const repo = await repoForMember(db(), params.repo, user);
     return ok(await getArtifact(db(), repo.id, params.id));
   },
 );

@@ -15,7 +15,7 @@ export const handler = http(
     success: { status: 200, schema: release },
   },
   async ({ params, query, user }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
+    const repo = await repoForMember(db(), params.repo, user);
     return ok(await getLatestRelease(db(), repo.id, { prerelease: query.prerelease }));
   },
 );

@@ -13,7 +13,7 @@ export const handler = http(
     success: { status: 200, schema: release },
   },
   async ({ params, user }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
+    const repo = await repoForMember(db(), params.repo, user);
     return ok(await getRelease(db(), repo.id, params.id));
   },
 );

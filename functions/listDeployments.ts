@@ -16,7 +16,7 @@ export const handler = http(
     success: { status: 200, schema: pageOf(deployment) },
   },
   async ({ params, query, user, path }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
+    const repo = await repoForMember(db(), params.repo, user);
     const page = await listDeployments(db(), repo.id, params.id, query);
     return ok(page, pageHeaders(path, query, page.nextCursor));
   },

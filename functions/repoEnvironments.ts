@@ -15,7 +15,7 @@ export const handler = http(
     success: { status: 200, schema: pageOf(repoEnvironment) },
   },
   async ({ params, query, user, path }) => {
-    const repo = await repoForMember(db(), params.repo, user.id);
+    const repo = await repoForMember(db(), params.repo, user);
     const page = await listRepoEnvironments(db(), repo, query);
     return ok(page, pageHeaders(path, query, page.nextCursor));
   },

@@ -2,7 +2,7 @@ import type { MemberRepo } from '../schemas/repos';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor';
 import { sql, type Queryable } from './db';
 import { NotFound } from './errors';
-import type { Role } from './identity';
+import type { Role, User } from './identity';
 import { SLUG_PATTERN } from './orgs';
 
 /** A repo as seen by one member of its org. */
@@ -13,16 +13,22 @@ export interface RepoAccess {
 }
 
 /**
- * The repo `repoId` if `userId` is a member of its org. A repo in an org the user is not in is reported exactly
- * like a repo that does not exist, so nothing leaks across orgs.
+ * The repo `repoId` if `user` is a member of its org. A repo in an org the user is not in is reported exactly like
+ * a repo that does not exist, so nothing leaks across orgs. Uses the access found with the user's token when the
+ * request named this repo (see lib/identity `authenticate`), else asks the database.
  */
-export async function repoForMember(db: Queryable, repoId: string, userId: string): Promise<RepoAccess> {
+export async function repoForMember(db: Queryable, repoId: string, user: Pick<User, 'id' | 'repo'>): Promise<RepoAccess> {
+  const notFound = () => new NotFound(`Repo ${repoId} was not found`);
+  if (user.repo && user.repo.id === repoId) {
+    if (!user.repo.access) throw notFound();
+    return user.repo.access;
+  }
   const [row] = await db.query(sql`
     SELECT r.id, r.org_id AS "orgId", m.role
-    FROM repos r JOIN memberships m ON m.org_id = r.org_id AND m.user_id = ${userId}
+    FROM repos r JOIN memberships m ON m.org_id = r.org_id AND m.user_id = ${user.id}
     WHERE r.id = ${repoId}
   `);
-  if (!row) throw new NotFound(`Repo ${repoId} was not found`);
+  if (!row) throw notFound();
   return row as RepoAccess;
 }
 

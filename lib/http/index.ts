@@ -5,6 +5,7 @@ import type { JSONSchema } from 'json-schema-to-ts';
 import type { Typed } from '../../schemas/typed';
 import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../errors';
 import { authenticate, type User } from '../identity';
+import { isUuid } from '../ids';
 import { db } from '../db';
 import { compileBody, compileParameters, fieldErrors } from './validation';
 import { withAccessLog } from './accessLog';
@@ -81,7 +82,9 @@ function bearerAuth(): MiddlewareObj<Event, Result, Error, Context & { user?: Us
       if (!value) throw new Unauthorized('This endpoint needs an API token: send Authorization: Bearer <token>.');
       const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
       if (!match?.[1]) throw new Unauthorized('The Authorization header must be "Bearer <token>".');
-      const user = await authenticate(db(), match[1]);
+      // the repo a request names is looked up with its token: one round trip for both
+      const repo = request.event.pathParameters?.repo;
+      const user = await authenticate(db(), match[1], repo && isUuid(repo) ? repo : undefined);
       if (!user) throw new Unauthorized('The API token is not valid, or has been revoked.');
       request.context.user = user;
     },
