@@ -1,4 +1,4 @@
-import { sql, db } from '../lib/db';
+import { db, pingDatabase } from '../lib/db';
 import { publicHttp, ok } from '../lib/http';
 import { health } from '../schemas/common';
 
@@ -6,7 +6,7 @@ import { health } from '../schemas/common';
 export const handler = publicHttp(
   { route: 'GET /api/v1/health', summary: 'Check that the API and its database answer', success: { status: 200, schema: health } },
   async () => {
-      await db().query(sql`SELECT 1`);
-      return ok({ status: 'ok' });
-    },
-  );
+    await pingDatabase(db());
+    return ok({ status: 'ok' });
+  },
+);

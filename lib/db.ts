@@ -82,3 +82,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (err instanceof AggregateError && err.errors.some(isDatabaseUnavailable)) return true;
   return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(err.message));
 }
+
+/** One round trip to the database (the health check's `SELECT 1`). */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query(sql`SELECT 1`);
+}
