@@ -48,13 +48,22 @@ export async function closeDb(): Promise<void> {
   await pool?.dispose();
 }
 
-/** True when `err` is Postgres refusing a write because it would break the named unique constraint. */
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+function violates(err: unknown, code: string, constraint?: string): boolean {
   return (
     isSQLError(err) &&
-    err.code === '23505' &&
+    err.code === code &&
     (constraint === undefined || (err as { constraint?: string }).constraint === constraint)
   );
+}
+
+/** True when `err` is Postgres refusing a write because it would break the named unique constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  return violates(err, '23505', constraint);
+}
+
+/** True when `err` is Postgres refusing a write because it would break the named check constraint. */
+export function isCheckViolation(err: unknown, constraint?: string): boolean {
+  return violates(err, '23514', constraint);
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE']);

@@ -1,7 +1,6 @@
-import { isSQLError } from '@databases/pg';
 import type { Deployment, DeploymentStatus, FinalStatus } from '../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor } from './cursor';
-import { sql, type Queryable } from './db';
+import { isCheckViolation, sql, type Queryable } from './db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from './errors';
 import type { Role } from './identity';
 import { isUuid } from './ids';
@@ -74,9 +73,7 @@ export function deploymentTimes(
 
 /** True when Postgres refused an end before the start (a default of now can be before a given start). */
 function isEndBeforeStart(err: unknown): boolean {
-  return (
-    isSQLError(err) && err.code === '23514' && (err as { constraint?: string }).constraint === 'deployments_ended_after_started'
-  );
+  return isCheckViolation(err, 'deployments_ended_after_started');
 }
 
 function iso(value: unknown): string {
