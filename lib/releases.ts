@@ -55,7 +55,7 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
         FROM (SELECT * FROM deployments WHERE release_id = r.id ORDER BY started_at DESC, id DESC
               LIMIT ${RELEASE_DEPLOYMENTS_SHOWN}) d
         JOIN environments e ON e.id = d.environment_id), '[]') AS deployments,
-      (SELECT count(*) FROM deployments WHERE release_id = r.id)::int AS deployment_count
+      r.deployment_count
     FROM releases r
     WHERE r.repo_id = ${repoId} AND ${version === null ? sql`r.id = ${ref}` : sql`r.version = ${version}`}
   `);

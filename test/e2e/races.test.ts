@@ -59,5 +59,7 @@ describe('races over HTTP', () => {
     const winner = finishes.find((f) => f.status === 200)!;
     const stored = await api('GET', `/deployments/${started.body.id}`, { token });
     expect(stored.body.status).toBe(winner.body.status);
+    const release = await api('GET', `/repos/${world.repo.id}/releases/${made.body.id}`, { token });
+    expect(release.body.deploymentCount).toBe(31);
   });
 });

@@ -57,6 +57,11 @@ beforeAll(async () => {
     SELECT ${repo}, 'a' || g, 'x/' || g, g, repeat('a', 64), 'application/octet-stream', now() - g * interval '1 second'
     FROM generate_series(1, 3000) g`);
   await pool.query(sql`ANALYZE releases; ANALYZE deployments; ANALYZE artifacts; ANALYZE environments; ANALYZE release_artifacts`);
+  // the bulk insert above went through the statement-level trigger that keeps each release's deployment count
+  const wrong = await pool.query(sql`
+    SELECT r.id FROM releases r WHERE r.repo_id = ${repo}
+      AND r.deployment_count <> (SELECT count(*) FROM deployments d WHERE d.release_id = r.id)`);
+  expect(wrong).toEqual([]);
   [{ id: releaseId }] = (await pool.query(sql`SELECT id FROM releases WHERE repo_id = ${repo} AND version = '1.0.2500'`)) as [{ id: string }];
   [{ id: deploymentId }] = (await pool.query(sql`SELECT id FROM deployments WHERE release_id = ${releaseId} LIMIT 1`)) as [{ id: string }];
   [{ id: artifactId }] = (await pool.query(sql`SELECT id FROM artifacts WHERE repo_id = ${repo} LIMIT 1`)) as [{ id: string }];
