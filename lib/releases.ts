@@ -40,6 +40,10 @@ function iso(value: unknown): string {
 export async function getRelease(db: Queryable, repoId: string, ref: string): Promise<Release> {
   const version = isUuid(ref) ? null : normalizeVersion(ref);
   if (!isUuid(ref) && version === null) throw new NotFound(`Release ${ref} was not found in this repo`);
+  // With the id bound as a value, Postgres plans the newest-deployments lookup from that release's statistics (kept
+  // by migration 0008): an index scan that stops after 20 rows. Correlated to r.id it assumes ~10 rows per release
+  // and sorts them all, which cost 2.8x the p50 for a release with 10,000 deployments.
+  const deploymentsOf = version === null ? sql`${ref}::uuid` : sql`r.id`;
   const [row] = await db.query(sql`
     SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, r.created_at,
       COALESCE((
@@ -52,7 +56,7 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
         SELECT json_agg(json_build_object(
           'id', d.id, 'environment', json_build_object('id', e.id, 'name', e.name), 'status', d.status,
           'startedAt', d.started_at, 'endedAt', d.ended_at, 'deployedBy', d.deployed_by) ORDER BY d.started_at DESC, d.id DESC)
-        FROM (SELECT * FROM deployments WHERE release_id = r.id ORDER BY started_at DESC, id DESC
+        FROM (SELECT * FROM deployments WHERE release_id = ${deploymentsOf} ORDER BY started_at DESC, id DESC
               LIMIT ${RELEASE_DEPLOYMENTS_SHOWN}) d
         JOIN environments e ON e.id = d.environment_id), '[]') AS deployments,
       r.deployment_count
