@@ -4,9 +4,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Artifact } from '../schemas/artifacts';
 import { config } from './config';
-import { decodeTimeCursor, encodeTimeCursor } from './cursor';
+import { decodeTimeCursor, encodeTimeCursor, keysetPage } from './cursor';
 import { sql, type Queryable } from './db';
 import { BadRequest, NotFound, Unprocessable } from './errors';
+import { isoTime } from './time';
 
 /** Largest file accepted as a raw upload. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -84,7 +85,7 @@ function toArtifact(row: Record<string, any>): Artifact {
     sizeBytes: Number(row.size_bytes),
     sha256: row.sha256,
     contentType: row.content_type,
-    createdAt: new Date(row.created_at).toISOString(),
+    createdAt: isoTime(row.created_at),
   };
 }
 
@@ -182,7 +183,5 @@ export async function listArtifacts(
     ORDER BY created_at DESC, id DESC
     LIMIT ${page.limit + 1}
   `);
-  const items = rows.slice(0, page.limit).map(toArtifact);
-  const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
-  return { items, nextCursor: last ? encodeTimeCursor('artifacts', { at: last.created_at, id: last.id }) : null };
+  return keysetPage(rows, page.limit, toArtifact, (last) => encodeTimeCursor('artifacts', { at: last.created_at, id: last.id }));
 }

@@ -47,3 +47,17 @@ export function decodeTimeCursor(ordering: string, cursor: string): TimePosition
   if (!isUuid(id) || Number.isNaN(time.getTime()) || time.toISOString() !== at) throw invalidCursor();
   return { at: time, id };
 }
+
+/**
+ * One page of a keyset-paginated list from rows fetched with `LIMIT limit + 1`: the first `limit` rows as items,
+ * and a cursor from the last item's row when an extra row showed there is a next page.
+ */
+export function keysetPage<T>(
+  rows: Record<string, any>[],
+  limit: number,
+  toItem: (row: Record<string, any>) => T,
+  cursorOf: (lastRow: Record<string, any>) => string,
+): { items: T[]; nextCursor: string | null } {
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { items: rows.slice(0, limit).map(toItem), nextCursor: last ? cursorOf(last) : null };
+}

@@ -1,11 +1,12 @@
 import type { Deployment, DeploymentStatus, FinalStatus } from '../schemas/deployments';
-import { decodeTimeCursor, encodeTimeCursor } from './cursor';
+import { decodeTimeCursor, encodeTimeCursor, keysetPage } from './cursor';
 import { isCheckViolation, sql, type Queryable } from './db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from './errors';
 import type { Role } from './identity';
 import { isUuid } from './ids';
 import type { RepoAccess } from './repos';
-import { normalizeVersion } from './versions';
+import { findReleaseId } from './releases';
+import { isoTime } from './time';
 
 /** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -76,10 +77,6 @@ function isEndBeforeStart(err: unknown): boolean {
   return isCheckViolation(err, 'deployments_ended_after_started');
 }
 
-function iso(value: unknown): string {
-  return new Date(value as string).toISOString();
-}
-
 const columns = sql`
   d.id, d.release_id, r.repo_id, r.version, e.id AS environment_id, e.name AS environment_name, e.protected,
   d.status, d.started_at, d.ended_at, d.deployed_by`;
@@ -93,8 +90,8 @@ function toDeployment(row: Record<string, any>): Deployment {
     version: row.version,
     environment: { id: row.environment_id, name: row.environment_name },
     status: row.status,
-    startedAt: iso(row.started_at),
-    endedAt: row.ended_at === null ? null : iso(row.ended_at),
+    startedAt: isoTime(row.started_at),
+    endedAt: row.ended_at === null ? null : isoTime(row.ended_at),
     deployedBy: row.deployed_by,
   };
 }
@@ -121,19 +118,6 @@ export async function getDeployment(db: Queryable, id: string, userId: string): 
   return (await deploymentForMember(db, id, userId)).deployment;
 }
 
-/** The id of the release of `repoId` named by its id or its version, or NotFound. */
-async function releaseIdIn(db: Queryable, repoId: string, ref: string): Promise<string> {
-  const version = isUuid(ref) ? null : normalizeVersion(ref);
-  const [row] =
-    isUuid(ref) || version !== null
-      ? await db.query(sql`
-          SELECT id FROM releases
-          WHERE repo_id = ${repoId} AND ${version === null ? sql`id = ${ref}` : sql`version = ${version}`}`)
-      : [];
-  if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
-  return row.id;
-}
-
 /**
  * Records a deployment of a release of `repo` (named by id or version) to an environment of the repo's org, by a
  * member of it, in one transaction. Unknown release: 404; environment not in the org: 422; protected environment
@@ -154,7 +138,7 @@ export async function createDeployment(
   const status = input.status ?? 'success';
   const times = deploymentTimes({ status, startedAt: input.startedAt, endedAt: input.endedAt });
   return db.tx(async (tx) => {
-    const releaseId = await releaseIdIn(tx, repo.id, input.release);
+    const releaseId = await findReleaseId(tx, repo.id, input.release);
     const [environment] = await tx.query(sql`
       SELECT id, name, protected FROM environments WHERE id = ${input.environmentId} AND org_id = ${repo.orgId}`);
     if (!environment) {
@@ -223,7 +207,7 @@ export async function listDeployments(
   release: string,
   query: DeploymentQuery,
 ): Promise<{ items: Deployment[]; nextCursor: string | null }> {
-  const releaseId = await releaseIdIn(db, repoId, release);
+  const releaseId = await findReleaseId(db, repoId, release);
   const conditions = [sql`d.release_id = ${releaseId}`];
   if (query.environment !== undefined) {
     conditions.push(isUuid(query.environment) ? sql`e.id = ${query.environment}` : sql`e.name = ${query.environment}`);
@@ -240,9 +224,5 @@ export async function listDeployments(
     ORDER BY d.started_at DESC, d.id DESC
     LIMIT ${query.limit + 1}
   `);
-  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-  return {
-    items: rows.slice(0, query.limit).map(toDeployment),
-    nextCursor: last ? encodeTimeCursor('deployments', { at: last.started_at, id: last.id }) : null,
-  };
+  return keysetPage(rows, query.limit, toDeployment, (last) => encodeTimeCursor('deployments', { at: last.started_at, id: last.id }));
 }

@@ -1,11 +1,12 @@
 import type { Environment, RepoEnvironment } from '../schemas/environments';
-import { decodeCursor, encodeCursor, invalidCursor } from './cursor';
+import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from './cursor';
 import { isUniqueViolation, sql, type Queryable } from './db';
 import { Conflict, Forbidden, NotFound } from './errors';
 import type { Role } from './identity';
 import { isUuid } from './ids';
 import type { OrgAccess } from './orgs';
 import type { RepoAccess } from './repos';
+import { isoTime } from './time';
 
 /** The pattern of an environment's name: a lowercase slug of at most 32 characters. */
 export const ENVIRONMENT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -17,12 +18,8 @@ export function checkMayManageEnvironments(role: Role): void {
   }
 }
 
-function iso(value: unknown): string {
-  return new Date(value as string).toISOString();
-}
-
 function toEnvironment(row: Record<string, any>): Environment {
-  return { id: row.id, orgId: row.org_id, name: row.name, protected: row.protected, createdAt: iso(row.created_at) };
+  return { id: row.id, orgId: row.org_id, name: row.name, protected: row.protected, createdAt: isoTime(row.created_at) };
 }
 
 const columns = sql`e.id, e.org_id, e.name, e.protected, e.created_at`;
@@ -36,8 +33,7 @@ function afterName(cursor: string | undefined) {
 }
 
 function page<T>(rows: Record<string, any>[], limit: number, toItem: (row: Record<string, any>) => T) {
-  const last = rows.length > limit ? rows[limit - 1] : undefined;
-  return { items: rows.slice(0, limit).map(toItem), nextCursor: last ? encodeCursor('environments', [last.name]) : null };
+  return keysetPage(rows, limit, toItem, (last) => encodeCursor('environments', [last.name]));
 }
 
 /** One page of an org's environments, by name. */
@@ -121,7 +117,7 @@ export async function listRepoEnvironments(
           deploymentId: row.deployment_id,
           releaseId: row.release_id,
           version: row.version,
-          deployedAt: iso(row.deployed_at),
+          deployedAt: isoTime(row.deployed_at),
           deployedBy: row.deployed_by,
         }
       : null,

@@ -1,10 +1,11 @@
 import type { Release, ReleaseSummary } from '../schemas/releases';
 import type { SQLQuery } from '@databases/pg';
-import { decodeCursor, decodeTimeCursor, encodeCursor, encodeTimeCursor, invalidCursor } from './cursor';
+import { decodeCursor, decodeTimeCursor, encodeCursor, encodeTimeCursor, invalidCursor, keysetPage } from './cursor';
 import { isUniqueViolation, sql, type Queryable } from './db';
 import { BadRequest, Conflict, NotFound, Unprocessable, type FieldError } from './errors';
 import { isUuid } from './ids';
 import { normalizeVersion, parseRange, type Comparator } from './versions';
+import { isoTime } from './time';
 
 /** How many of a release's deployments its detail view carries; the deployment list pages through all. */
 export const RELEASE_DEPLOYMENTS_SHOWN = 20;
@@ -29,8 +30,22 @@ export function artifactLinkProblems(requested: readonly string[], foundInRepo: 
   return problems;
 }
 
-function iso(value: unknown): string {
-  return new Date(value as string).toISOString();
+/**
+ * How to find the release a path names: by its id, or by its version (a leading `v` is ignored). NotFound when
+ * `ref` is neither, so no query runs for it.
+ */
+function releaseRef(ref: string): { byId: boolean; matches: SQLQuery } {
+  if (isUuid(ref)) return { byId: true, matches: sql`r.id = ${ref}` };
+  const version = normalizeVersion(ref);
+  if (version === null) throw new NotFound(`Release ${ref} was not found in this repo`);
+  return { byId: false, matches: sql`r.version = ${version}` };
+}
+
+/** The id of the release of `repoId` named by its id or its version, or NotFound. */
+export async function findReleaseId(db: Queryable, repoId: string, ref: string): Promise<string> {
+  const [row] = await db.query(sql`SELECT r.id FROM releases r WHERE r.repo_id = ${repoId} AND ${releaseRef(ref).matches}`);
+  if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
+  return row.id;
 }
 
 /**
@@ -38,12 +53,11 @@ function iso(value: unknown): string {
  * newest deployments and their count, or NotFound. One query.
  */
 export async function getRelease(db: Queryable, repoId: string, ref: string): Promise<Release> {
-  const version = isUuid(ref) ? null : normalizeVersion(ref);
-  if (!isUuid(ref) && version === null) throw new NotFound(`Release ${ref} was not found in this repo`);
+  const named = releaseRef(ref);
   // With the id bound as a value, Postgres plans the newest-deployments lookup from that release's statistics (kept
   // by migration 0008): an index scan that stops after 20 rows. Correlated to r.id it assumes ~10 rows per release
   // and sorts them all, which cost 2.8x the p50 for a release with 10,000 deployments.
-  const deploymentsOf = version === null ? sql`${ref}::uuid` : sql`r.id`;
+  const deploymentsOf = named.byId ? sql`${ref}::uuid` : sql`r.id`;
   const [row] = await db.query(sql`
     SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, r.created_at,
       COALESCE((
@@ -61,7 +75,7 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
         JOIN environments e ON e.id = d.environment_id), '[]') AS deployments,
       r.deployment_count
     FROM releases r
-    WHERE r.repo_id = ${repoId} AND ${version === null ? sql`r.id = ${ref}` : sql`r.version = ${version}`}
+    WHERE r.repo_id = ${repoId} AND ${named.matches}
   `);
   if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
   return {
@@ -70,12 +84,12 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
     version: row.version,
     notes: row.notes,
     createdBy: row.created_by,
-    createdAt: iso(row.created_at),
-    artifacts: row.artifacts.map((a: Record<string, unknown>) => ({ ...a, createdAt: iso(a.createdAt) })),
+    createdAt: isoTime(row.created_at),
+    artifacts: row.artifacts.map((a: Record<string, unknown>) => ({ ...a, createdAt: isoTime(a.createdAt) })),
     deployments: row.deployments.map((d: Record<string, unknown>) => ({
       ...d,
-      startedAt: iso(d.startedAt),
-      endedAt: d.endedAt === null ? null : iso(d.endedAt),
+      startedAt: isoTime(d.startedAt),
+      endedAt: d.endedAt === null ? null : isoTime(d.endedAt),
     })),
     deploymentCount: row.deployment_count,
   };
@@ -187,21 +201,21 @@ export async function listReleases(
     ORDER BY ${byVersion ? sql`r.version_key DESC, r.id DESC` : sql`r.created_at DESC, r.id DESC`}
     LIMIT ${query.limit + 1}
   `);
-  const items = rows.slice(0, query.limit).map((row) => ({
-    id: row.id,
-    version: row.version,
-    createdAt: iso(row.created_at),
-    createdBy: row.created_by,
-    artifactCount: row.artifact_count,
-  }));
-  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-  let nextCursor: string | null = null;
-  if (last) {
-    nextCursor = byVersion
-      ? encodeCursor('releases-by-version', [last.version_key, last.id])
-      : encodeTimeCursor('releases', { at: last.created_at, id: last.id });
-  }
-  return { items, nextCursor };
+  return keysetPage(
+    rows,
+    query.limit,
+    (row) => ({
+      id: row.id,
+      version: row.version,
+      createdAt: isoTime(row.created_at),
+      createdBy: row.created_by,
+      artifactCount: row.artifact_count,
+    }),
+    (last) =>
+      byVersion
+        ? encodeCursor('releases-by-version', [last.version_key, last.id])
+        : encodeTimeCursor('releases', { at: last.created_at, id: last.id }),
+  );
 }
 
 /** The release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or NotFound. */

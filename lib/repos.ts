@@ -1,5 +1,5 @@
 import type { MemberRepo } from '../schemas/repos';
-import { decodeCursor, encodeCursor, invalidCursor } from './cursor';
+import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from './cursor';
 import { sql, type Queryable } from './db';
 import { NotFound } from './errors';
 import type { Role, User } from './identity';
@@ -61,9 +61,10 @@ export async function listMemberRepos(
     ORDER BY o.slug, r.name
     LIMIT ${query.limit + 1}
   `);
-  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-  return {
-    items: rows.slice(0, query.limit).map((row) => ({ id: row.id, name: row.name, org: { id: row.org_id, slug: row.slug }, role: row.role })),
-    nextCursor: last ? encodeCursor('repos', [last.slug, last.name]) : null,
-  };
+  return keysetPage(
+    rows,
+    query.limit,
+    (row) => ({ id: row.id, name: row.name, org: { id: row.org_id, slug: row.slug }, role: row.role }),
+    (last) => encodeCursor('repos', [last.slug, last.name]),
+  );
 }
