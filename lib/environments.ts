@@ -1,4 +1,4 @@
-import type { Environment, RepoEnvironment } from '../schemas/environments';
+import { environmentName, type Environment, type RepoEnvironment } from '../schemas/environments';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from './cursor';
 import { isUniqueViolation, sql, type Queryable } from './db';
 import { Conflict, Forbidden, NotFound } from './errors';
@@ -8,8 +8,8 @@ import type { OrgAccess } from './orgs';
 import type { RepoAccess } from './repos';
 import { isoTime } from './time';
 
-/** The pattern of an environment's name: a lowercase slug of at most 32 characters. */
-export const ENVIRONMENT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+/** The pattern of an environment's name, from its schema: a lowercase slug of at most 32 characters. */
+const ENVIRONMENT_NAME = new RegExp(environmentName.pattern);
 
 /** The rule for environments: creating one (and so deciding what is protected) needs the release_manager role. */
 export function checkMayManageEnvironments(role: Role): void {

@@ -11,6 +11,8 @@ export const DEFAULT_ENVIRONMENTS = [
 ] as const;
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/** A repo's name: letters, digits, dots, underscores and dashes, at most 100. */
+export const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
 export interface Org {
   id: string;
@@ -48,7 +50,7 @@ export interface Repo {
 }
 
 export async function createRepo(db: Queryable, orgSlug: string, name: string): Promise<Repo> {
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) throw new BadRequest(`"${name}" is not a valid repo name (letters, digits, ".", "_", "-")`);
+  if (!REPO_NAME.test(name)) throw new BadRequest(`"${name}" is not a valid repo name (letters, digits, ".", "_", "-")`);
   const org = await findOrgBySlug(db, orgSlug);
   try {
     const [repo] = await db.query(

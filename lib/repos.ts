@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from './cursor'
 import { sql, type Queryable } from './db';
 import { NotFound } from './errors';
 import type { Role, User } from './identity';
-import { SLUG_PATTERN } from './orgs';
+import { REPO_NAME, SLUG_PATTERN } from './orgs';
 
 /** A repo as seen by one member of its org. */
 export interface RepoAccess {
@@ -31,9 +31,6 @@ export async function repoForMember(db: Queryable, repoId: string, user: Pick<Us
   if (!row) throw notFound();
   return row as RepoAccess;
 }
-
-/** A repo's name, as lib/orgs creates them. */
-const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Repos are listed by org slug, then name; a cursor holds both of the last row of its page. */
 function afterRepo(cursor: string | undefined) {
