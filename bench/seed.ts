@@ -5,7 +5,7 @@
  */
 import createConnectionPool from '@databases/pg';
 import pg from 'pg';
-import { createOrg, createRepo, createUser } from '../lib/orgs';
+import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
 
 export const BENCH_ORG = 'bench';
 const USER_PREFIX = 'gitweave-bench-';

@@ -1,7 +1,7 @@
-import { db } from '../lib/db';
+import { db } from '../lib/infra/db';
 import { created, http } from '../lib/http';
-import { MAX_UPLOAD_BYTES, registerArtifact, uploadArtifact } from '../lib/artifacts';
-import { repoForMember } from '../lib/repos';
+import { MAX_UPLOAD_BYTES, registerArtifact, uploadArtifact } from '../lib/domain/artifacts';
+import { repoForMember } from '../lib/domain/repos';
 import { artifact, registerArtifactBody, uploadArtifactQuery } from '../schemas/artifacts';
 import { repoParams } from '../schemas/common';
 

@@ -1,7 +1,7 @@
-import { db } from '../lib/db';
+import { db } from '../lib/infra/db';
 import { http, ok } from '../lib/http';
-import { getArtifact } from '../lib/artifacts';
-import { repoForMember } from '../lib/repos';
+import { getArtifact } from '../lib/domain/artifacts';
+import { repoForMember } from '../lib/domain/repos';
 import { artifact, artifactParams } from '../schemas/artifacts';
 
 /** GET /api/v1/repos/{repo}/artifacts/{id} */

@@ -1,7 +1,7 @@
-import { db } from '../lib/db';
+import { db } from '../lib/infra/db';
 import { http, ok } from '../lib/http';
-import { getLatestRelease } from '../lib/releases';
-import { repoForMember } from '../lib/repos';
+import { getLatestRelease } from '../lib/domain/releases';
+import { repoForMember } from '../lib/domain/repos';
 import { repoParams } from '../schemas/common';
 import { latestReleaseQuery, release } from '../schemas/releases';
 

@@ -1,4 +1,4 @@
-import { db, pingDatabase } from '../lib/db';
+import { db, pingDatabase } from '../lib/infra/db';
 import { publicHttp, ok } from '../lib/http';
 import { health } from '../schemas/common';
 

@@ -1,7 +1,7 @@
-import { db } from '../lib/db';
+import { db } from '../lib/infra/db';
 import { http, ok, pageHeaders } from '../lib/http';
-import { listEnvironments } from '../lib/environments';
-import { orgForMember } from '../lib/orgs';
+import { listEnvironments } from '../lib/domain/environments';
+import { orgForMember } from '../lib/domain/orgs';
 import { pageOf } from '../schemas/common';
 import { environment, listEnvironmentsQuery, orgParams } from '../schemas/environments';
 

@@ -1,5 +1,5 @@
 import { ok, publicHttp } from '../lib/http';
-import { buildOpenApi } from '../lib/openapi';
+import { buildOpenApi } from '../lib/http/openapi';
 import { handler as createArtifact } from './createArtifact';
 import { handler as createDeployment } from './createDeployment';
 import { handler as createEnvironment } from './createEnvironment';

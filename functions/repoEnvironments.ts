@@ -1,7 +1,7 @@
-import { db } from '../lib/db';
+import { db } from '../lib/infra/db';
 import { http, ok, pageHeaders } from '../lib/http';
-import { listRepoEnvironments } from '../lib/environments';
-import { repoForMember } from '../lib/repos';
+import { listRepoEnvironments } from '../lib/domain/environments';
+import { repoForMember } from '../lib/domain/repos';
 import { pageOf, repoParams } from '../schemas/common';
 import { listEnvironmentsQuery, repoEnvironment } from '../schemas/environments';
 

@@ -1,6 +1,6 @@
 import { typed } from './typed';
 import type { FromSchema } from 'json-schema-to-ts';
-import { config } from '../lib/config';
+import { config } from '../lib/infra/config';
 import { artifact } from './artifacts';
 import { pageProperties, timestamp, uuid } from './common';
 

@@ -9,9 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
-import { HttpProblem } from '../lib/errors';
-import { revokeToken, type Role } from '../lib/identity';
-import { createOrg, createRepo, createUser } from '../lib/orgs';
+import { HttpProblem } from '../lib/infra/errors';
+import { revokeToken, type Role } from '../lib/domain/identity';
+import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
 import { openDatabase } from './lib/database';
 import { migrate } from './lib/migrate';
 

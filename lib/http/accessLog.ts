@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { log } from '../log';
-import type { User } from '../identity';
+import { log } from '../infra/log';
+import type { User } from '../domain/identity';
 import { requestIdOf } from './problem';
 
 type Handler<C extends Context> = (event: APIGatewayProxyEventV2, context: C) => Promise<APIGatewayProxyStructuredResultV2>;

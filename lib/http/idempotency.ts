@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { db } from '../db';
-import { BadRequest } from '../errors';
-import { claimKey, purgeExpiredKeys, releaseKey, storeResponse } from '../idempotency';
-import type { User } from '../identity';
-import { log } from '../log';
+import { db } from '../infra/db';
+import { BadRequest } from '../infra/errors';
+import { claimKey, purgeExpiredKeys, releaseKey, storeResponse } from '../domain/idempotency';
+import type { User } from '../domain/identity';
+import { log } from '../infra/log';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;

@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { HttpProblem, ServiceUnavailable, BadRequest, UnsupportedMediaType } from '../errors';
-import { isDatabaseUnavailable } from '../db';
+import { HttpProblem, ServiceUnavailable, BadRequest, UnsupportedMediaType } from '../infra/errors';
+import { isDatabaseUnavailable } from '../infra/db';
 import { commonHeaders, serialise } from './responses';
-import { log } from '../log';
+import { log } from '../infra/log';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;

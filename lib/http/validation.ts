@@ -1,9 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { JSONSchema } from 'json-schema-to-ts';
-import { isUuid } from '../ids';
-import { isValidVersion } from '../versions';
-import type { FieldError } from '../errors';
+import { isUuid } from '../infra/ids';
+import { isValidVersion } from '../domain/versions';
+import type { FieldError } from '../infra/errors';
 
 function ajv(options: { coerceTypes: boolean }) {
   const instance = new Ajv({

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sql } from '../../lib/db';
-import { addMember, createRepo, createUser } from '../../lib/orgs';
+import { sql } from '../../lib/infra/db';
+import { addMember, createRepo, createUser } from '../../lib/domain/orgs';
 import { api } from '../helpers/api';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sql } from '../../lib/db';
+import { sql } from '../../lib/infra/db';
 import { serve, type Server } from '../../scripts/lib/serve';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 import { freePort } from '../../scripts/lib/net';

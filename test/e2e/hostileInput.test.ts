@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sql } from '../../lib/db';
+import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../lib/db';
+import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 

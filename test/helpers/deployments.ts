@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type ConnectionPool } from '@databases/pg';
-import { createRelease } from '../../lib/releases';
+import { createRelease } from '../../lib/domain/releases';
 
 /** The environments of an org by name (dev, stg and prod from the start), each with its id and protection. */
 export async function environmentsOf(pool: ConnectionPool, orgId: string): Promise<Record<string, { id: string; name: string; protected: boolean }>> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
 import { inject } from 'vitest';
-import { addMember, createOrg, createRepo, createUser } from '../../lib/orgs';
+import { addMember, createOrg, createRepo, createUser } from '../../lib/domain/orgs';
 
 /** A pool of the test's own on the run's database, for factories and for asserting on rows. */
 export function testPool(): ConnectionPool {

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as getArtifact } from '../../functions/getArtifact';
 import { handler as listArtifacts } from '../../functions/listArtifacts';
-import { closeDb, sql } from '../../lib/db';
+import { closeDb, sql } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   process.env.DATABASE_URL = database.url;
   process.env.DATABASE_TIMEOUT_MS = '1000';
   const seed = createConnectionPool({ connectionString: database.url, bigIntMode: 'number' });
-  const { createOrg, createRepo, createUser } = await import('../../lib/orgs');
+  const { createOrg, createRepo, createUser } = await import('../../lib/domain/orgs');
   await createOrg(seed, 'outage');
   repo = (await createRepo(seed, 'outage', 'app')).id;
   token = (await createUser(seed, 'dev', { orgSlug: 'outage', role: 'developer' })).token;
@@ -40,7 +40,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const { closeDb } = await import('../../lib/db');
+  const { closeDb } = await import('../../lib/infra/db');
   await closeDb();
   await database?.stop();
   delete process.env.DATABASE_TIMEOUT_MS;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as createRelease } from '../../functions/createRelease';
-import { closeDb, sql } from '../../lib/db';
+import { closeDb, sql } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool } from '../helpers/factories';
 

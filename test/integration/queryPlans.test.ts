@@ -1,12 +1,12 @@
 import type { Queryable, SQLQuery } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listArtifacts, getArtifact } from '../../lib/artifacts';
-import { sql } from '../../lib/db';
-import { getDeployment, listDeployments } from '../../lib/deployments';
-import { listRepoEnvironments } from '../../lib/environments';
-import { authenticate } from '../../lib/identity';
-import { getLatestRelease, getRelease, listReleases } from '../../lib/releases';
-import { repoForMember } from '../../lib/repos';
+import { listArtifacts, getArtifact } from '../../lib/domain/artifacts';
+import { sql } from '../../lib/infra/db';
+import { getDeployment, listDeployments } from '../../lib/domain/deployments';
+import { listRepoEnvironments } from '../../lib/domain/environments';
+import { authenticate } from '../../lib/domain/identity';
+import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';
+import { repoForMember } from '../../lib/domain/repos';
 import { orgWithMembers, testPool } from '../helpers/factories';
 
 // Every list and lookup query of lib/, run against a seeded and analysed table, must find its rows through an

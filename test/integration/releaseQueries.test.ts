@@ -7,7 +7,7 @@ import { handler as createRelease } from '../../functions/createRelease';
 import { handler as getLatestRelease } from '../../functions/getLatestRelease';
 import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listReleases } from '../../functions/listReleases';
-import { closeDb, sql } from '../../lib/db';
+import { closeDb, sql } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 

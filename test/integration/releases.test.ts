@@ -3,7 +3,7 @@ import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as createRelease } from '../../functions/createRelease';
 import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listReleases } from '../../functions/listReleases';
-import { closeDb } from '../../lib/db';
+import { closeDb } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
@@ -241,7 +241,7 @@ describe('listReleases', () => {
 describe('getRelease', () => {
   it('answers 404 for a release of another repo, even in the same org', async () => {
     const made = await create({ version: '10.0.0' });
-    const sibling = await (await import('../../lib/orgs')).createRepo(pool, world.org.slug, 'sibling');
+    const sibling = await (await import('../../lib/domain/orgs')).createRepo(pool, world.org.slug, 'sibling');
     const res = await invoke(getRelease, {
       pathParameters: { repo: sibling.id, id: made.body.id },
       token: world.developer.token,

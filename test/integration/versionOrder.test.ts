@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import semver from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sql } from '../../lib/db';
-import { rangeCondition } from '../../lib/releases';
-import { parseRange } from '../../lib/versions';
+import { sql } from '../../lib/infra/db';
+import { rangeCondition } from '../../lib/domain/releases';
+import { parseRange } from '../../lib/domain/versions';
 import { testPool } from '../helpers/factories';
 
 // The sort key is a Postgres function (migrations/0003), so its tests run on Postgres: it is the one definition.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTimeCursor, encodeCursor, encodeTimeCursor } from '../../lib/cursor';
-import { BadRequest } from '../../lib/errors';
+import { decodeTimeCursor, encodeCursor, encodeTimeCursor } from '../../lib/infra/cursor';
+import { BadRequest } from '../../lib/infra/errors';
 
 const position = { at: new Date('2026-11-28T03:21:38.123Z'), id: '11111111-1111-4111-8111-111111111111' };
 

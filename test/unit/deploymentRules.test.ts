@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_MS, checkMayDeploy, checkTransition, deploymentTimes } from '../../lib/deployments';
-import { checkMayManageEnvironments } from '../../lib/environments';
-import { BadRequest, Conflict, Forbidden, type HttpProblem } from '../../lib/errors';
+import { CLOCK_SKEW_MS, checkMayDeploy, checkTransition, deploymentTimes } from '../../lib/domain/deployments';
+import { checkMayManageEnvironments } from '../../lib/domain/environments';
+import { BadRequest, Conflict, Forbidden, type HttpProblem } from '../../lib/infra/errors';
 import type { DeploymentStatus } from '../../schemas/deployments';
 
 function thrown(fn: () => unknown): HttpProblem {

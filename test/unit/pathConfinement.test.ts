@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confineToVolume } from '../../lib/artifacts';
-import { BadRequest, Unprocessable } from '../../lib/errors';
+import { confineToVolume } from '../../lib/domain/artifacts';
+import { BadRequest, Unprocessable } from '../../lib/infra/errors';
 
 let root: string;
 let outside: string;

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { BadRequest } from '../../lib/errors';
+import { BadRequest } from '../../lib/infra/errors';
 import { problemDetails } from '../../lib/http/problem';
 import { apiEvent, lambdaContext } from '../helpers/events';
 

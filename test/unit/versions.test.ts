@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidVersion, normalizeVersion } from '../../lib/versions';
+import { isValidVersion, normalizeVersion } from '../../lib/domain/versions';
 
 describe('normalizeVersion', () => {
   it.each([

@@ -1,12 +1,12 @@
-import type { Deployment, DeploymentStatus, FinalStatus } from '../schemas/deployments';
-import { decodeTimeCursor, encodeTimeCursor, keysetPage } from './cursor';
-import { isCheckViolation, sql, type Queryable } from './db';
-import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from './errors';
+import type { Deployment, DeploymentStatus, FinalStatus } from '../../schemas/deployments';
+import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
+import { isCheckViolation, sql, type Queryable } from '../infra/db';
+import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import type { Role } from './identity';
-import { isUuid } from './ids';
+import { isUuid } from '../infra/ids';
 import type { RepoAccess } from './repos';
 import { findReleaseId } from './releases';
-import { isoTime } from './time';
+import { isoTime } from '../infra/time';
 
 /** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;

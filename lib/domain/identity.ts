@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Queryable } from './db';
+import { sql, type Queryable } from '../infra/db';
 import type { RepoAccess } from './repos';
 
 export type Role = 'developer' | 'release_manager';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Queryable } from './db';
-import { Conflict, Unprocessable } from './errors';
+import { sql, type Queryable } from '../infra/db';
+import { Conflict, Unprocessable } from '../infra/errors';
 
 /** How long a key and its response are kept. */
 export const KEY_TTL = "interval '24 hours'";

@@ -1,11 +1,11 @@
-import type { Release, ReleaseSummary } from '../schemas/releases';
+import type { Release, ReleaseSummary } from '../../schemas/releases';
 import type { SQLQuery } from '@databases/pg';
-import { decodeCursor, decodeTimeCursor, encodeCursor, encodeTimeCursor, invalidCursor, keysetPage } from './cursor';
-import { isUniqueViolation, sql, type Queryable } from './db';
-import { BadRequest, Conflict, NotFound, Unprocessable, type FieldError } from './errors';
-import { isUuid } from './ids';
+import { decodeCursor, decodeTimeCursor, encodeCursor, encodeTimeCursor, invalidCursor, keysetPage } from '../infra/cursor';
+import { isUniqueViolation, sql, type Queryable } from '../infra/db';
+import { BadRequest, Conflict, NotFound, Unprocessable, type FieldError } from '../infra/errors';
+import { isUuid } from '../infra/ids';
 import { normalizeVersion, parseRange, type Comparator } from './versions';
-import { isoTime } from './time';
+import { isoTime } from '../infra/time';
 
 /** How many of a release's deployments its detail view carries; the deployment list pages through all. */
 export const RELEASE_DEPLOYMENTS_SHOWN = 20;

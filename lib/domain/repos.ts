@@ -1,7 +1,7 @@
-import type { MemberRepo } from '../schemas/repos';
-import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from './cursor';
-import { sql, type Queryable } from './db';
-import { NotFound } from './errors';
+import type { MemberRepo } from '../../schemas/repos';
+import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
+import { sql, type Queryable } from '../infra/db';
+import { NotFound } from '../infra/errors';
 import type { Role, User } from './identity';
 import { REPO_NAME, SLUG_PATTERN } from './orgs';
 

@@ -1,12 +1,12 @@
-import { environmentName, type Environment, type RepoEnvironment } from '../schemas/environments';
-import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from './cursor';
-import { isUniqueViolation, sql, type Queryable } from './db';
-import { Conflict, Forbidden, NotFound } from './errors';
+import { environmentName, type Environment, type RepoEnvironment } from '../../schemas/environments';
+import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
+import { isUniqueViolation, sql, type Queryable } from '../infra/db';
+import { Conflict, Forbidden, NotFound } from '../infra/errors';
 import type { Role } from './identity';
-import { isUuid } from './ids';
+import { isUuid } from '../infra/ids';
 import type { OrgAccess } from './orgs';
 import type { RepoAccess } from './repos';
-import { isoTime } from './time';
+import { isoTime } from '../infra/time';
 
 /** The pattern of an environment's name, from its schema: a lowercase slug of at most 32 characters. */
 const ENVIRONMENT_NAME = new RegExp(environmentName.pattern);

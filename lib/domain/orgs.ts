@@ -1,7 +1,7 @@
-import { sql, isUniqueViolation, type Queryable } from './db';
-import { BadRequest, Conflict, NotFound } from './errors';
+import { sql, isUniqueViolation, type Queryable } from '../infra/db';
+import { BadRequest, Conflict, NotFound } from '../infra/errors';
 import { issueToken, type Role } from './identity';
-import { isUuid } from './ids';
+import { isUuid } from '../infra/ids';
 
 /** The environments every new org starts with; stg and prod need a release manager to deploy. */
 export const DEFAULT_ENVIRONMENTS = [

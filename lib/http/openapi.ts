@@ -1,6 +1,6 @@
 import type { JSONSchema } from 'json-schema-to-ts';
-import { problem } from '../schemas/common';
-import type { Described } from './http';
+import { problem } from '../../schemas/common';
+import type { Described } from './';
 
 const PHRASES: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',

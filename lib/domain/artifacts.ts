@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Artifact } from '../schemas/artifacts';
-import { config } from './config';
-import { decodeTimeCursor, encodeTimeCursor, keysetPage } from './cursor';
-import { sql, type Queryable } from './db';
-import { BadRequest, NotFound, Unprocessable } from './errors';
-import { isoTime } from './time';
+import type { Artifact } from '../../schemas/artifacts';
+import { config } from '../infra/config';
+import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
+import { sql, type Queryable } from '../infra/db';
+import { BadRequest, NotFound, Unprocessable } from '../infra/errors';
+import { isoTime } from '../infra/time';
 
 /** Largest file accepted as a raw upload. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
