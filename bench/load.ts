@@ -47,7 +47,11 @@ function percentile(sorted: Float64Array, p: number): number {
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Runs `targets` (in turn on every connection) against `origin` for `durationS` seconds. */
-export function load(origin: string, targets: Target[], options: { connections: number; durationS: number }): Promise<Measurement> {
+export function load(
+  origin: string,
+  targets: Target[],
+  options: { connections: number; durationS: number },
+): Promise<Measurement> {
   const expected = (status: number, target: Target) =>
     target.expect ? target.expect.includes(status) : status >= 200 && status < 300;
   const latencies: number[] = [];
@@ -65,7 +69,11 @@ export function load(origin: string, targets: Target[], options: { connections: 
         requests: targets.map((target) => ({
           method: target.method,
           headers: { ...(target.body ? { 'content-type': 'application/json' } : {}), ...target.headers },
-          setupRequest: (request) => ({ ...request, path: target.path(), ...(target.body ? { body: target.body() } : {}) }),
+          setupRequest: (request) => ({
+            ...request,
+            path: target.path(),
+            ...(target.body ? { body: target.body() } : {}),
+          }),
           onResponse: () => {
             answered = target;
           },
@@ -171,7 +179,10 @@ export interface CpuCost {
  * Starts counting the CPU time of the server process, of Postgres (the processes `postgres()` lists, each counted
  * from when it is first seen) and of this process (autocannon); `stop(responses)` gives the cost per response.
  */
-export function countCpu(serverPid: number | undefined, postgres: () => number[]): { stop(responses: number): CpuCost } {
+export function countCpu(
+  serverPid: number | undefined,
+  postgres: () => number[],
+): { stop(responses: number): CpuCost } {
   const serverBefore = serverPid === undefined ? undefined : cpuByPid([serverPid]).get(serverPid);
   const pgBefore = cpuByPid(postgres());
   const selfBefore = process.cpuUsage();
@@ -191,7 +202,8 @@ export function countCpu(serverPid: number | undefined, postgres: () => number[]
       if (machineBefore && machineAfter && serverMs !== null && pids.length) {
         const busy = machineAfter.busy - machineBefore.busy;
         const total = machineAfter.total - machineBefore.total;
-        otherShare = total > 0 ? Math.round((Math.max(0, busy - serverMs - pgMs - selfMs) / total) * 1000) / 1000 : null;
+        otherShare =
+          total > 0 ? Math.round((Math.max(0, busy - serverMs - pgMs - selfMs) / total) * 1000) / 1000 : null;
       }
       return {
         serverUs: serverMs === null ? null : per(serverMs),

@@ -146,7 +146,9 @@ export function markdown(results: Results): string {
     const target = results.targets.find((t) => t.name.startsWith(`${endpoint.name} req/s`));
     const verdict = target ? (target.pass === null ? 'n/a' : `${target.pass ? 'PASS' : 'MISS'} (${target.bound})`) : '';
     if (!m) {
-      lines.push(`| ${endpoint.name} | ${endpoint.state}${endpoint.probe ? ` (${endpoint.probe.status})` : ''} | | | | | | | | ${verdict} |`);
+      lines.push(
+        `| ${endpoint.name} | ${endpoint.state}${endpoint.probe ? ` (${endpoint.probe.status})` : ''} | | | | | | | | ${verdict} |`,
+      );
       continue;
     }
     lines.push(
@@ -173,7 +175,13 @@ export function markdown(results: Results): string {
             .join(', ')}; rerun on a quiet machine before trusting those rows.`
         : 'No measured run shared the machine with more than 10% of other CPU work.'),
   );
-  lines.push('', '**Scaling** (p50 ms at 10 connections / at 1 connection)', '', '| | smaller | larger | larger ÷ smaller (10 / 1 conn.) |', '|---|--:|--:|--:|');
+  lines.push(
+    '',
+    '**Scaling** (p50 ms at 10 connections / at 1 connection)',
+    '',
+    '| | smaller | larger | larger ÷ smaller (10 / 1 conn.) |',
+    '|---|--:|--:|--:|',
+  );
   for (const row of results.scaling) {
     lines.push(
       `| ${row.what} | ${row.small.label}: ${fixed(row.small.p50)} / ${fixed(row.small.p50Single)} | ` +
@@ -202,7 +210,9 @@ export function markdown(results: Results): string {
   );
   for (const target of results.targets) {
     const verdict = target.pass === null ? 'n/a' : target.pass ? 'PASS' : 'MISS';
-    lines.push(`- ${verdict}: ${target.name}: ${fixed(target.value)} (${target.bound})${target.note ? `, ${target.note}` : ''}`);
+    lines.push(
+      `- ${verdict}: ${target.name}: ${fixed(target.value)} (${target.bound})${target.note ? `, ${target.note}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

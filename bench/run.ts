@@ -13,13 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { startEmbedded, type Database } from '../scripts/lib/database';
+import { type Database, startEmbedded } from '../scripts/lib/database';
 import { migrate } from '../scripts/lib/migrate';
-import { serve, type Server } from '../scripts/lib/serve';
-import { countCpu, load, postgresPids, residentMiB, type Measurement, type Target } from './load';
-import { judge, markdown, type EndpointResult, type Kind, type Results, type ScalingRow } from './report';
-import { FULL, QUICK, seed, type Seeded } from './seed';
 import { freePort } from '../scripts/lib/net';
+import { type Server, serve } from '../scripts/lib/serve';
+import { countCpu, load, type Measurement, postgresPids, residentMiB, type Target } from './load';
+import { type EndpointResult, judge, type Kind, markdown, type Results, type ScalingRow } from './report';
+import { FULL, QUICK, type Seeded, seed } from './seed';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -68,7 +68,6 @@ const settings = {
   warmupS: seconds(args.warmup, quick ? 1 : 3, 'warmup'),
   memoryS: seconds(args.memory, quick ? 15 : 60, 'memory'),
 };
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // Postgres and the API
@@ -159,7 +158,9 @@ function rotate(ids: string[]): () => string {
 }
 
 function cursorAfter(position: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify(['releases', position.createdAt.toISOString(), position.id]), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify(['releases', position.createdAt.toISOString(), position.id]), 'utf8').toString(
+    'base64url',
+  );
 }
 
 const API = '/api/v1';
@@ -181,7 +182,8 @@ async function post(origin: string, token: string, pathname: string, body: unkno
     body: () => JSON.stringify(body),
     headers: { authorization: `Bearer ${token}` },
   });
-  if (response.status !== 201) throw new Error(`POST ${pathname} answered ${response.status}: ${response.body.slice(0, 500)}`);
+  if (response.status !== 201)
+    throw new Error(`POST ${pathname} answered ${response.status}: ${response.body.slice(0, 500)}`);
   return JSON.parse(response.body) as Record<string, unknown>;
 }
 
@@ -192,7 +194,10 @@ const ARTIFACT_SETS = 10;
  * used in turn (one shared set would make every create lock the same 3 rows); createDeployment deploys to dev
  * (unprotected) a release of the `writes` repo, so the writes leave the measured repos as seeded.
  */
-async function endpoints(origin: string, data: Seeded): Promise<{ main: Endpoint[]; scaling: Record<string, Endpoint> }> {
+async function endpoints(
+  origin: string,
+  data: Seeded,
+): Promise<{ main: Endpoint[]; scaling: Record<string, Endpoint> }> {
   const auth = { authorization: `Bearer ${data.token}` };
   const stamp = Math.floor(Date.now() / 1000);
   const { big, small, writes } = data.repos;
@@ -203,18 +208,29 @@ async function endpoints(origin: string, data: Seeded): Promise<{ main: Endpoint
     for (let k = 1; k <= 3; k++) {
       const file = `builds/app-${stamp}-${set}-${k}.tgz`;
       fs.writeFileSync(path.join(artifactsDir, file), Buffer.alloc(16 * 1024, `${set}-${k}`));
-      ids.push((await post(origin, data.token, `${API}/repos/${writes}/artifacts`, { name: path.basename(file), path: file })).id as string);
+      ids.push(
+        (await post(origin, data.token, `${API}/repos/${writes}/artifacts`, { name: path.basename(file), path: file }))
+          .id as string,
+      );
     }
     sets.push(ids);
   }
-  const deployTarget = (await post(origin, data.token, `${API}/repos/${writes}/releases`, {
-    version: `${stamp}.0.0`,
-    notes: 'The release the bench deploys.',
-    artifactIds: sets[0],
-  })).id as string;
+  const deployTarget = (
+    await post(origin, data.token, `${API}/repos/${writes}/releases`, {
+      version: `${stamp}.0.0`,
+      notes: 'The release the bench deploys.',
+      artifactIds: sets[0],
+    })
+  ).id as string;
   const dev = data.environments.find((env) => env.name === 'dev')!;
   let created = 0;
-  const get = (name: string, kind: Kind, request: string, pathOf: () => string, extra: Partial<Target> = {}): Endpoint => ({
+  const get = (
+    name: string,
+    kind: Kind,
+    request: string,
+    pathOf: () => string,
+    extra: Partial<Target> = {},
+  ): Endpoint => ({
     name,
     kind,
     request,
@@ -224,13 +240,36 @@ async function endpoints(origin: string, data: Seeded): Promise<{ main: Endpoint
   const main: Endpoint[] = [
     get('GET /health (baseline)', 'baseline', 'GET /health', () => `${API}/health`, { headers: {} }),
     get('listReleases, first page', 'read', 'GET /repos/{big}/releases', () => `${API}/repos/${big}/releases`),
-    get('listReleases, deep page', 'read', `GET /repos/{big}/releases?cursor= (after release ${data.deepAfter.big.position})`, () =>
-      `${API}/repos/${big}/releases?cursor=${cursorAfter(data.deepAfter.big)}`),
-    get('getRelease', 'read', 'GET /repos/{big}/releases/{id} (1,000 ids in turn)', () => `${API}/repos/${big}/releases/${bigRelease()}`),
-    get('listDeployments', 'read', 'GET /repos/{big}/releases/{id}/deployments (1,000 ids in turn)', () =>
-      `${API}/repos/${big}/releases/${bigRelease()}/deployments`),
-    get('getDeployment', 'read', 'GET /deployments/{id} (1,000 ids in turn)', rotate(data.deploymentIds.map((id) => `${API}/deployments/${id}`))),
-    get('GET /repos/{repo}/environments', 'read', 'GET /repos/{big}/environments', () => `${API}/repos/${big}/environments`),
+    get(
+      'listReleases, deep page',
+      'read',
+      `GET /repos/{big}/releases?cursor= (after release ${data.deepAfter.big.position})`,
+      () => `${API}/repos/${big}/releases?cursor=${cursorAfter(data.deepAfter.big)}`,
+    ),
+    get(
+      'getRelease',
+      'read',
+      'GET /repos/{big}/releases/{id} (1,000 ids in turn)',
+      () => `${API}/repos/${big}/releases/${bigRelease()}`,
+    ),
+    get(
+      'listDeployments',
+      'read',
+      'GET /repos/{big}/releases/{id}/deployments (1,000 ids in turn)',
+      () => `${API}/repos/${big}/releases/${bigRelease()}/deployments`,
+    ),
+    get(
+      'getDeployment',
+      'read',
+      'GET /deployments/{id} (1,000 ids in turn)',
+      rotate(data.deploymentIds.map((id) => `${API}/deployments/${id}`)),
+    ),
+    get(
+      'GET /repos/{repo}/environments',
+      'read',
+      'GET /repos/{big}/environments',
+      () => `${API}/repos/${big}/environments`,
+    ),
     {
       name: 'createRelease (3 artifacts)',
       kind: 'write',
@@ -242,7 +281,11 @@ async function endpoints(origin: string, data: Seeded): Promise<{ main: Endpoint
         headers: auth,
         body: () => {
           const n = created++;
-          return JSON.stringify({ version: `${stamp}.1.${n}`, notes: `## ${n}\n\n- bench`, artifactIds: sets[n % ARTIFACT_SETS] });
+          return JSON.stringify({
+            version: `${stamp}.1.${n}`,
+            notes: `## ${n}\n\n- bench`,
+            artifactIds: sets[n % ARTIFACT_SETS],
+          });
         },
       },
     },
@@ -258,27 +301,64 @@ async function endpoints(origin: string, data: Seeded): Promise<{ main: Endpoint
         body: () => JSON.stringify({ environmentId: dev.id }),
       },
     },
-    get('diag: route not found (serverless-offline only)', 'diagnostic', 'GET /no-such-route → 404', () => `${API}/bench/no-such-route`, {
-      headers: {},
-      expect: [404],
-    }),
-    get('diag: no token (Lambda emulation + middy, no SQL)', 'diagnostic', 'GET /repos/{big}/releases → 401', () => `${API}/repos/${big}/releases`, {
-      headers: {},
-      expect: [401],
-    }),
-    get('diag: unknown token (+1 SQL: token lookup)', 'diagnostic', 'GET /repos/{big}/releases → 401', () => `${API}/repos/${big}/releases`, {
-      headers: { authorization: `Bearer gwr_${'A'.repeat(43)}` },
-      expect: [401],
-    }),
-    get('diag: getArtifact (auth + repo + 1 row: 3 SQL)', 'diagnostic', 'GET /repos/{writes}/artifacts/{id}', () =>
-      `${API}/repos/${writes}/artifacts/${sets[0]![0]}`),
+    get(
+      'diag: route not found (serverless-offline only)',
+      'diagnostic',
+      'GET /no-such-route → 404',
+      () => `${API}/bench/no-such-route`,
+      {
+        headers: {},
+        expect: [404],
+      },
+    ),
+    get(
+      'diag: no token (Lambda emulation + middy, no SQL)',
+      'diagnostic',
+      'GET /repos/{big}/releases → 401',
+      () => `${API}/repos/${big}/releases`,
+      {
+        headers: {},
+        expect: [401],
+      },
+    ),
+    get(
+      'diag: unknown token (+1 SQL: token lookup)',
+      'diagnostic',
+      'GET /repos/{big}/releases → 401',
+      () => `${API}/repos/${big}/releases`,
+      {
+        headers: { authorization: `Bearer gwr_${'A'.repeat(43)}` },
+        expect: [401],
+      },
+    ),
+    get(
+      'diag: getArtifact (auth + repo + 1 row: 3 SQL)',
+      'diagnostic',
+      'GET /repos/{writes}/artifacts/{id}',
+      () => `${API}/repos/${writes}/artifacts/${sets[0]![0]}`,
+    ),
   ];
   const scaling: Record<string, Endpoint> = {
     smallFirst: get('listReleases, first page (small)', 'read', '', () => `${API}/repos/${small}/releases`),
-    smallDeep: get('listReleases, deep page (small)', 'read', '', () => `${API}/repos/${small}/releases?cursor=${cursorAfter(data.deepAfter.small)}`),
-    smallGet: get('getRelease (small)', 'read', '', rotate(data.smallReleaseIds.map((id) => `${API}/repos/${small}/releases/${id}`))),
+    smallDeep: get(
+      'listReleases, deep page (small)',
+      'read',
+      '',
+      () => `${API}/repos/${small}/releases?cursor=${cursorAfter(data.deepAfter.small)}`,
+    ),
+    smallGet: get(
+      'getRelease (small)',
+      'read',
+      '',
+      rotate(data.smallReleaseIds.map((id) => `${API}/repos/${small}/releases/${id}`)),
+    ),
     hotGet: get('getRelease (10k deployments)', 'read', '', () => `${API}/repos/${big}/releases/${data.hotReleaseId}`),
-    hotList: get('listDeployments (10k deployments)', 'read', '', () => `${API}/repos/${big}/releases/${data.hotReleaseId}/deployments`),
+    hotList: get(
+      'listDeployments (10k deployments)',
+      'read',
+      '',
+      () => `${API}/repos/${big}/releases/${data.hotReleaseId}/deployments`,
+    ),
   };
   return { main, scaling };
 }
@@ -286,10 +366,13 @@ async function endpoints(origin: string, data: Seeded): Promise<{ main: Endpoint
 /** Whether an endpoint answers as it should; a route serverless-offline does not have is told apart. */
 async function probe(origin: string, endpoint: Endpoint): Promise<Pick<EndpointResult, 'state' | 'probe'>> {
   const answer = await call(origin, endpoint.target);
-  const good = endpoint.target.expect ? endpoint.target.expect.includes(answer.status) : answer.status >= 200 && answer.status < 300;
+  const good = endpoint.target.expect
+    ? endpoint.target.expect.includes(answer.status)
+    : answer.status >= 200 && answer.status < 300;
   const probeResult = { status: answer.status, body: answer.body.slice(0, 300) };
   if (good) return { state: 'ok' };
-  if (answer.status === 404 && answer.body.includes('Serverless-offline: route not found')) return { state: 'route not found', probe: probeResult };
+  if (answer.status === 404 && answer.body.includes('Serverless-offline: route not found'))
+    return { state: 'route not found', probe: probeResult };
   return { state: 'probe failed', probe: probeResult };
 }
 
@@ -331,7 +414,8 @@ async function main(): Promise<void> {
   const results: EndpointResult[] = [];
   for (const endpoint of list) {
     const state = await probe(origin, endpoint);
-    if (state.state !== 'ok') say(`${endpoint.name}: ${state.state} (${state.probe?.status} ${state.probe?.body.slice(0, 120)})`);
+    if (state.state !== 'ok')
+      say(`${endpoint.name}: ${state.state} (${state.probe?.status} ${state.probe?.body.slice(0, 120)})`);
     results.push({ name: endpoint.name, kind: endpoint.kind, request: endpoint.request, ...state });
   }
   const available = list.filter((_, i) => results[i]!.state === 'ok');
@@ -345,13 +429,22 @@ async function main(): Promise<void> {
   const pid = server.child.pid;
   const pgPids = () => (external ? [] : postgresPids(EMBEDDED.dataDir));
   const afterWarmupMiB = residentMiB(pid);
-  say(`memory: ${afterWarmupMiB} MiB after warm-up; ${settings.memoryS} s of mixed load over ${mixed.length} endpoints`);
+  say(
+    `memory: ${afterWarmupMiB} MiB after warm-up; ${settings.memoryS} s of mixed load over ${mixed.length} endpoints`,
+  );
   const samples: Array<{ s: number; MiB: number | null }> = [{ s: 0, MiB: afterWarmupMiB }];
   const loadStarted = Date.now();
-  const sampler = setInterval(() => samples.push({ s: Math.round((Date.now() - loadStarted) / 1000), MiB: residentMiB(pid) }), 5000);
+  const sampler = setInterval(
+    () => samples.push({ s: Math.round((Date.now() - loadStarted) / 1000), MiB: residentMiB(pid) }),
+    5000,
+  );
   const mixedCpu = countCpu(pid, pgPids);
   const mixedStamp = bundleStamp();
-  const mixedLoad = await run(mixed.map((endpoint) => endpoint.target), settings.connections, settings.memoryS);
+  const mixedLoad = await run(
+    mixed.map((endpoint) => endpoint.target),
+    settings.connections,
+    settings.memoryS,
+  );
   mixedLoad.cpu = mixedCpu.stop(mixedLoad.responses);
   if (bundleStamp() !== mixedStamp) mixedLoad.rebuilt = true;
   clearInterval(sampler);
@@ -359,7 +452,11 @@ async function main(): Promise<void> {
   samples.push({ s: Math.round((Date.now() - loadStarted) / 1000), MiB: afterLoadMiB });
   say(`memory: ${afterLoadMiB} MiB after the mixed load (${mixedLoad.rps} req/s, ${mixedLoad.unexpected} non-2xx)`);
 
-  const measure = async (endpoint: Endpoint, connections = settings.connections, durationS = settings.durationS): Promise<Measurement> => {
+  const measure = async (
+    endpoint: Endpoint,
+    connections = settings.connections,
+    durationS = settings.durationS,
+  ): Promise<Measurement> => {
     await run([endpoint.target], connections, settings.warmupS);
     const cpu = countCpu(pid, pgPids);
     const stamp = bundleStamp();
@@ -400,7 +497,8 @@ async function main(): Promise<void> {
     return { p50: loaded.p50, p50Single: alone.p50 };
   };
   const byName = (name: string) => results.find((result) => result.name === name);
-  const mainEndpoint = (name: string) => (byName(name)?.state === 'ok' ? list.find((endpoint) => endpoint.name === name) : undefined);
+  const mainEndpoint = (name: string) =>
+    byName(name)?.state === 'ok' ? list.find((endpoint) => endpoint.name === name) : undefined;
   const smallN = sizes.smallReleases.toLocaleString('en');
   const bigN = sizes.bigReleases.toLocaleString('en');
   const bigGet = await p50s(mainEndpoint('getRelease'), byName('getRelease')?.measurement);
@@ -409,12 +507,18 @@ async function main(): Promise<void> {
     {
       what: 'listReleases first page',
       small: { label: `${smallN} releases`, ...(await p50s(scaling.smallFirst)) },
-      large: { label: `${bigN} releases`, ...(await p50s(mainEndpoint('listReleases, first page'), byName('listReleases, first page')?.measurement)) },
+      large: {
+        label: `${bigN} releases`,
+        ...(await p50s(mainEndpoint('listReleases, first page'), byName('listReleases, first page')?.measurement)),
+      },
     },
     {
       what: `listReleases deep page (after release ${data.deepAfter.small.position} / ${data.deepAfter.big.position})`,
       small: { label: `${smallN} releases`, ...(await p50s(scaling.smallDeep)) },
-      large: { label: `${bigN} releases`, ...(await p50s(mainEndpoint('listReleases, deep page'), byName('listReleases, deep page')?.measurement)) },
+      large: {
+        label: `${bigN} releases`,
+        ...(await p50s(mainEndpoint('listReleases, deep page'), byName('listReleases, deep page')?.measurement)),
+      },
     },
     {
       what: 'getRelease',
@@ -465,7 +569,9 @@ async function main(): Promise<void> {
     serveMs: Math.round(t3 - t2),
     totalMs: Math.round(t3 - t0),
   };
-  say(`startup: ${startup.totalMs} ms (Postgres ${startup.postgresMs === null ? 'external' : `${startup.postgresMs} ms`}, migrate ${startup.migrateMs} ms, serve ${startup.serveMs} ms)`);
+  say(
+    `startup: ${startup.totalMs} ms (Postgres ${startup.postgresMs === null ? 'external' : `${startup.postgresMs} ms`}, migrate ${startup.migrateMs} ms, serve ${startup.serveMs} ms)`,
+  );
 
   const date = new Date().toISOString().slice(0, 10);
   const cpus = os.cpus();

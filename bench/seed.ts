@@ -68,7 +68,10 @@ export interface Seeded {
   /** a random sample of deployment ids of the big repo */
   deploymentIds: string[];
   /** the position (1 = newest) and keyset of the release the deep page starts after, per repo */
-  deepAfter: { big: { position: number; createdAt: Date; id: string }; small: { position: number; createdAt: Date; id: string } };
+  deepAfter: {
+    big: { position: number; createdAt: Date; id: string };
+    small: { position: number; createdAt: Date; id: string };
+  };
   /** wall time of the bulk seeding, ms (0 when reused) */
   seedMs: number;
   reused: boolean;
@@ -88,7 +91,13 @@ function version(i: string): string {
 }
 
 /** `count` releases of `repoId`, one second apart ending a day ago, each with `artifactsPerRelease` artifacts. */
-async function seedReleases(client: pg.Client, repoId: string, userId: string, count: number, artifactsPerRelease: number) {
+async function seedReleases(
+  client: pg.Client,
+  repoId: string,
+  userId: string,
+  count: number,
+  artifactsPerRelease: number,
+) {
   if (count === 0) return;
   await client.query(
     `INSERT INTO releases (repo_id, version, notes, created_by, created_at)
@@ -111,7 +120,9 @@ async function seedReleases(client: pg.Client, repoId: string, userId: string, c
      FROM seed_links`,
     [repoId],
   );
-  await client.query(`INSERT INTO release_artifacts (release_id, artifact_id) SELECT release_id, artifact_id FROM seed_links`);
+  await client.query(
+    `INSERT INTO release_artifacts (release_id, artifact_id) SELECT release_id, artifact_id FROM seed_links`,
+  );
   await client.query('DROP TABLE seed_links');
 }
 
@@ -149,7 +160,13 @@ async function seedDeployments(
 }
 
 /** `count` deployments of one release, one a second apart from an hour after it was created. */
-async function seedHotRelease(client: pg.Client, releaseId: string, userId: string, environmentIds: string[], count: number) {
+async function seedHotRelease(
+  client: pg.Client,
+  releaseId: string,
+  userId: string,
+  environmentIds: string[],
+  count: number,
+) {
   await client.query(
     `INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by)
      SELECT r.id, ($3::uuid[])[g % cardinality($3::uuid[]) + 1],
@@ -173,9 +190,10 @@ async function deleteBenchData(client: pg.Client): Promise<void> {
     `DELETE FROM deployments d USING environments e, orgs o WHERE d.environment_id = e.id AND e.org_id = o.id AND o.slug = $1`,
     [BENCH_ORG],
   );
-  await client.query(`DELETE FROM releases r USING repos p, orgs o WHERE r.repo_id = p.id AND p.org_id = o.id AND o.slug = $1`, [
-    BENCH_ORG,
-  ]);
+  await client.query(
+    `DELETE FROM releases r USING repos p, orgs o WHERE r.repo_id = p.id AND p.org_id = o.id AND o.slug = $1`,
+    [BENCH_ORG],
+  );
   await client.query('DELETE FROM orgs WHERE slug = $1', [BENCH_ORG]);
   await client.query('DELETE FROM users WHERE name LIKE $1', [`${USER_PREFIX}%`]);
 }
@@ -198,13 +216,20 @@ async function keysetAt(client: pg.Client, repoId: string, position: number) {
  * Seeds the bench org at `sizes` into `databaseUrl` (already migrated), replacing any earlier bench org, or, with
  * `reuse`, keeps a bench org seeded earlier at the same sizes. Either way it creates a fresh bench user and token.
  */
-export async function seed(databaseUrl: string, sizes: Sizes, options: { reuse: boolean; log: (line: string) => void }): Promise<Seeded> {
+export async function seed(
+  databaseUrl: string,
+  sizes: Sizes,
+  options: { reuse: boolean; log: (line: string) => void },
+): Promise<Seeded> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'gitweave-releases bench seed' });
   await client.connect();
   const pool = createConnectionPool({ connectionString: databaseUrl, bigIntMode: 'number' });
   try {
     const started = Date.now();
-    const { rows: existing } = await client.query<{ id: string; name: string }>('SELECT id, name FROM orgs WHERE slug = $1', [BENCH_ORG]);
+    const { rows: existing } = await client.query<{ id: string; name: string }>(
+      'SELECT id, name FROM orgs WHERE slug = $1',
+      [BENCH_ORG],
+    );
     const reused = options.reuse && existing[0]?.name === orgName(sizes);
     if (!reused) {
       if (existing[0]) options.log('deleting the previous bench org');
@@ -223,14 +248,21 @@ export async function seed(databaseUrl: string, sizes: Sizes, options: { reuse: 
       'SELECT id, name, protected FROM environments WHERE org_id = $1 ORDER BY created_at, name',
       [orgId],
     );
-    const { rows: repoRows } = await client.query<{ id: string; name: string }>('SELECT id, name FROM repos WHERE org_id = $1', [orgId]);
+    const { rows: repoRows } = await client.query<{ id: string; name: string }>(
+      'SELECT id, name FROM repos WHERE org_id = $1',
+      [orgId],
+    );
     const repoId = (name: string) => repoRows.find((repo) => repo.name === name)!.id;
     const others = repoRows.filter((repo) => repo.name.startsWith('repo-')).map((repo) => repo.id);
     const user = await createUser(pool, `${USER_PREFIX}${Date.now()}`, { orgSlug: BENCH_ORG, role: 'release_manager' });
     const environmentIds = environments.map((env) => env.id);
 
     if (!reused) {
-      const seeder = (await client.query<{ id: string }>(`INSERT INTO users (name) VALUES ($1) RETURNING id`, [`${USER_PREFIX}seeder`])).rows[0]!.id;
+      const seeder = (
+        await client.query<{ id: string }>(`INSERT INTO users (name) VALUES ($1) RETURNING id`, [
+          `${USER_PREFIX}seeder`,
+        ])
+      ).rows[0]!.id;
       const step = async (label: string, work: () => Promise<void>) => {
         const t = Date.now();
         await client.query('BEGIN');
@@ -239,16 +271,35 @@ export async function seed(databaseUrl: string, sizes: Sizes, options: { reuse: 
         options.log(`  ${label} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       };
       options.log(`seeding ${sizes.label} data in bulk`);
-      await step(`big repo: ${sizes.bigReleases} releases`, () => seedReleases(client, repoId('big'), seeder, sizes.bigReleases, sizes.artifactsPerRelease));
+      await step(`big repo: ${sizes.bigReleases} releases`, () =>
+        seedReleases(client, repoId('big'), seeder, sizes.bigReleases, sizes.artifactsPerRelease),
+      );
       const hot = await keysetAt(client, repoId('big'), Math.ceil(sizes.bigReleases / 2));
       await step(`big repo: ${sizes.bigDeployments} deployments (${sizes.hotDeployments} on one release)`, async () => {
-        await seedDeployments(client, repoId('big'), seeder, environmentIds, sizes.bigDeployments - sizes.hotDeployments, hot.id);
+        await seedDeployments(
+          client,
+          repoId('big'),
+          seeder,
+          environmentIds,
+          sizes.bigDeployments - sizes.hotDeployments,
+          hot.id,
+        );
         await seedHotRelease(client, hot.id, seeder, environmentIds, sizes.hotDeployments);
       });
-      await step(`small repo: ${sizes.smallReleases} releases, ${sizes.smallReleases * sizes.deploymentsPerRelease} deployments`, async () => {
-        await seedReleases(client, repoId('small'), seeder, sizes.smallReleases, sizes.artifactsPerRelease);
-        await seedDeployments(client, repoId('small'), seeder, environmentIds, sizes.smallReleases * sizes.deploymentsPerRelease, null);
-      });
+      await step(
+        `small repo: ${sizes.smallReleases} releases, ${sizes.smallReleases * sizes.deploymentsPerRelease} deployments`,
+        async () => {
+          await seedReleases(client, repoId('small'), seeder, sizes.smallReleases, sizes.artifactsPerRelease);
+          await seedDeployments(
+            client,
+            repoId('small'),
+            seeder,
+            environmentIds,
+            sizes.smallReleases * sizes.deploymentsPerRelease,
+            null,
+          );
+        },
+      );
       await step(`7 other repos: ${sizes.otherReleases} releases each`, async () => {
         for (const id of others) await seedReleases(client, id, seeder, sizes.otherReleases, sizes.artifactsPerRelease);
       });
@@ -268,7 +319,11 @@ export async function seed(databaseUrl: string, sizes: Sizes, options: { reuse: 
       'SELECT id FROM releases WHERE repo_id = $1 AND id <> $2 ORDER BY random() LIMIT 1000',
       [repoId('big'), hotReleaseId],
     );
-    const smallReleaseIds = await sample(client, 'SELECT id FROM releases WHERE repo_id = $1 ORDER BY random() LIMIT 1000', [repoId('small')]);
+    const smallReleaseIds = await sample(
+      client,
+      'SELECT id FROM releases WHERE repo_id = $1 ORDER BY random() LIMIT 1000',
+      [repoId('small')],
+    );
     const deploymentIds = await sample(
       client,
       `SELECT d.id FROM deployments d TABLESAMPLE SYSTEM (10) JOIN releases r ON r.id = d.release_id
@@ -281,7 +336,10 @@ export async function seed(databaseUrl: string, sizes: Sizes, options: { reuse: 
       [repoId('big')],
     );
     options.log(`big repo: ${counts.rows[0]!.releases} releases, ${counts.rows[0]!.deployments} deployments`);
-    const { rows: smallCount } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM releases WHERE repo_id = $1', [repoId('small')]);
+    const { rows: smallCount } = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM releases WHERE repo_id = $1',
+      [repoId('small')],
+    );
     return {
       orgId,
       environments,

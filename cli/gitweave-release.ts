@@ -23,7 +23,10 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
   GITWEAVE_REPO may stand in for --repo.`;
 
 class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -37,7 +40,12 @@ interface Options {
 const RETRIES = 3;
 
 /** One API call, retried with the same Idempotency-Key after a network error or a 502/503/504. */
-async function call(options: Options, method: string, apiPath: string, body?: { json?: unknown; bytes?: Buffer }): Promise<any> {
+async function call(
+  options: Options,
+  method: string,
+  apiPath: string,
+  body?: { json?: unknown; bytes?: Buffer },
+): Promise<any> {
   const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
   const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
   let payload: string | Buffer | undefined;
@@ -52,13 +60,19 @@ async function call(options: Options, method: string, apiPath: string, body?: { 
   for (let attempt = 1; ; attempt += 1) {
     let response: Response;
     try {
-      response = await fetch(`${base}/api/v1${apiPath}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+      response = await fetch(`${base}/api/v1${apiPath}`, {
+        method,
+        headers,
+        ...(payload !== undefined ? { body: payload } : {}),
+      });
     } catch (err) {
       if (attempt < RETRIES) {
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
         continue;
       }
-      throw new CliError(`cannot reach ${base}: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`);
+      throw new CliError(
+        `cannot reach ${base}: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`,
+      );
     }
     if ([502, 503, 504].includes(response.status) && attempt < RETRIES) {
       const wait = Number(response.headers.get('retry-after')) || attempt;
@@ -74,7 +88,8 @@ async function call(options: Options, method: string, apiPath: string, body?: { 
     }
     if (!response.ok) {
       const detail = parsed && typeof parsed === 'object' && parsed.detail ? parsed.detail : String(text).slice(0, 200);
-      const fields = parsed?.errors?.map((e: { path: string; message: string }) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
+      const fields =
+        parsed?.errors?.map((e: { path: string; message: string }) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
       throw new CliError(`${response.status} ${parsed?.title ?? response.statusText}: ${detail}${fields}`);
     }
     return parsed;
@@ -83,14 +98,24 @@ async function call(options: Options, method: string, apiPath: string, body?: { 
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function findEnvironment(options: Options, repo: string, name: string): Promise<any> {
   const view = await call(options, 'GET', `/repos/${repo}/environments`);
   const environments: any[] = view.items ?? view;
   const environment = environments.find((e) => e.name === name || e.id === name);
-  if (!environment) throw new CliError(`no environment "${name}" in this repo's org (there are: ${environments.map((e) => e.name).join(', ')})`);
+  if (!environment)
+    throw new CliError(
+      `no environment "${name}" in this repo's org (there are: ${environments.map((e) => e.name).join(', ')})`,
+    );
   return environment;
 }
 
@@ -142,16 +167,26 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
         const query = new URLSearchParams({ name: values.name ?? path.basename(file) });
         artifact = await call(options, 'POST', `/repos/${repo}/artifacts?${query}`, { bytes });
       }
-      return { json: artifact, human: `artifact ${artifact.id}  ${artifact.name}  ${artifact.sizeBytes} bytes  sha256 ${artifact.sha256}` };
+      return {
+        json: artifact,
+        human: `artifact ${artifact.id}  ${artifact.name}  ${artifact.sizeBytes} bytes  sha256 ${artifact.sha256}`,
+      };
     }
     case 'release': {
       if (args[0] !== 'create') throw new CliError(`unknown command: release ${args[0] ?? ''}\n\n${USAGE}`, 2);
       if (args.length !== 3) throw new CliError('release create takes <repo> <version>', 2);
       const notes = values['notes-file'] ? await fs.promises.readFile(values['notes-file'], 'utf8') : undefined;
       const release = await call(options, 'POST', `/repos/${args[1]}/releases`, {
-        json: { version: args[2], ...(notes !== undefined ? { notes } : {}), ...(values.artifact ? { artifactIds: values.artifact } : {}) },
+        json: {
+          version: args[2],
+          ...(notes !== undefined ? { notes } : {}),
+          ...(values.artifact ? { artifactIds: values.artifact } : {}),
+        },
       });
-      return { json: release, human: `release ${release.version}  ${release.id}  ${release.artifacts.length} artifact(s)` };
+      return {
+        json: release,
+        human: `release ${release.version}  ${release.id}  ${release.artifacts.length} artifact(s)`,
+      };
     }
     case 'deploy': {
       need(3, '<repo> <version> <environment>');
@@ -161,17 +196,24 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       const deployment = await call(options, 'POST', `/repos/${repo}/releases/${release.id}/deployments`, {
         json: { environmentId: environment.id, ...(values.status ? { status: values.status } : {}) },
       });
-      return { json: deployment, human: `deployment ${deployment.id}  ${release.version} → ${environment.name}  ${deployment.status}` };
+      return {
+        json: deployment,
+        human: `deployment ${deployment.id}  ${release.version} → ${environment.name}  ${deployment.status}`,
+      };
     }
     case 'deployment': {
-      if (args[0] !== 'finish' || args.length !== 3) throw new CliError(`deployment finish takes <id> <success|failed>\n\n${USAGE}`, 2);
+      if (args[0] !== 'finish' || args.length !== 3)
+        throw new CliError(`deployment finish takes <id> <success|failed>\n\n${USAGE}`, 2);
       const deployment = await call(options, 'PATCH', `/deployments/${args[1]}`, { json: { status: args[2] } });
       return { json: deployment, human: `deployment ${deployment.id}  ${deployment.status}` };
     }
     case 'releases': {
       need(1, '<repo>');
       const page = await call(options, 'GET', `/repos/${args[0]}/releases?limit=20`);
-      const rows = [['VERSION', 'CREATED', 'ARTIFACTS', 'ID'], ...page.items.map((r: any) => [r.version, r.createdAt, String(r.artifactCount), r.id])];
+      const rows = [
+        ['VERSION', 'CREATED', 'ARTIFACTS', 'ID'],
+        ...page.items.map((r: any) => [r.version, r.createdAt, String(r.artifactCount), r.id]),
+      ];
       return { json: page, human: page.items.length ? table(rows) : 'no releases yet' };
     }
     case 'status': {

@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { created, http } from '../lib/http';
 import { MAX_UPLOAD_BYTES, registerArtifact, uploadArtifact } from '../lib/domain/artifacts';
 import { repoForMember } from '../lib/domain/repos';
+import { created, http } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { artifact, registerArtifactBody, uploadArtifactQuery } from '../schemas/artifacts';
 import { repoParams } from '../schemas/common';
 
@@ -20,10 +20,10 @@ export const handler = http(
     success: { status: 201, schema: artifact },
   },
   async ({ params, query, body, bytes, raw, user, path }) => {
-      const repo = await repoForMember(db(), params.repo, user);
-      const artifact = raw
-        ? await uploadArtifact(db(), repo.id, query, bytes)
-        : await registerArtifact(db(), repo.id, body);
-      return created(`${path}/${artifact.id}`, artifact);
-    },
-  );
+    const repo = await repoForMember(db(), params.repo, user);
+    const artifact = raw
+      ? await uploadArtifact(db(), repo.id, query, bytes)
+      : await registerArtifact(db(), repo.id, body);
+    return created(`${path}/${artifact.id}`, artifact);
+  },
+);

@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { created, http } from '../lib/http';
 import { createDeployment } from '../lib/domain/deployments';
 import { repoForMember } from '../lib/domain/repos';
+import { created, http } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { createDeploymentBody, deployment } from '../schemas/deployments';
 import { releaseRefParams } from '../schemas/releases';
 

@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { created, http } from '../lib/http';
 import { createEnvironment } from '../lib/domain/environments';
 import { orgForMember } from '../lib/domain/orgs';
+import { created, http } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { createEnvironmentBody, environment, orgParams } from '../schemas/environments';
 
 /** POST /api/v1/orgs/{org}/environments: a release manager adds an environment, protected or not. */

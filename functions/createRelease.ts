@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { created, http } from '../lib/http';
 import { createRelease } from '../lib/domain/releases';
 import { repoForMember } from '../lib/domain/repos';
+import { created, http } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { repoParams } from '../schemas/common';
 import { createReleaseBody, release } from '../schemas/releases';
 

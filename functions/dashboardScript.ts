@@ -10,6 +10,9 @@ export const handler = publicHttp(
   async () => ({
     status: 200,
     text: assets.js,
-    headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' },
+    headers: {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=31536000, immutable',
+    },
   }),
 );

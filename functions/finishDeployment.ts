@@ -1,6 +1,6 @@
-import { db } from '../lib/infra/db';
-import { http, ok } from '../lib/http';
 import { finishDeployment } from '../lib/domain/deployments';
+import { http, ok } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { deployment, deploymentParams, finishDeploymentBody } from '../schemas/deployments';
 
 /** PATCH /api/v1/deployments/{id}: finish an in_progress deployment as success or failed, once. */

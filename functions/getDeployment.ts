@@ -1,6 +1,6 @@
-import { db } from '../lib/infra/db';
-import { http, ok } from '../lib/http';
 import { getDeployment } from '../lib/domain/deployments';
+import { http, ok } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { deployment, deploymentParams } from '../schemas/deployments';
 
 /** GET /api/v1/deployments/{id}: a deployment with its release and environment, for members of its org. */

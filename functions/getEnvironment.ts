@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok } from '../lib/http';
 import { getEnvironment } from '../lib/domain/environments';
 import { orgForMember } from '../lib/domain/orgs';
+import { http, ok } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { environment, environmentParams } from '../schemas/environments';
 
 /** GET /api/v1/orgs/{org}/environments/{environment}: one environment, by id or name (where Location points). */

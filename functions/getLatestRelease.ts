@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok } from '../lib/http';
 import { getLatestRelease } from '../lib/domain/releases';
 import { repoForMember } from '../lib/domain/repos';
+import { http, ok } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { repoParams } from '../schemas/common';
 import { latestReleaseQuery, release } from '../schemas/releases';
 

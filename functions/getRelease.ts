@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok } from '../lib/http';
 import { getRelease } from '../lib/domain/releases';
 import { repoForMember } from '../lib/domain/repos';
+import { http, ok } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { release, releaseRefParams } from '../schemas/releases';
 
 /** GET /api/v1/repos/{repo}/releases/{idOrVersion}: notes, artifacts and the newest deployments. */

@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok, pageHeaders } from '../lib/http';
 import { listArtifacts } from '../lib/domain/artifacts';
 import { repoForMember } from '../lib/domain/repos';
+import { http, ok, pageHeaders } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { artifact, listArtifactsQuery } from '../schemas/artifacts';
 import { pageOf, repoParams } from '../schemas/common';
 

@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok, pageHeaders } from '../lib/http';
 import { listDeployments } from '../lib/domain/deployments';
 import { repoForMember } from '../lib/domain/repos';
+import { http, ok, pageHeaders } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { pageOf } from '../schemas/common';
 import { deployment, listDeploymentsQuery } from '../schemas/deployments';
 import { releaseRefParams } from '../schemas/releases';

@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok, pageHeaders } from '../lib/http';
 import { listEnvironments } from '../lib/domain/environments';
 import { orgForMember } from '../lib/domain/orgs';
+import { http, ok, pageHeaders } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { pageOf } from '../schemas/common';
 import { environment, listEnvironmentsQuery, orgParams } from '../schemas/environments';
 

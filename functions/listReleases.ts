@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok, pageHeaders } from '../lib/http';
 import { listReleases } from '../lib/domain/releases';
 import { repoForMember } from '../lib/domain/repos';
+import { http, ok, pageHeaders } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { pageOf, repoParams } from '../schemas/common';
 import { listReleasesQuery, releaseSummary } from '../schemas/releases';
 

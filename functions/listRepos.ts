@@ -1,6 +1,6 @@
-import { db } from '../lib/infra/db';
-import { http, ok, pageHeaders } from '../lib/http';
 import { listMemberRepos } from '../lib/domain/repos';
+import { http, ok, pageHeaders } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { pageOf } from '../schemas/common';
 import { listReposQuery, memberRepo } from '../schemas/repos';
 

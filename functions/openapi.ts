@@ -43,6 +43,10 @@ const document = { ...buildOpenApi(endpoints, '1.0.0') };
 
 /** GET /api/v1/openapi.json: the OpenAPI 3.1 document of this API, without a token. */
 export const handler = publicHttp(
-  { route: 'GET /api/v1/openapi.json', summary: 'This API as an OpenAPI 3.1 document', success: { status: 200, schema: { type: 'object' } } },
+  {
+    route: 'GET /api/v1/openapi.json',
+    summary: 'This API as an OpenAPI 3.1 document',
+    success: { status: 200, schema: { type: 'object' } },
+  },
   async () => ok(document),
 );

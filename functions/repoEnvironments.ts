@@ -1,7 +1,7 @@
-import { db } from '../lib/infra/db';
-import { http, ok, pageHeaders } from '../lib/http';
 import { listRepoEnvironments } from '../lib/domain/environments';
 import { repoForMember } from '../lib/domain/repos';
+import { http, ok, pageHeaders } from '../lib/http';
+import { db } from '../lib/infra/db';
 import { pageOf, repoParams } from '../schemas/common';
 import { listEnvironmentsQuery, repoEnvironment } from '../schemas/environments';
 

@@ -1,12 +1,16 @@
-import { typed } from './typed';
 import type { FromSchema } from 'json-schema-to-ts';
 import { pageProperties, timestamp, uuid } from './common';
+import { typed } from './typed';
 
 /** A file name shown to people: printable, no path separators needed. */
 const artifactName = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
 const contentType = { type: 'string', maxLength: 255, pattern: '^[\\w.+-]+/[\\w.+-]+$' } as const;
 /** the digest the client expects; a file with another digest is refused */
-const declaredSha256 = { type: 'string', format: 'sha256', description: 'expected SHA-256, 64 lowercase hex digits' } as const;
+const declaredSha256 = {
+  type: 'string',
+  format: 'sha256',
+  description: 'expected SHA-256, 64 lowercase hex digits',
+} as const;
 
 export const registerArtifactBody = typed({
   type: 'object',

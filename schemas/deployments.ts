@@ -1,7 +1,7 @@
-import { typed } from './typed';
 import type { FromSchema } from 'json-schema-to-ts';
 import { pageProperties, timestamp, uuid } from './common';
 import { environmentRef } from './environments';
+import { typed } from './typed';
 
 export const deploymentStatus = {
   type: 'string',

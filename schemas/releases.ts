@@ -1,8 +1,8 @@
-import { typed } from './typed';
 import type { FromSchema } from 'json-schema-to-ts';
 import { config } from '../lib/infra/config';
 import { artifact } from './artifacts';
 import { pageProperties, timestamp, uuid } from './common';
+import { typed } from './typed';
 
 export const createReleaseBody = typed({
   type: 'object',
@@ -20,9 +20,19 @@ export const listReleasesQuery = typed({
   type: 'object',
   properties: {
     ...pageProperties,
-    sort: { type: 'string', enum: ['created', 'version'], default: 'created', description: 'newest first, or highest SemVer first' },
+    sort: {
+      type: 'string',
+      enum: ['created', 'version'],
+      default: 'created',
+      description: 'newest first, or highest SemVer first',
+    },
     prerelease: { type: 'boolean', description: 'true: only pre-releases; false: none; absent: all' },
-    version: { type: 'string', minLength: 1, maxLength: 256, description: "an npm range, e.g. '>=1.2.0 <2.0.0' or '^1.4'" },
+    version: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 256,
+      description: "an npm range, e.g. '>=1.2.0 <2.0.0' or '^1.4'",
+    },
   },
   additionalProperties: false,
 } as const);
@@ -97,7 +107,17 @@ export const release = {
     deployments: { type: 'array', items: releaseDeployment, description: 'newest first, at most 20' },
     deploymentCount: { type: 'integer', description: 'all deployments of the release' },
   },
-  required: ['id', 'repoId', 'version', 'notes', 'createdBy', 'createdAt', 'artifacts', 'deployments', 'deploymentCount'],
+  required: [
+    'id',
+    'repoId',
+    'version',
+    'notes',
+    'createdBy',
+    'createdAt',
+    'artifacts',
+    'deployments',
+    'deploymentCount',
+  ],
   additionalProperties: false,
 } as const;
 export type Release = FromSchema<typeof release>;

@@ -1,6 +1,6 @@
-import { typed } from './typed';
 import type { FromSchema } from 'json-schema-to-ts';
 import { pageProperties, uuid } from './common';
+import { typed } from './typed';
 
 export const listReposQuery = typed({
   type: 'object',

@@ -9,9 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
-import { HttpProblem } from '../lib/infra/errors';
-import { revokeToken, type Role } from '../lib/domain/identity';
+import { type Role, revokeToken } from '../lib/domain/identity';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
+import { HttpProblem } from '../lib/infra/errors';
 import { openDatabase } from './lib/database';
 import { migrate } from './lib/migrate';
 
@@ -40,7 +40,8 @@ async function run(pool: ConnectionPool, argv: string[]): Promise<unknown> {
       return createRepo(pool, rest[0]!, rest[1]!);
     }
     case 'user create': {
-      if (rest.length !== 1 || !values.org || !values.role) throw new UsageError('user create takes a name, --org and --role');
+      if (rest.length !== 1 || !values.org || !values.role)
+        throw new UsageError('user create takes a name, --org and --role');
       if (values.role !== 'developer' && values.role !== 'release_manager') {
         throw new UsageError('--role must be developer or release_manager');
       }

@@ -35,7 +35,13 @@ const js = text(
   }),
 );
 const css = text(
-  await build({ entryPoints: [path.join(web, 'src', 'style.css')], bundle: true, minify: true, write: false, logLevel: 'warning' }),
+  await build({
+    entryPoints: [path.join(web, 'src', 'style.css')],
+    bundle: true,
+    minify: true,
+    write: false,
+    logLevel: 'warning',
+  }),
 ).trim();
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -50,7 +56,10 @@ if (!template.includes('<!--style-->') || !template.includes('<!--script-->')) {
 }
 const html = template
   .replace('<!--style-->', () => `<style>${css}</style>`)
-  .replace('<!--script-->', () => `<script src="${scriptUrl}" integrity="sha256-${scriptDigest.toString('base64')}" defer></script>`);
+  .replace(
+    '<!--script-->',
+    () => `<script src="${scriptUrl}" integrity="sha256-${scriptDigest.toString('base64')}" defer></script>`,
+  );
 
 fs.mkdirSync(path.join(web, 'dist'), { recursive: true });
 fs.writeFileSync(path.join(web, 'dist', 'assets.json'), `${JSON.stringify({ html, js, styleSha256, scriptUrl })}\n`);

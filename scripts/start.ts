@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import createConnectionPool from '@databases/pg';
-import { ConfigError, readConfig } from '../lib/infra/config';
 import { bootstrap } from '../lib/domain/orgs';
+import { ConfigError, readConfig } from '../lib/infra/config';
 import { openDatabase } from './lib/database';
 import { migrate } from './lib/migrate';
 import { serve } from './lib/serve';

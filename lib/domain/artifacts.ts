@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Artifact } from '../../schemas/artifacts';
 import { config } from '../infra/config';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
-import { sql, type Queryable } from '../infra/db';
+import { type Queryable, sql } from '../infra/db';
 import { BadRequest, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 
@@ -39,7 +39,9 @@ export async function confineToVolume(root: string, relative: string): Promise<{
     real = await fs.realpath(path.join(realRoot, relative));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      throw new Unprocessable(`No file at "${relative}" on the artifacts volume.`, [{ path: '/body/path', message: 'no such file' }]);
+      throw new Unprocessable(`No file at "${relative}" on the artifacts volume.`, [
+        { path: '/body/path', message: 'no such file' },
+      ]);
     }
     if ((err as NodeJS.ErrnoException).code === 'ELOOP' || (err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
       throw new BadRequest(`The path "${relative}" cannot be resolved (${(err as NodeJS.ErrnoException).code}).`);
@@ -133,7 +135,9 @@ export async function uploadArtifact(
 ): Promise<Artifact> {
   const name = input.name;
   if (name === undefined) {
-    throw new BadRequest('Name the uploaded file with the query parameter ?name=.', [{ path: '/query/name', message: 'is required' }]);
+    throw new BadRequest('Name the uploaded file with the query parameter ?name=.', [
+      { path: '/query/name', message: 'is required' },
+    ]);
   }
   if (bytes.length > MAX_UPLOAD_BYTES) throw new BadRequest(`The file is larger than ${MAX_UPLOAD_BYTES} bytes.`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -142,7 +146,10 @@ export async function uploadArtifact(
   const target = path.join(config.artifactsDir, relative);
   const directory = path.dirname(target);
   await fs.mkdir(directory, { recursive: true });
-  const exists = await fs.stat(target).then((stat) => stat.isFile() && stat.size === bytes.length, () => false);
+  const exists = await fs.stat(target).then(
+    (stat) => stat.isFile() && stat.size === bytes.length,
+    () => false,
+  );
   if (!exists) {
     const temporary = path.join(directory, `.upload-${randomBytes(8).toString('hex')}`);
     const handle = await fs.open(temporary, 'wx', 0o644);
@@ -183,5 +190,7 @@ export async function listArtifacts(
     ORDER BY created_at DESC, id DESC
     LIMIT ${page.limit + 1}
   `);
-  return keysetPage(rows, page.limit, toArtifact, (last) => encodeTimeCursor('artifacts', { at: last.created_at, id: last.id }));
+  return keysetPage(rows, page.limit, toArtifact, (last) =>
+    encodeTimeCursor('artifacts', { at: last.created_at, id: last.id }),
+  );
 }

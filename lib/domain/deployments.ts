@@ -1,12 +1,12 @@
 import type { Deployment, DeploymentStatus, FinalStatus } from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
-import { isCheckViolation, sql, type Queryable } from '../infra/db';
+import { isCheckViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
-import type { Role } from './identity';
 import { isUuid } from '../infra/ids';
-import type { RepoAccess } from './repos';
-import { findReleaseId } from './releases';
 import { isoTime } from '../infra/time';
+import type { Role } from './identity';
+import { findReleaseId } from './releases';
+import type { RepoAccess } from './repos';
 
 /** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -27,7 +27,9 @@ export function checkMayDeploy(role: Role, environment: { name: string; protecte
 /** The status rule: a deployment changes at most once, from in_progress to success or failed; else 409. */
 export function checkTransition(from: DeploymentStatus, to: DeploymentStatus): void {
   if (from !== 'in_progress') {
-    throw new Conflict(`The deployment is already ${from}; only an in_progress deployment can be finished, and only once.`);
+    throw new Conflict(
+      `The deployment is already ${from}; only an in_progress deployment can be finished, and only once.`,
+    );
   }
   if (to === 'in_progress') throw new Conflict('An in_progress deployment can only be finished as success or failed.');
 }
@@ -143,7 +145,10 @@ export async function createDeployment(
       SELECT id, name, protected FROM environments WHERE id = ${input.environmentId} AND org_id = ${repo.orgId}`);
     if (!environment) {
       throw new Unprocessable(`Environment ${input.environmentId} is not an environment of the org of this repo.`, [
-        { path: '/body/environmentId', message: `environment ${input.environmentId} does not exist in the org of this repo` },
+        {
+          path: '/body/environmentId',
+          message: `environment ${input.environmentId} does not exist in the org of this repo`,
+        },
       ]);
     }
     checkMayDeploy(repo.role, environment);
@@ -224,5 +229,7 @@ export async function listDeployments(
     ORDER BY d.started_at DESC, d.id DESC
     LIMIT ${query.limit + 1}
   `);
-  return keysetPage(rows, query.limit, toDeployment, (last) => encodeTimeCursor('deployments', { at: last.started_at, id: last.id }));
+  return keysetPage(rows, query.limit, toDeployment, (last) =>
+    encodeTimeCursor('deployments', { at: last.started_at, id: last.id }),
+  );
 }

@@ -1,12 +1,12 @@
-import { environmentName, type Environment, type RepoEnvironment } from '../../schemas/environments';
+import { type Environment, environmentName, type RepoEnvironment } from '../../schemas/environments';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
-import { isUniqueViolation, sql, type Queryable } from '../infra/db';
+import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { Conflict, Forbidden, NotFound } from '../infra/errors';
-import type { Role } from './identity';
 import { isUuid } from '../infra/ids';
+import { isoTime } from '../infra/time';
+import type { Role } from './identity';
 import type { OrgAccess } from './orgs';
 import type { RepoAccess } from './repos';
-import { isoTime } from '../infra/time';
 
 /** The pattern of an environment's name, from its schema: a lowercase slug of at most 32 characters. */
 const ENVIRONMENT_NAME = new RegExp(environmentName.pattern);
@@ -19,7 +19,13 @@ export function checkMayManageEnvironments(role: Role): void {
 }
 
 function toEnvironment(row: Record<string, any>): Environment {
-  return { id: row.id, orgId: row.org_id, name: row.name, protected: row.protected, createdAt: isoTime(row.created_at) };
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    protected: row.protected,
+    createdAt: isoTime(row.created_at),
+  };
 }
 
 const columns = sql`e.id, e.org_id, e.name, e.protected, e.created_at`;

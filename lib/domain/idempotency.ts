@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Queryable } from '../infra/db';
+import { type Queryable, sql } from '../infra/db';
 import { Conflict, Unprocessable } from '../infra/errors';
 
 /** How long a key and its response are kept. */
@@ -40,7 +40,9 @@ export async function claimKey(
       SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE user_id = ${claim.userId} AND key = ${claim.key}`);
     if (!row) continue; // expired or released between the two statements
     if (!Buffer.from(row.fingerprint).equals(claim.fingerprint)) {
-      throw new Unprocessable('This Idempotency-Key was already used with a different request; use a new key for a new request.');
+      throw new Unprocessable(
+        'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+      );
     }
     if (row.status !== null) return { statusCode: row.status, headers: row.headers, body: row.body };
     if (Date.now() > deadline) {
@@ -51,7 +53,12 @@ export async function claimKey(
 }
 
 /** Keeps the response of a claimed key, for replay to later requests with the same key. */
-export async function storeResponse(db: Queryable, userId: string, key: string, response: StoredResponse): Promise<void> {
+export async function storeResponse(
+  db: Queryable,
+  userId: string,
+  key: string,
+  response: StoredResponse,
+): Promise<void> {
   await db.query(sql`
     UPDATE idempotency_keys SET status = ${response.statusCode}, headers = ${JSON.stringify(response.headers)}::jsonb, body = ${response.body}
     WHERE user_id = ${userId} AND key = ${key} AND status IS NULL`);

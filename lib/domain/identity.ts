@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Queryable } from '../infra/db';
+import { type Queryable, sql } from '../infra/db';
 import type { RepoAccess } from './repos';
 
 export type Role = 'developer' | 'release_manager';
@@ -49,7 +49,10 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
   if (row.stale) await db.query(sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${row.token_id}`);
   const user: User = { id: row.id, name: row.name };
   if (repoId) {
-    user.repo = { id: repoId, access: row.repo_role ? { id: row.repo_id, orgId: row.repo_org_id, role: row.repo_role } : null };
+    user.repo = {
+      id: repoId,
+      access: row.repo_role ? { id: row.repo_id, orgId: row.repo_org_id, role: row.repo_role } : null,
+    };
   }
   return user;
 }
@@ -57,7 +60,9 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
 /** Issues a token for `userId`; the token is returned once and only its hash is kept. */
 export async function issueToken(db: Queryable, userId: string, name: string): Promise<string> {
   const token = generateToken();
-  await db.query(sql`INSERT INTO api_tokens (user_id, token_hash, name) VALUES (${userId}, ${hashToken(token)}, ${name})`);
+  await db.query(
+    sql`INSERT INTO api_tokens (user_id, token_hash, name) VALUES (${userId}, ${hashToken(token)}, ${name})`,
+  );
   return token;
 }
 

@@ -1,7 +1,7 @@
-import { sql, isUniqueViolation, type Queryable } from '../infra/db';
+import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, NotFound } from '../infra/errors';
-import { issueToken, type Role } from './identity';
 import { isUuid } from '../infra/ids';
+import { issueToken, type Role } from './identity';
 
 /** The environments every new org starts with; stg and prod need a release manager to deploy. */
 export const DEFAULT_ENVIRONMENTS = [
@@ -21,17 +21,22 @@ export interface Org {
 
 /** Creates an org with its default environments, in one transaction. */
 export async function createOrg(db: Queryable, slug: string, name = slug): Promise<Org> {
-  if (!SLUG_PATTERN.test(slug)) throw new BadRequest(`"${slug}" is not a valid org slug (lowercase letters, digits, dashes)`);
+  if (!SLUG_PATTERN.test(slug))
+    throw new BadRequest(`"${slug}" is not a valid org slug (lowercase letters, digits, dashes)`);
   return db.tx(async (tx) => {
     let org: Org;
     try {
-      [org] = (await tx.query(sql`INSERT INTO orgs (slug, name) VALUES (${slug}, ${name}) RETURNING id, slug`)) as [Org];
+      [org] = (await tx.query(sql`INSERT INTO orgs (slug, name) VALUES (${slug}, ${name}) RETURNING id, slug`)) as [
+        Org,
+      ];
     } catch (err) {
       if (isUniqueViolation(err)) throw new Conflict(`An org with slug "${slug}" already exists`);
       throw err;
     }
     for (const env of DEFAULT_ENVIRONMENTS) {
-      await tx.query(sql`INSERT INTO environments (org_id, name, protected) VALUES (${org.id}, ${env.name}, ${env.protected})`);
+      await tx.query(
+        sql`INSERT INTO environments (org_id, name, protected) VALUES (${org.id}, ${env.name}, ${env.protected})`,
+      );
     }
     return org;
   });
@@ -50,7 +55,8 @@ export interface Repo {
 }
 
 export async function createRepo(db: Queryable, orgSlug: string, name: string): Promise<Repo> {
-  if (!REPO_NAME.test(name)) throw new BadRequest(`"${name}" is not a valid repo name (letters, digits, ".", "_", "-")`);
+  if (!REPO_NAME.test(name))
+    throw new BadRequest(`"${name}" is not a valid repo name (letters, digits, ".", "_", "-")`);
   const org = await findOrgBySlug(db, orgSlug);
   try {
     const [repo] = await db.query(
@@ -72,7 +78,9 @@ export async function createUser(
   return db.tx(async (tx) => {
     const org = await findOrgBySlug(tx, membership.orgSlug);
     const [user] = await tx.query(sql`INSERT INTO users (name) VALUES (${name}) RETURNING id`);
-    await tx.query(sql`INSERT INTO memberships (org_id, user_id, role) VALUES (${org.id}, ${user.id}, ${membership.role})`);
+    await tx.query(
+      sql`INSERT INTO memberships (org_id, user_id, role) VALUES (${org.id}, ${user.id}, ${membership.role})`,
+    );
     const token = await issueToken(tx, user.id, 'default');
     return { id: user.id as string, token };
   });

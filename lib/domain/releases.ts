@@ -1,11 +1,18 @@
-import type { Release, ReleaseSummary } from '../../schemas/releases';
 import type { SQLQuery } from '@databases/pg';
-import { decodeCursor, decodeTimeCursor, encodeCursor, encodeTimeCursor, invalidCursor, keysetPage } from '../infra/cursor';
-import { isUniqueViolation, sql, type Queryable } from '../infra/db';
-import { BadRequest, Conflict, NotFound, Unprocessable, type FieldError } from '../infra/errors';
+import type { Release, ReleaseSummary } from '../../schemas/releases';
+import {
+  decodeCursor,
+  decodeTimeCursor,
+  encodeCursor,
+  encodeTimeCursor,
+  invalidCursor,
+  keysetPage,
+} from '../infra/cursor';
+import { isUniqueViolation, type Queryable, sql } from '../infra/db';
+import { BadRequest, Conflict, type FieldError, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
-import { normalizeVersion, parseRange, type Comparator } from './versions';
 import { isoTime } from '../infra/time';
+import { type Comparator, normalizeVersion, parseRange } from './versions';
 
 /** How many of a release's deployments its detail view carries; the deployment list pages through all. */
 export const RELEASE_DEPLOYMENTS_SHOWN = 20;
@@ -43,7 +50,9 @@ function releaseRef(ref: string): { byId: boolean; matches: SQLQuery } {
 
 /** The id of the release of `repoId` named by its id or its version, or NotFound. */
 export async function findReleaseId(db: Queryable, repoId: string, ref: string): Promise<string> {
-  const [row] = await db.query(sql`SELECT r.id FROM releases r WHERE r.repo_id = ${repoId} AND ${releaseRef(ref).matches}`);
+  const [row] = await db.query(
+    sql`SELECT r.id FROM releases r WHERE r.repo_id = ${repoId} AND ${releaseRef(ref).matches}`,
+  );
   if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
   return row.id;
 }
@@ -105,7 +114,9 @@ export async function createRelease(
 ): Promise<Release> {
   const version = normalizeVersion(input.version);
   if (version === null) {
-    throw new BadRequest(`"${input.version}" is not a SemVer 2.0.0 version.`, [{ path: '/body/version', message: 'must be SemVer 2.0.0' }]);
+    throw new BadRequest(`"${input.version}" is not a SemVer 2.0.0 version.`, [
+      { path: '/body/version', message: 'must be SemVer 2.0.0' },
+    ]);
   }
   const artifactIds = input.artifactIds ?? [];
   return db.tx(async (tx) => {
@@ -115,7 +126,10 @@ export async function createRelease(
       : [];
     const problems = artifactLinkProblems(artifactIds, new Set(found.map((row) => String(row.id).toLowerCase())));
     if (problems.length) {
-      throw new Unprocessable(`${problems.length} of the artifactIds cannot be linked: ${problems.map((p) => p.message).join('; ')}.`, problems);
+      throw new Unprocessable(
+        `${problems.length} of the artifactIds cannot be linked: ${problems.map((p) => p.message).join('; ')}.`,
+        problems,
+      );
     }
     let id: string;
     try {
@@ -150,7 +164,9 @@ export function rangeCondition(sets: Comparator[][]): SQLQuery {
       (comparator) => sql`r.version_key ${OPERATORS[comparator.operator]} semver_sort_key(${comparator.version})`,
     );
     const cores = set.flatMap((comparator) => (comparator.prereleaseCore ? [comparator.prereleaseCore] : []));
-    conditions.push(cores.length ? sql`(NOT r.prerelease OR r.version_core = ANY(${cores}::text[]))` : sql`NOT r.prerelease`);
+    conditions.push(
+      cores.length ? sql`(NOT r.prerelease OR r.version_core = ANY(${cores}::text[]))` : sql`NOT r.prerelease`,
+    );
     return sql`(${sql.join(conditions, sql` AND `)})`;
   });
   return sql`(${sql.join(alternatives, sql` OR `)})`;
@@ -219,7 +235,11 @@ export async function listReleases(
 }
 
 /** The release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or NotFound. */
-export async function getLatestRelease(db: Queryable, repoId: string, options: { prerelease: boolean }): Promise<Release> {
+export async function getLatestRelease(
+  db: Queryable,
+  repoId: string,
+  options: { prerelease: boolean },
+): Promise<Release> {
   const [row] = await db.query(sql`
     SELECT id FROM releases r
     WHERE r.repo_id = ${repoId} ${options.prerelease ? sql`` : sql`AND NOT r.prerelease`}
@@ -227,7 +247,9 @@ export async function getLatestRelease(db: Queryable, repoId: string, options: {
     LIMIT 1
   `);
   if (!row) {
-    throw new NotFound(options.prerelease ? 'This repo has no releases yet.' : 'This repo has no releases that are not pre-releases.');
+    throw new NotFound(
+      options.prerelease ? 'This repo has no releases yet.' : 'This repo has no releases that are not pre-releases.',
+    );
   }
   return getRelease(db, repoId, row.id);
 }

@@ -1,6 +1,6 @@
 import type { MemberRepo } from '../../schemas/repos';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
-import { sql, type Queryable } from '../infra/db';
+import { type Queryable, sql } from '../infra/db';
 import { NotFound } from '../infra/errors';
 import type { Role, User } from './identity';
 import { REPO_NAME, SLUG_PATTERN } from './orgs';
@@ -17,7 +17,11 @@ export interface RepoAccess {
  * a repo that does not exist, so nothing leaks across orgs. Uses the access found with the user's token when the
  * request named this repo (see lib/identity `authenticate`), else asks the database.
  */
-export async function repoForMember(db: Queryable, repoId: string, user: Pick<User, 'id' | 'repo'>): Promise<RepoAccess> {
+export async function repoForMember(
+  db: Queryable,
+  repoId: string,
+  user: Pick<User, 'id' | 'repo'>,
+): Promise<RepoAccess> {
   const notFound = () => new NotFound(`Repo ${repoId} was not found`);
   if (user.repo && user.repo.id === repoId) {
     if (!user.repo.access) throw notFound();

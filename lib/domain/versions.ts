@@ -1,4 +1,4 @@
-import { Comparator as SemverComparator, Range, SemVer } from 'semver';
+import { Range, SemVer, Comparator as SemverComparator } from 'semver';
 
 const Comparator_ANY = (SemverComparator as unknown as { ANY: unknown }).ANY;
 

@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { log } from '../infra/log';
 import type { User } from '../domain/identity';
+import { log } from '../infra/log';
 import { requestIdOf } from './problem';
 
-type Handler<C extends Context> = (event: APIGatewayProxyEventV2, context: C) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler<C extends Context> = (
+  event: APIGatewayProxyEventV2,
+  context: C,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
  * One JSON log line per request: request id, route, status, duration and the caller's user id; never a token,

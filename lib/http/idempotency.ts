@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { db } from '../infra/db';
-import { BadRequest } from '../infra/errors';
 import { claimKey, purgeExpiredKeys, releaseKey, storeResponse } from '../domain/idempotency';
 import type { User } from '../domain/identity';
+import { db } from '../infra/db';
+import { BadRequest } from '../infra/errors';
 import { log } from '../infra/log';
 
 type Event = APIGatewayProxyEventV2;
@@ -26,7 +26,10 @@ function fingerprint(event: Event): Buffer {
  * writes nothing. Two middlewares: `claim` runs after authentication (keys are per caller); `keep` is outermost, so
  * that it stores the response exactly as sent, problem details included. A 5xx is not kept: a retry runs afresh.
  */
-export function idempotency(): { claim: MiddlewareObj<Event, Result, Error, Ctx>; keep: MiddlewareObj<Event, Result, Error, Ctx> } {
+export function idempotency(): {
+  claim: MiddlewareObj<Event, Result, Error, Ctx>;
+  keep: MiddlewareObj<Event, Result, Error, Ctx>;
+} {
   const keep = async (request: { context: Ctx; response: Result | null | undefined }) => {
     const { idempotencyKey: key, user } = request.context;
     if (!key || !user) return;
@@ -53,12 +56,19 @@ export function idempotency(): { claim: MiddlewareObj<Event, Result, Error, Ctx>
         const key = headers['idempotency-key'] ?? headers['Idempotency-Key'];
         if (key === undefined) return undefined;
         if (!KEY_PATTERN.test(key)) {
-          throw new BadRequest('Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is a good choice).');
+          throw new BadRequest(
+            'Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is a good choice).',
+          );
         }
         const user = request.context.user!;
         if (Math.random() < 0.01) await purgeExpiredKeys(db());
         const stored = await claimKey(db(), { userId: user.id, key, fingerprint: fingerprint(request.event) });
-        if (stored) return { statusCode: stored.statusCode, headers: { ...stored.headers, 'idempotent-replayed': 'true' }, body: stored.body };
+        if (stored)
+          return {
+            statusCode: stored.statusCode,
+            headers: { ...stored.headers, 'idempotent-replayed': 'true' },
+            body: stored.body,
+          };
         request.context.idempotencyKey = key;
         return undefined;
       },

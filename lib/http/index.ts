@@ -3,17 +3,17 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { JSONSchema } from 'json-schema-to-ts';
 import type { Typed } from '../../schemas/typed';
-import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../infra/errors';
 import { authenticate, type User } from '../domain/identity';
-import { isUuid } from '../infra/ids';
 import { db } from '../infra/db';
-import { compileBody, compileParameters, fieldErrors } from './validation';
+import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../infra/errors';
+import { isUuid } from '../infra/ids';
 import { withAccessLog } from './accessLog';
 import { idempotency } from './idempotency';
 import { problemDetails, requestIdOf } from './problem';
-import { serialise, type HttpResponse } from './responses';
+import { type HttpResponse, serialise } from './responses';
+import { compileBody, compileParameters, fieldErrors } from './validation';
 
-export { ok, created, pageHeaders, type HttpResponse } from './responses';
+export { created, type HttpResponse, ok, pageHeaders } from './responses';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -42,7 +42,10 @@ export interface Spec<P, Q, B> {
 }
 
 /** What the API document needs to know of an endpoint, as its handler carries it. */
-export type Described = Pick<Spec<unknown, unknown, unknown>, 'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems'> & {
+export type Described = Pick<
+  Spec<unknown, unknown, unknown>,
+  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems'
+> & {
   public?: boolean;
 };
 
@@ -109,9 +112,13 @@ function checkJsonShape(value: unknown): void {
     const [item, path, depth] = stack.pop()!;
     if (typeof item === 'string') {
       const problem = stringProblem(item);
-      if (problem) throw new BadRequest(`Strings must not contain ${problem}.`, [{ path: `/body${path}`, message: `contains ${problem}` }]);
+      if (problem)
+        throw new BadRequest(`Strings must not contain ${problem}.`, [
+          { path: `/body${path}`, message: `contains ${problem}` },
+        ]);
     } else if (item !== null && typeof item === 'object') {
-      if (depth >= MAX_JSON_DEPTH) throw new BadRequest(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+      if (depth >= MAX_JSON_DEPTH)
+        throw new BadRequest(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
       for (const [key, child] of Object.entries(item)) {
         if (stringProblem(key)) throw new BadRequest(`Property names must not contain ${stringProblem(key)}.`);
         stack.push([child, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1]);
@@ -135,7 +142,9 @@ function requestBody(spec: Spec<unknown, unknown, unknown>): MiddlewareObj<Event
       const { event } = request;
       if (spec.raw && (contentTypeOf(event) === spec.raw.contentType || !spec.body)) {
         if (contentTypeOf(event) !== spec.raw.contentType) {
-          throw new UnsupportedMediaType(`Send the file as the request body with Content-Type: ${spec.raw.contentType}.`);
+          throw new UnsupportedMediaType(
+            `Send the file as the request body with Content-Type: ${spec.raw.contentType}.`,
+          );
         }
         if (bodyBytes(event) > spec.raw.maxBytes) {
           throw new PayloadTooLarge(`The file is larger than the limit of ${spec.raw.maxBytes} bytes.`);
@@ -161,7 +170,10 @@ function validator(schema: JSONSchema | undefined, compile: typeof compileBody, 
     if (!validate(value)) {
       const errors = fieldErrors(validate, where);
       const first = errors[0];
-      throw new BadRequest(`Invalid ${label}${first ? `: ${first.path.slice(where.length) || '(root)'} ${first.message}` : ''}.`, errors);
+      throw new BadRequest(
+        `Invalid ${label}${first ? `: ${first.path.slice(where.length) || '(root)'} ${first.message}` : ''}.`,
+        errors,
+      );
     }
     return value;
   };
@@ -187,25 +199,30 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   stack = stack.use(problemDetails()).use(bearerAuth());
   if (retries) stack = stack.use(retries.claim);
   if (takesBody) stack = stack.use(requestBody(spec));
-  const handler = withAccessLog(stack.handler(async (event, context) => {
-    const params = checkParams({ ...(event.pathParameters ?? {}) });
-    const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
-    const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
-    const body = spec.body && !raw ? checkBody(event.body) : undefined;
-    const bytes = raw && typeof event.body === 'string' ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
-    const requestId = requestIdOf(event, context);
-    const response = await fn({
-      params: params as P,
-      query: query as Q,
-      body: body as B,
-      bytes,
-      raw,
-      user: context.user!,
-      path: event.rawPath ?? '',
-      requestId,
-    });
-    return serialise(response, requestId);
-  }));
+  const handler = withAccessLog(
+    stack.handler(async (event, context) => {
+      const params = checkParams({ ...(event.pathParameters ?? {}) });
+      const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
+      const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
+      const body = spec.body && !raw ? checkBody(event.body) : undefined;
+      const bytes =
+        raw && typeof event.body === 'string'
+          ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+          : Buffer.alloc(0);
+      const requestId = requestIdOf(event, context);
+      const response = await fn({
+        params: params as P,
+        query: query as Q,
+        body: body as B,
+        bytes,
+        raw,
+        user: context.user!,
+        path: event.rawPath ?? '',
+        requestId,
+      });
+      return serialise(response, requestId);
+    }),
+  );
   return describe(handler, spec);
 }
 

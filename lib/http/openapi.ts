@@ -3,9 +3,19 @@ import { problem } from '../../schemas/common';
 import type { Described } from './';
 
 const PHRASES: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-  404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 type Schema = Exclude<JSONSchema, boolean> & { properties?: Record<string, JSONSchema>; required?: readonly string[] };
@@ -42,7 +52,10 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
     const problems = Object.fromEntries(
       problemStatuses(api).map((status) => [
         String(status),
-        { description: PHRASES[status] ?? 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        {
+          description: PHRASES[status] ?? 'Problem',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
       ]),
     );
     const success = {
@@ -55,9 +68,18 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
     const body: Record<string, unknown> = {};
     if (api.body) body['application/json'] = { schema: api.body };
     if (api.raw) body[api.raw.contentType] = { schema: { type: 'string', contentMediaType: api.raw.contentType } };
-    const headerParameters = api.body || api.raw
-      ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'retry safely: a repeat gets the first response', schema: { type: 'string', maxLength: 255 } }]
-      : [];
+    const headerParameters =
+      api.body || api.raw
+        ? [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'retry safely: a repeat gets the first response',
+              schema: { type: 'string', maxLength: 255 },
+            },
+          ]
+        : [];
     paths[path] ??= {};
     paths[path][method.toLowerCase()] = {
       operationId,

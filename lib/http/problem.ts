@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { HttpProblem, ServiceUnavailable, BadRequest, UnsupportedMediaType } from '../infra/errors';
 import { isDatabaseUnavailable } from '../infra/db';
-import { commonHeaders, serialise } from './responses';
+import { BadRequest, HttpProblem, ServiceUnavailable, UnsupportedMediaType } from '../infra/errors';
 import { log } from '../infra/log';
+import { commonHeaders, serialise } from './responses';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -24,7 +24,9 @@ export function toProblem(error: unknown): HttpProblem | null {
       return new UnsupportedMediaType('The request body must be JSON: send Content-Type: application/json.');
     }
     const reason = middyError.cause.message;
-    return new BadRequest(reason ? `The request body is not valid JSON: ${reason}` : 'The request body is not valid JSON.');
+    return new BadRequest(
+      reason ? `The request body is not valid JSON: ${reason}` : 'The request body is not valid JSON.',
+    );
   }
   return null;
 }

@@ -41,7 +41,11 @@ export function serialise(response: HttpResponse, requestId: string): APIGateway
  * The `next` link of a list page, relative to the API, or no header on the last page. `path` is the raw path
  * of the request and `query` its validated parameters.
  */
-export function pageHeaders(path: string, query: Record<string, unknown>, nextCursor: string | null): Record<string, string> {
+export function pageHeaders(
+  path: string,
+  query: Record<string, unknown>,
+  nextCursor: string | null,
+): Record<string, string> {
   if (nextCursor === null) return {};
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {

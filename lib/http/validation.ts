@@ -1,9 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { JSONSchema } from 'json-schema-to-ts';
-import { isUuid } from '../infra/ids';
 import { isValidVersion } from '../domain/versions';
 import type { FieldError } from '../infra/errors';
+import { isUuid } from '../infra/ids';
 
 function ajv(options: { coerceTypes: boolean }) {
   const instance = new Ajv({
@@ -17,7 +17,10 @@ function ajv(options: { coerceTypes: boolean }) {
   addFormats(instance, ['uuid', 'date-time']);
   instance.addFormat('semver', { type: 'string', validate: isValidVersion });
   instance.addFormat('sha256', { type: 'string', validate: /^[0-9a-f]{64}$/ });
-  instance.addFormat('release-ref', { type: 'string', validate: (value: string) => isUuid(value) || isValidVersion(value) });
+  instance.addFormat('release-ref', {
+    type: 'string',
+    validate: (value: string) => isUuid(value) || isValidVersion(value),
+  });
   return instance;
 }
 
@@ -48,7 +51,8 @@ function message(error: ErrorObject): { path: string; message: string } {
         return { path: error.instancePath, message: 'must be a SemVer 2.0.0 version such as 1.4.0 or 2.0.0-rc.1' };
       }
       if (params.format === 'uuid') return { path: error.instancePath, message: 'must be a UUID' };
-      if (params.format === 'release-ref') return { path: error.instancePath, message: 'must be a release id or a SemVer version' };
+      if (params.format === 'release-ref')
+        return { path: error.instancePath, message: 'must be a release id or a SemVer version' };
       if (params.format === 'sha256') return { path: error.instancePath, message: 'must be 64 lowercase hex digits' };
       return { path: error.instancePath, message: error.message ?? 'is invalid' };
     default:

@@ -1,4 +1,9 @@
-import createConnectionPool, { isSQLError, sql as bundledSql, type ConnectionPool, type Queryable } from '@databases/pg';
+import createConnectionPool, {
+  sql as bundledSql,
+  type ConnectionPool,
+  isSQLError,
+  type Queryable,
+} from '@databases/pg';
 import { config } from './config';
 
 export type { Queryable };

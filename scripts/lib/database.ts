@@ -119,8 +119,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
       ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
     onLog: (message) => {
@@ -164,8 +166,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
       }
       log(`starting the embedded Postgres on port ${options.port}`);
       await server.start().catch((err: unknown) => {
-        const reason = err instanceof Error ? err.message : logTail.filter((line) => /FATAL|ERROR|PANIC|could not/i.test(line)).join('\n');
-        throw new Error(`The embedded Postgres in ${dataDir} did not start: ${reason || logTail.join('\n') || 'no reason given'}`);
+        const reason =
+          err instanceof Error
+            ? err.message
+            : logTail.filter((line) => /FATAL|ERROR|PANIC|could not/i.test(line)).join('\n');
+        throw new Error(
+          `The embedded Postgres in ${dataDir} did not start: ${reason || logTail.join('\n') || 'no reason given'}`,
+        );
       });
       stop = () => server.stop();
     }

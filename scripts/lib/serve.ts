@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVERLESS = createRequire(import.meta.url).resolve('serverless/bin/serverless.js');
@@ -34,7 +34,16 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions): Promise<Server> {
   const lambdaPort = options.lambdaPort ?? options.port + 2;
-  const args = [SERVERLESS, 'offline', 'start', '--httpPort', String(options.port), '--lambdaPort', String(lambdaPort), '--noSponsor'];
+  const args = [
+    SERVERLESS,
+    'offline',
+    'start',
+    '--httpPort',
+    String(options.port),
+    '--lambdaPort',
+    String(lambdaPort),
+    '--noSponsor',
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sql } from '../../lib/infra/db';
 import { addMember, createRepo, createUser } from '../../lib/domain/orgs';
+import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
@@ -25,7 +25,7 @@ const HOSTILE_NOTES = [
   'Some **bold** text.',
   '<script>window.__pwned = "script"</script>',
   '<img src="x" onerror="window.__pwned = \'img\'">',
-  '[a link](javascript:window.__pwned=\'link\')',
+  "[a link](javascript:window.__pwned='link')",
   '<a href="javascript:window.__pwned=\'anchor\'">another link</a>',
   '<iframe src="javascript:parent.__pwned=\'iframe\'"></iframe>',
 ].join('\n\n');
@@ -33,7 +33,10 @@ const HOSTILE_NOTES = [
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
 
 async function release(version: string, notes: string, artifactIds: string[] = []) {
-  const res = await api('POST', `/repos/${world.repo.id}/releases`, { token: world.releaseManager.token, json: { version, notes, artifactIds } });
+  const res = await api('POST', `/repos/${world.repo.id}/releases`, {
+    token: world.releaseManager.token,
+    json: { version, notes, artifactIds },
+  });
   expect(res.status).toBe(201);
   releases[version] = res.body;
 }
@@ -57,7 +60,11 @@ beforeAll(async () => {
   });
   await release('1.0.0', '# 1.0.0\n\nThe first release.');
   await release('1.1.0', '# 1.1.0\n\n- faster start\n- smaller image');
-  await release('1.2.0', '# 1.2.0\n\n- **new:** deploy from the dashboard\n- fixed: retries on `503`\n\nSee `CHANGES.md`.', [artifact.body.id]);
+  await release(
+    '1.2.0',
+    '# 1.2.0\n\n- **new:** deploy from the dashboard\n- fixed: retries on `503`\n\nSee `CHANGES.md`.',
+    [artifact.body.id],
+  );
   await release('1.2.1-rc.1', HOSTILE_NOTES);
   await deployed('1.0.0', 'prod', 72);
   await deployed('1.0.0', 'stg', 96);
@@ -67,7 +74,15 @@ beforeAll(async () => {
   if (!missing) {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }
 });
@@ -95,7 +110,8 @@ async function signIn(page: Page, token: string) {
 
 const environment = (page: Page, name: string) => page.getByRole('region', { name: `Environment ${name}` });
 const row = (page: Page, version: string) => page.locator(`#releases-body tr[data-version="${version}"]`);
-const versions = (page: Page) => page.locator('#releases-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-version')));
+const versions = (page: Page) =>
+  page.locator('#releases-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-version')));
 
 describe.skipIf(missing)('the release dashboard in Chromium', () => {
   it('signs in with a token kept for the tab only, and shows what runs where and the releases newest first', async () => {
@@ -105,7 +121,9 @@ describe.skipIf(missing)('the release dashboard in Chromium', () => {
     await signIn(page, world.releaseManager.token);
 
     await environment(page, 'prod').getByText('1.0.0').waitFor();
-    expect(await environment(page, 'prod').innerText()).toMatch(/protected[\s\S]*1\.0\.0[\s\S]*success[\s\S]*deployed 3 days ago[\s\S]*by user/);
+    expect(await environment(page, 'prod').innerText()).toMatch(
+      /protected[\s\S]*1\.0\.0[\s\S]*success[\s\S]*deployed 3 days ago[\s\S]*by user/,
+    );
     await environment(page, 'stg').getByText('1.1.0').waitFor();
     await environment(page, 'dev').getByText('1.2.0').waitFor();
     expect(await page.getByLabel('Organisation').inputValue()).toBe(world.org.id);
@@ -114,13 +132,18 @@ describe.skipIf(missing)('the release dashboard in Chromium', () => {
     // each release's deployments per environment, as its detail view tells them
     await row(page, '1.1.0').locator('td.running').first().waitFor();
     // columns dev, prod, stg: 1.1.0 ran in dev (1.2.0 runs there now), never in prod, and runs in stg
-    expect((await row(page, '1.1.0').innerText()).split('\t')).toEqual(['1.1.0', 'just now', '0', '✓ success yesterday', '—', '✓ success yesterdayrunning']);
-
-    expect(await page.evaluate("[sessionStorage.getItem('gitweave.token'), localStorage.length, document.cookie]")).toEqual([
-      world.releaseManager.token,
-      0,
-      '',
+    expect((await row(page, '1.1.0').innerText()).split('\t')).toEqual([
+      '1.1.0',
+      'just now',
+      '0',
+      '✓ success yesterday',
+      '—',
+      '✓ success yesterdayrunning',
     ]);
+
+    expect(
+      await page.evaluate("[sessionStorage.getItem('gitweave.token'), localStorage.length, document.cookie]"),
+    ).toEqual([world.releaseManager.token, 0, '']);
     // a reload keeps the session, a new tab does not have it
     await page.reload();
     await environment(page, 'prod').getByText('1.0.0').waitFor();
@@ -173,7 +196,9 @@ describe.skipIf(missing)('the release dashboard in Chromium', () => {
     await notes.locator('img').waitFor({ state: 'attached' });
     // let the image fail to load, which is when an onerror handler would have run
     // (page-side code: the Node side of the project is type-checked without the DOM's types)
-    await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('[data-notes] img')].every((img: any) => img.complete));
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('[data-notes] img')].every((img: any) => img.complete),
+    );
 
     const found = await page.evaluate(`({
       pwned: window.__pwned ?? null,
@@ -181,10 +206,20 @@ describe.skipIf(missing)('the release dashboard in Chromium', () => {
       handlers: [...document.querySelectorAll('[data-notes] *')].flatMap((el) => el.getAttributeNames().filter((n) => n.startsWith('on'))),
       links: [...document.querySelectorAll('[data-notes] a')].map((a) => [a.textContent, a.getAttribute('href')]),
     })`);
-    expect(found).toEqual({ pwned: null, scripts: 0, handlers: [], links: [['a link', null], ['another link', null]] });
+    expect(found).toEqual({
+      pwned: null,
+      scripts: 0,
+      handlers: [],
+      links: [
+        ['a link', null],
+        ['another link', null],
+      ],
+    });
 
     // the second wall: markup put into the page behind the sanitiser's back still runs nothing, by the page's CSP
-    await page.evaluate(`document.body.insertAdjacentHTML('beforeend', '<img id="raw" src="y" onerror="window.__pwned = 1">')`);
+    await page.evaluate(
+      `document.body.insertAdjacentHTML('beforeend', '<img id="raw" src="y" onerror="window.__pwned = 1">')`,
+    );
     await page.waitForFunction(() => (globalThis as any).document.getElementById('raw').complete);
     expect(await page.evaluate('window.__pwned ?? null')).toBeNull();
     expect(errors).toEqual([]);
@@ -240,7 +275,8 @@ describe.skipIf(missing)('the release dashboard in Chromium', () => {
     const requests: string[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
-      if (url.pathname.startsWith(`/api/v1/repos/${big.id}/releases`)) requests.push(`${url.pathname.slice(`/api/v1/repos/${big.id}`.length)}${url.search}`);
+      if (url.pathname.startsWith(`/api/v1/repos/${big.id}/releases`))
+        requests.push(`${url.pathname.slice(`/api/v1/repos/${big.id}`.length)}${url.search}`);
     });
     await signIn(page, world.releaseManager.token);
     await environment(page, 'prod').waitFor();

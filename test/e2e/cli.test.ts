@@ -46,7 +46,16 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
     const artifact = JSON.parse(added.stdout);
     expect(artifact).toMatchObject({ name: 'app-1.0.0.tgz', sizeBytes: 16 });
 
-    const released = await cli(['release', 'create', repo, '1.0.0', '--notes-file', path.join(work, 'CHANGES.md'), '--artifact', artifact.id]);
+    const released = await cli([
+      'release',
+      'create',
+      repo,
+      '1.0.0',
+      '--notes-file',
+      path.join(work, 'CHANGES.md'),
+      '--artifact',
+      artifact.id,
+    ]);
     expect(released).toMatchObject({ code: 0, stdout: expect.stringContaining('release 1.0.0') });
 
     const deployed = await cli(['deploy', repo, '1.0.0', 'dev']);
@@ -65,7 +74,10 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
   it('finishes a deployment that took time', async () => {
     const repo = world.repo.id;
     expect((await cli(['release', 'create', repo, '1.1.0'])).code).toBe(0);
-    const started = JSON.parse((await cli(['deploy', repo, '1.1.0', 'prod', '--status', 'in_progress', '--json'], world.releaseManager.token)).stdout);
+    const started = JSON.parse(
+      (await cli(['deploy', repo, '1.1.0', 'prod', '--status', 'in_progress', '--json'], world.releaseManager.token))
+        .stdout,
+    );
     expect(started.status).toBe('in_progress');
     const finished = await cli(['deployment', 'finish', started.id, 'success'], world.releaseManager.token);
     expect(finished).toMatchObject({ code: 0, stdout: expect.stringContaining('success') });

@@ -3,16 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sql } from '../../lib/infra/db';
-import { serve, type Server } from '../../scripts/lib/serve';
-import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 import { freePort } from '../../scripts/lib/net';
+import { type Server, serve } from '../../scripts/lib/serve';
+import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
 // A server of this test's own, killed with SIGKILL in the middle of a load of writes, then started again.
 const pool = testPool();
 let world: Awaited<ReturnType<typeof orgWithMembers>>;
 let server: Server | undefined;
 const workFolder = `.esbuild-crash-${process.pid}`;
-
 
 async function start(): Promise<Server> {
   return serve({
@@ -41,7 +40,11 @@ describe('a server killed mid-write', () => {
     const artifactIds: string[] = [];
     for (const name of ['a', 'b', 'c']) {
       const file = writeBuildFile(`crash/${world.repo.id}/${name}`, name);
-      const res = await fetch(`${url}/repos/${world.repo.id}/artifacts`, { method: 'POST', headers, body: JSON.stringify({ name, path: file }) });
+      const res = await fetch(`${url}/repos/${world.repo.id}/artifacts`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name, path: file }),
+      });
       artifactIds.push(((await res.json()) as { id: string }).id);
     }
 
@@ -56,7 +59,11 @@ describe('a server killed mid-write', () => {
         const upload = Buffer.alloc(256 * 1024, n % 251);
         try {
           const [release, file] = await Promise.all([
-            fetch(`${url}/repos/${world.repo.id}/releases`, { method: 'POST', headers, body: JSON.stringify({ version, artifactIds }) }),
+            fetch(`${url}/repos/${world.repo.id}/releases`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ version, artifactIds }),
+            }),
             fetch(`${url}/repos/${world.repo.id}/artifacts?name=u${n}`, {
               method: 'POST',
               headers: { authorization: headers.authorization, 'content-type': 'application/octet-stream' },
@@ -85,7 +92,9 @@ describe('a server killed mid-write', () => {
     for (const id of acknowledged) expect(links.get(id)).toBe(3);
     expect(rows.filter((row) => row.links !== 3)).toEqual([]);
 
-    const registered = await pool.query(sql`SELECT path, size_bytes, sha256 FROM artifacts WHERE repo_id = ${world.repo.id} AND path LIKE 'repos/%'`);
+    const registered = await pool.query(
+      sql`SELECT path, size_bytes, sha256 FROM artifacts WHERE repo_id = ${world.repo.id} AND path LIKE 'repos/%'`,
+    );
     expect(registered.length).toBeGreaterThanOrEqual(uploaded.length);
     for (const artifact of registered) {
       const bytes = fs.readFileSync(path.join(inject('artifactsDir'), artifact.path));

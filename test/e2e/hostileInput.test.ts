@@ -12,7 +12,12 @@ let artifactId: string;
 beforeAll(async () => {
   world = await orgWithMembers(pool);
   const file = writeBuildFile(`hostile/${world.repo.id}/ok.bin`, 'ok');
-  artifactId = (await api('POST', `/repos/${world.repo.id}/artifacts`, { token: world.developer.token, json: { name: 'ok', path: file } })).body.id;
+  artifactId = (
+    await api('POST', `/repos/${world.repo.id}/artifacts`, {
+      token: world.developer.token,
+      json: { name: 'ok', path: file },
+    })
+  ).body.id;
   fs.symlinkSync('/etc', path.join(inject('artifactsDir'), `etc-link-${world.repo.id}`));
 });
 afterAll(() => pool.dispose());
@@ -26,7 +31,13 @@ async function rowCounts() {
 
 const json = { 'content-type': 'application/json' };
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
-const sqlFragments = ["'; DROP TABLE releases; --", '" OR 1=1 --', "1' UNION SELECT token_hash FROM api_tokens --", '$1', '\\'];
+const sqlFragments = [
+  "'; DROP TABLE releases; --",
+  '" OR 1=1 --',
+  "1' UNION SELECT token_hash FROM api_tokens --",
+  '$1',
+  '\\',
+];
 
 interface Case {
   name: string;
@@ -47,65 +58,246 @@ const cases: Case[] = [
   { name: 'a JSON string', path: releases, body: '"1.0.0"', headers: json, status: 400 },
   { name: 'JSON null', path: releases, body: 'null', headers: json, status: 400 },
   { name: 'a JSON number', path: releases, body: '42', headers: json, status: 400 },
-  { name: 'text/plain', path: releases, body: '{"version":"1.0.0"}', headers: { 'content-type': 'text/plain' }, status: 415 },
-  { name: 'a form body', path: releases, body: 'version=1.0.0', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 },
-  { name: 'octet-stream to releases', path: releases, body: '{"version":"1.0.0"}', headers: { 'content-type': 'application/octet-stream' }, status: 415 },
+  {
+    name: 'text/plain',
+    path: releases,
+    body: '{"version":"1.0.0"}',
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+  },
+  {
+    name: 'a form body',
+    path: releases,
+    body: 'version=1.0.0',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+  },
+  {
+    name: 'octet-stream to releases',
+    path: releases,
+    body: '{"version":"1.0.0"}',
+    headers: { 'content-type': 'application/octet-stream' },
+    status: 415,
+  },
   { name: 'an empty body', path: releases, body: '', headers: json, status: 400 },
   { name: 'whitespace only', path: releases, body: '   ', headers: json, status: 400 },
-  { name: 'a body over 1 MiB', path: releases, body: JSON.stringify({ version: '1.0.0', notes: 'x'.repeat(1024 * 1024) }), headers: json, status: 413 },
-  { name: 'JSON nested 100 deep', path: releases, body: `{"version":"1.0.0","notes":${deep(100)}}`, headers: json, status: 400 },
+  {
+    name: 'a body over 1 MiB',
+    path: releases,
+    body: JSON.stringify({ version: '1.0.0', notes: 'x'.repeat(1024 * 1024) }),
+    headers: json,
+    status: 413,
+  },
+  {
+    name: 'JSON nested 100 deep',
+    path: releases,
+    body: `{"version":"1.0.0","notes":${deep(100)}}`,
+    headers: json,
+    status: 400,
+  },
   { name: 'JSON nested 100,000 deep', path: releases, body: deep(100_000), headers: json, status: 400 },
-  { name: 'NUL in a string', path: releases, body: '{"version":"1.0.0","notes":"a\\u0000b"}', headers: json, status: 400 },
+  {
+    name: 'NUL in a string',
+    path: releases,
+    body: '{"version":"1.0.0","notes":"a\\u0000b"}',
+    headers: json,
+    status: 400,
+  },
   { name: 'NUL in a key', path: releases, body: '{"version":"1.0.0","a\\u0000":1}', headers: json, status: 400 },
-  { name: 'a lone surrogate', path: releases, body: '{"version":"1.0.0","notes":"\\ud800"}', headers: json, status: 400 },
-  { name: 'invalid UTF-8 bytes', path: releases, body: Buffer.concat([Buffer.from('{"version":"1.0.0","notes":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]), headers: json, status: 400 },
+  {
+    name: 'a lone surrogate',
+    path: releases,
+    body: '{"version":"1.0.0","notes":"\\ud800"}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'invalid UTF-8 bytes',
+    path: releases,
+    body: Buffer.concat([
+      Buffer.from('{"version":"1.0.0","notes":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}'),
+    ]),
+    headers: json,
+    status: 400,
+  },
   { name: 'an unknown field', path: releases, body: '{"version":"1.0.0","admin":true}', headers: json, status: 400 },
-  { name: '__proto__', path: releases, body: '{"version":"1.0.0","__proto__":{"isAdmin":true}}', headers: json, status: 400 },
-  { name: 'constructor', path: releases, body: '{"version":"1.0.0","constructor":{"prototype":{"x":1}}}', headers: json, status: 400 },
+  {
+    name: '__proto__',
+    path: releases,
+    body: '{"version":"1.0.0","__proto__":{"isAdmin":true}}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'constructor',
+    path: releases,
+    body: '{"version":"1.0.0","constructor":{"prototype":{"x":1}}}',
+    headers: json,
+    status: 400,
+  },
   { name: 'a number as version', path: releases, body: '{"version":1}', headers: json, status: 400 },
   { name: 'null as version', path: releases, body: '{"version":null}', headers: json, status: 400 },
   { name: 'a number as notes', path: releases, body: '{"version":"1.0.0","notes":5}', headers: json, status: 400 },
-  { name: 'a string as artifactIds', path: releases, body: '{"version":"1.0.0","artifactIds":"abc"}', headers: json, status: 400 },
-  { name: 'null in artifactIds', path: releases, body: '{"version":"1.0.0","artifactIds":[null]}', headers: json, status: 400 },
-  { name: 'notes one over the limit', path: releases, body: JSON.stringify({ version: '1.0.0', notes: 'é'.repeat(5001) }), headers: json, status: 400 },
-  ...['1', '1.0', '1.0.0.0', '01.0.0', '1.0.0-', '1.0.0+', 'v', 'vv1.0.0', '=1.0.0', '1.0.0 ', 'x.y.z', '１.０.０'].map((v) => ({
-    name: `the version ${JSON.stringify(v)}`, path: releases, body: JSON.stringify({ version: v }), headers: json, status: 400,
+  {
+    name: 'a string as artifactIds',
+    path: releases,
+    body: '{"version":"1.0.0","artifactIds":"abc"}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'null in artifactIds',
+    path: releases,
+    body: '{"version":"1.0.0","artifactIds":[null]}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'notes one over the limit',
+    path: releases,
+    body: JSON.stringify({ version: '1.0.0', notes: 'é'.repeat(5001) }),
+    headers: json,
+    status: 400,
+  },
+  ...['1', '1.0', '1.0.0.0', '01.0.0', '1.0.0-', '1.0.0+', 'v', 'vv1.0.0', '=1.0.0', '1.0.0 ', 'x.y.z', '１.０.０'].map(
+    (v) => ({
+      name: `the version ${JSON.stringify(v)}`,
+      path: releases,
+      body: JSON.stringify({ version: v }),
+      headers: json,
+      status: 400,
+    }),
+  ),
+  ...sqlFragments.map((fragment) => ({
+    name: `SQL in version: ${fragment}`,
+    path: releases,
+    body: JSON.stringify({ version: fragment }),
+    headers: json,
+    status: 400,
   })),
   ...sqlFragments.map((fragment) => ({
-    name: `SQL in version: ${fragment}`, path: releases, body: JSON.stringify({ version: fragment }), headers: json, status: 400,
-  })),
-  ...sqlFragments.map((fragment) => ({
-    name: `SQL in an artifact id: ${fragment}`, path: releases, body: JSON.stringify({ version: '1.0.0', artifactIds: [fragment] }), headers: json, status: 400,
+    name: `SQL in an artifact id: ${fragment}`,
+    path: releases,
+    body: JSON.stringify({ version: '1.0.0', artifactIds: [fragment] }),
+    headers: json,
+    status: 400,
   })),
   ...sqlFragments.map((fragment) => ({
     // a lone backslash is an absolute path on Windows, so it is refused as one; the rest name no file
-    name: `SQL in an artifact path: ${fragment}`, path: artifacts, body: JSON.stringify({ name: 'x', path: fragment }), headers: json, status: fragment === '\\' ? 400 : 422,
+    name: `SQL in an artifact path: ${fragment}`,
+    path: artifacts,
+    body: JSON.stringify({ name: 'x', path: fragment }),
+    headers: json,
+    status: fragment === '\\' ? 400 : 422,
   })),
-  { name: 'unknown artifact ids', path: releases, body: JSON.stringify({ version: '1.0.0', artifactIds: ['00000000-0000-4000-8000-000000000000'] }), headers: json, status: 422 },
+  {
+    name: 'unknown artifact ids',
+    path: releases,
+    body: JSON.stringify({ version: '1.0.0', artifactIds: ['00000000-0000-4000-8000-000000000000'] }),
+    headers: json,
+    status: 422,
+  },
   { name: 'a repeated artifact id', path: releases, body: 'REPEATED', headers: json, status: 422 },
-  { name: 'a ../ path', path: artifacts, body: '{"name":"x","path":"../../../etc/passwd"}', headers: json, status: 400 },
-  { name: 'a ../ path in the middle', path: artifacts, body: '{"name":"x","path":"a/../../etc/passwd"}', headers: json, status: 400 },
+  {
+    name: 'a ../ path',
+    path: artifacts,
+    body: '{"name":"x","path":"../../../etc/passwd"}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'a ../ path in the middle',
+    path: artifacts,
+    body: '{"name":"x","path":"a/../../etc/passwd"}',
+    headers: json,
+    status: 400,
+  },
   { name: 'an absolute path', path: artifacts, body: '{"name":"x","path":"/etc/passwd"}', headers: json, status: 400 },
   { name: 'a symlink out of the volume', path: artifacts, body: 'SYMLINK', headers: json, status: 400 },
   { name: 'a missing file', path: artifacts, body: '{"name":"x","path":"no/such/file"}', headers: json, status: 422 },
-  { name: 'a control character in a name', path: artifacts, body: '{"name":"a\\u0007b","path":"x"}', headers: json, status: 400 },
-  { name: 'an upload without a name', path: (repo) => `/repos/${repo}/artifacts`, body: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' }, status: 400 },
-  { name: 'an upload with a bad digest', path: (repo) => `/repos/${repo}/artifacts?name=x&sha256=zz`, body: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' }, status: 400 },
-  { name: 'a malformed repo id', path: () => '/repos/not-a-uuid/releases', body: '{"version":"1.0.0"}', headers: json, status: 400 },
-  { name: 'SQL as a repo id', path: () => `/repos/${encodeURIComponent("1' OR '1'='1")}/releases`, body: '{"version":"1.0.0"}', headers: json, status: 400 },
-  { name: 'an unknown repo', path: () => '/repos/00000000-0000-4000-8000-000000000000/releases', body: '{"version":"1.0.0"}', headers: json, status: 404 },
+  {
+    name: 'a control character in a name',
+    path: artifacts,
+    body: '{"name":"a\\u0007b","path":"x"}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'an upload without a name',
+    path: (repo) => `/repos/${repo}/artifacts`,
+    body: Buffer.from('x'),
+    headers: { 'content-type': 'application/octet-stream' },
+    status: 400,
+  },
+  {
+    name: 'an upload with a bad digest',
+    path: (repo) => `/repos/${repo}/artifacts?name=x&sha256=zz`,
+    body: Buffer.from('x'),
+    headers: { 'content-type': 'application/octet-stream' },
+    status: 400,
+  },
+  {
+    name: 'a malformed repo id',
+    path: () => '/repos/not-a-uuid/releases',
+    body: '{"version":"1.0.0"}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'SQL as a repo id',
+    path: () => `/repos/${encodeURIComponent("1' OR '1'='1")}/releases`,
+    body: '{"version":"1.0.0"}',
+    headers: json,
+    status: 400,
+  },
+  {
+    name: 'an unknown repo',
+    path: () => '/repos/00000000-0000-4000-8000-000000000000/releases',
+    body: '{"version":"1.0.0"}',
+    headers: json,
+    status: 404,
+  },
   { name: 'a limit of 0', method: 'GET', path: (repo) => `/repos/${repo}/releases?limit=0`, status: 400 },
   { name: 'a limit of 101', method: 'GET', path: (repo) => `/repos/${repo}/releases?limit=101`, status: 400 },
   { name: 'a negative limit', method: 'GET', path: (repo) => `/repos/${repo}/releases?limit=-1`, status: 400 },
   { name: 'a fractional limit', method: 'GET', path: (repo) => `/repos/${repo}/releases?limit=1.5`, status: 400 },
   { name: 'a word as limit', method: 'GET', path: (repo) => `/repos/${repo}/releases?limit=all`, status: 400 },
   { name: 'a garbage cursor', method: 'GET', path: (repo) => `/repos/${repo}/releases?cursor=%00%01`, status: 400 },
-  { name: 'a forged cursor', method: 'GET', path: (repo) => `/repos/${repo}/releases?cursor=${Buffer.from('["releases","2020-01-01T00:00:00.000Z","\' OR 1=1"]').toString('base64url')}`, status: 400 },
-  { name: 'a cursor of another list', method: 'GET', path: (repo) => `/repos/${repo}/artifacts?cursor=${Buffer.from('["releases","2020-01-01T00:00:00.000Z","00000000-0000-4000-8000-000000000000"]').toString('base64url')}`, status: 400 },
+  {
+    name: 'a forged cursor',
+    method: 'GET',
+    path: (repo) =>
+      `/repos/${repo}/releases?cursor=${Buffer.from('["releases","2020-01-01T00:00:00.000Z","\' OR 1=1"]').toString('base64url')}`,
+    status: 400,
+  },
+  {
+    name: 'a cursor of another list',
+    method: 'GET',
+    path: (repo) =>
+      `/repos/${repo}/artifacts?cursor=${Buffer.from('["releases","2020-01-01T00:00:00.000Z","00000000-0000-4000-8000-000000000000"]').toString('base64url')}`,
+    status: 400,
+  },
   { name: 'an unknown query parameter', method: 'GET', path: (repo) => `/repos/${repo}/releases?limt=5`, status: 400 },
-  { name: 'a bad version range', method: 'GET', path: (repo) => `/repos/${repo}/releases?version=${encodeURIComponent("'; DROP TABLE releases")}`, status: 400 },
-  { name: 'a malformed release id', method: 'GET', path: (repo) => `/repos/${repo}/releases/..%2F..%2Fetc`, status: 400 },
-  { name: 'a malformed artifact id', method: 'GET', path: (repo) => `/repos/${repo}/artifacts/1%20OR%201=1`, status: 400 },
+  {
+    name: 'a bad version range',
+    method: 'GET',
+    path: (repo) => `/repos/${repo}/releases?version=${encodeURIComponent("'; DROP TABLE releases")}`,
+    status: 400,
+  },
+  {
+    name: 'a malformed release id',
+    method: 'GET',
+    path: (repo) => `/repos/${repo}/releases/..%2F..%2Fetc`,
+    status: 400,
+  },
+  {
+    name: 'a malformed artifact id',
+    method: 'GET',
+    path: (repo) => `/repos/${repo}/artifacts/1%20OR%201=1`,
+    status: 400,
+  },
 ];
 
 describe('hostile input over HTTP', () => {
@@ -121,8 +313,12 @@ describe('hostile input over HTTP', () => {
         ...(body !== undefined ? { body } : {}),
         headers: c.headers ?? {},
       });
-      const problem = res.headers.get('content-type') === 'application/problem+json' && typeof res.body.detail === 'string' && res.body.detail.length > 10;
-      if (res.status !== c.status || !problem) failures.push(`${c.name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      const problem =
+        res.headers.get('content-type') === 'application/problem+json' &&
+        typeof res.body.detail === 'string' &&
+        res.body.detail.length > 10;
+      if (res.status !== c.status || !problem)
+        failures.push(`${c.name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
     expect(await rowCounts()).toEqual(before);

@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { serve, type Server } from '../../scripts/lib/serve';
-import { orgWithMembers, testPool } from '../helpers/factories';
 import { freePort } from '../../scripts/lib/net';
+import { type Server, serve } from '../../scripts/lib/serve';
+import { orgWithMembers, testPool } from '../helpers/factories';
 
 const pool = testPool();
 let world: Awaited<ReturnType<typeof orgWithMembers>>;
 let server: Server;
 let output = '';
 const workFolder = `.esbuild-logs-${process.pid}`;
-
 
 beforeAll(async () => {
   world = await orgWithMembers(pool);
@@ -41,17 +40,24 @@ describe('request logs', () => {
     await fetch(`${server.url}/repos/${world.repo.id}/releases`, { headers: { authorization: 'Bearer gwr_wrong' } });
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const lines = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
     const requests = lines.filter((line) => line.msg === 'request');
-    expect(requests).toContainEqual(expect.objectContaining({
-      level: 30,
-      requestId,
-      route: 'POST /api/v1/repos/{repo}/releases',
-      status: 201,
-      durationMs: expect.any(Number),
-      userId: world.developer.id,
-    }));
-    expect(requests).toContainEqual(expect.objectContaining({ route: 'GET /api/v1/repos/{repo}/releases', status: 401 }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        level: 30,
+        requestId,
+        route: 'POST /api/v1/repos/{repo}/releases',
+        status: 201,
+        durationMs: expect.any(Number),
+        userId: world.developer.id,
+      }),
+    );
+    expect(requests).toContainEqual(
+      expect.objectContaining({ route: 'GET /api/v1/repos/{repo}/releases', status: 401 }),
+    );
     expect(output).not.toContain(world.developer.token);
     expect(output).not.toContain('gwr_wrong');
     expect(output).not.toContain('secret-notes-do-not-log');

@@ -13,7 +13,10 @@ afterAll(() => pool.dispose());
 describe('races over HTTP', () => {
   it('lets exactly one of 100 concurrent creates of one version win; the rest are 409, none 5xx', async () => {
     const file = writeBuildFile(`race/${world.repo.id}/a`, 'a');
-    const artifact = await api('POST', `/repos/${world.repo.id}/artifacts`, { token: world.developer.token, json: { name: 'a', path: file } });
+    const artifact = await api('POST', `/repos/${world.repo.id}/artifacts`, {
+      token: world.developer.token,
+      json: { name: 'a', path: file },
+    });
     const answers = await Promise.all(
       Array.from({ length: 100 }, () =>
         api('POST', `/repos/${world.repo.id}/releases`, {
@@ -38,12 +41,17 @@ describe('races over HTTP', () => {
     const dev = environments.body.items.find((e: { name: string }) => e.name === 'dev');
     const deploys = await Promise.all(
       Array.from({ length: 30 }, () =>
-        api('POST', `/repos/${world.repo.id}/releases/${made.body.id}/deployments`, { token, json: { environmentId: dev.id } }),
+        api('POST', `/repos/${world.repo.id}/releases/${made.body.id}/deployments`, {
+          token,
+          json: { environmentId: dev.id },
+        }),
       ),
     );
     expect(deploys.map((d) => d.status)).toEqual(Array(30).fill(201));
     expect(new Set(deploys.map((d) => d.body.id)).size).toBe(30);
-    const [{ n }] = await pool.query(sql`SELECT count(*)::int AS n FROM deployments WHERE release_id = ${made.body.id}`);
+    const [{ n }] = await pool.query(
+      sql`SELECT count(*)::int AS n FROM deployments WHERE release_id = ${made.body.id}`,
+    );
     expect(n).toBe(30);
 
     const started = await api('POST', `/repos/${world.repo.id}/releases/${made.body.id}/deployments`, {

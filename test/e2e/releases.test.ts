@@ -15,7 +15,10 @@ describe('releases over HTTP through serverless-offline', () => {
     const repo = world.repo.id;
     const file = writeBuildFile(`e2e/${repo}/app-1.0.0.tgz`, 'the build output');
 
-    const artifact = await api('POST', `/repos/${repo}/artifacts`, { token, json: { name: 'app-1.0.0.tgz', path: file } });
+    const artifact = await api('POST', `/repos/${repo}/artifacts`, {
+      token,
+      json: { name: 'app-1.0.0.tgz', path: file },
+    });
     expect(artifact.status).toBe(201);
     expect(artifact.body).toMatchObject({ name: 'app-1.0.0.tgz', path: file, sizeBytes: 16 });
 
@@ -26,12 +29,25 @@ describe('releases over HTTP through serverless-offline', () => {
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/api/v1/repos/${repo}/releases/${created.body.id}`);
     expect(created.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(created.body).toMatchObject({ version: '1.0.0', artifacts: [artifact.body], deployments: [], deploymentCount: 0 });
+    expect(created.body).toMatchObject({
+      version: '1.0.0',
+      artifacts: [artifact.body],
+      deployments: [],
+      deploymentCount: 0,
+    });
 
     const listed = await api('GET', `/repos/${repo}/releases`, { token });
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({
-      items: [{ id: created.body.id, version: '1.0.0', createdAt: created.body.createdAt, createdBy: world.developer.id, artifactCount: 1 }],
+      items: [
+        {
+          id: created.body.id,
+          version: '1.0.0',
+          createdAt: created.body.createdAt,
+          createdBy: world.developer.id,
+          artifactCount: 1,
+        },
+      ],
       nextCursor: null,
     });
 
@@ -42,7 +58,10 @@ describe('releases over HTTP through serverless-offline', () => {
   it('follows the Link header from page to page', async () => {
     const fresh = await orgWithMembers(pool);
     for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
-      expect((await api('POST', `/repos/${fresh.repo.id}/releases`, { token: fresh.developer.token, json: { version } })).status).toBe(201);
+      expect(
+        (await api('POST', `/repos/${fresh.repo.id}/releases`, { token: fresh.developer.token, json: { version } }))
+          .status,
+      ).toBe(201);
     }
     const first = await api('GET', `/repos/${fresh.repo.id}/releases?limit=2`, { token: fresh.developer.token });
     const link = first.headers.get('link');
@@ -76,7 +95,12 @@ describe('releases over HTTP through serverless-offline', () => {
     const res = await api('POST', `/repos/${world.repo.id}/releases`, { token: world.developer.token, ...options });
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(res.body).toMatchObject({ type: 'about:blank', status, title: expect.any(String), detail: expect.any(String) });
+    expect(res.body).toMatchObject({
+      type: 'about:blank',
+      status,
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
   });
 
   it('answers a duplicate version with 409, an outsider with 404 and a missing token with 401', async () => {

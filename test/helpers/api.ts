@@ -5,7 +5,9 @@ let checker: Promise<ReturnType<typeof conformanceChecker>> | undefined;
 
 /** Every response an e2e test receives is checked against the served OpenAPI document. */
 async function conformance() {
-  checker ??= fetch(`${inject('apiUrl')}/openapi.json`).then(async (res) => conformanceChecker((await res.json()) as Parameters<typeof conformanceChecker>[0]));
+  checker ??= fetch(`${inject('apiUrl')}/openapi.json`).then(async (res) =>
+    conformanceChecker((await res.json()) as Parameters<typeof conformanceChecker>[0]),
+  );
   return checker;
 }
 
@@ -28,11 +30,21 @@ export async function api(
     body = JSON.stringify(options.json);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(`${inject('apiUrl')}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const response = await fetch(`${inject('apiUrl')}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await response.text();
   const type = response.headers.get('content-type') ?? '';
   const parsed = type.includes('json') && text ? JSON.parse(text) : text;
-  const mismatch = (await conformance())(method, `/api/v1${path.split('?')[0]}`, response.status, response.headers.get('content-type'), parsed);
+  const mismatch = (await conformance())(
+    method,
+    `/api/v1${path.split('?')[0]}`,
+    response.status,
+    response.headers.get('content-type'),
+    parsed,
+  );
   if (mismatch) throw new Error(`response does not conform to the OpenAPI document: ${mismatch}`);
   return { status: response.status, headers: response.headers, body: parsed };
 }

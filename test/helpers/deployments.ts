@@ -1,16 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type ConnectionPool } from '@databases/pg';
+import { type ConnectionPool, sql } from '@databases/pg';
 import { createRelease } from '../../lib/domain/releases';
 
 /** The environments of an org by name (dev, stg and prod from the start), each with its id and protection. */
-export async function environmentsOf(pool: ConnectionPool, orgId: string): Promise<Record<string, { id: string; name: string; protected: boolean }>> {
+export async function environmentsOf(
+  pool: ConnectionPool,
+  orgId: string,
+): Promise<Record<string, { id: string; name: string; protected: boolean }>> {
   const rows = await pool.query(sql`SELECT id, name, protected FROM environments WHERE org_id = ${orgId}`);
   return Object.fromEntries(rows.map((row) => [row.name, { id: row.id, name: row.name, protected: row.protected }]));
 }
 
 /** A release of `repoId` by `userId`, with a fresh version unless one is given. */
 export async function releaseIn(pool: ConnectionPool, repoId: string, userId: string, version?: string) {
-  return createRelease(pool, { repoId, createdBy: userId, version: version ?? `1.0.${parseInt(randomBytes(3).toString('hex'), 16)}` });
+  return createRelease(pool, {
+    repoId,
+    createdBy: userId,
+    version: version ?? `1.0.${parseInt(randomBytes(3).toString('hex'), 16)}`,
+  });
 }
 
 /** How many deployments a release has, straight from the table. */

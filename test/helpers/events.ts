@@ -85,7 +85,9 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIG
 /** Calls an exported handler directly, as Lambda would, and parses its body when it is JSON. */
 export async function invoke(handler: Handler, options: EventOptions = {}): Promise<Invoked> {
   const result = await handler(apiEvent(options), lambdaContext());
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   const text = result.body ?? '';
   const json = (headers['content-type'] ?? '').includes('json');
   return { status: result.statusCode ?? 200, headers, body: text && json ? JSON.parse(text) : text || undefined };

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbedded, type Database } from '../../scripts/lib/database';
+import { type Database, startEmbedded } from '../../scripts/lib/database';
 import { migrate } from '../../scripts/lib/migrate';
-import { serve, type Server } from '../../scripts/lib/serve';
 import { freePort } from '../../scripts/lib/net';
+import { type Server, serve } from '../../scripts/lib/serve';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,7 +14,6 @@ declare module 'vitest' {
     apiUrl: string;
   }
 }
-
 
 let database: Database | undefined;
 let server: Server | undefined;
@@ -56,7 +55,9 @@ export async function setup(project: TestProject) {
     const log = fs.createWriteStream(path.join('data', 'test-server.log'));
     server.child.stdout.pipe(log);
     server.child.stderr.pipe(log);
-    server.child.once('exit', (code, signal) => log.write(`\n[serverless-offline exited: code ${code}, signal ${signal}]\n`));
+    server.child.once('exit', (code, signal) =>
+      log.write(`\n[serverless-offline exited: code ${code}, signal ${signal}]\n`),
+    );
   }
   project.provide('databaseUrl', database.url);
   project.provide('artifactsDir', artifactsDir);

@@ -1,7 +1,13 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: { schemas: Record<string, unknown> } };
+type Doc = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
+  components: { schemas: Record<string, unknown> };
+};
 
 /**
  * Checks responses against the OpenAPI document: the route is found by its path template (static segments before
@@ -30,7 +36,8 @@ export function conformanceChecker(doc: Doc) {
     if (!response.content) return null;
     const type = contentType?.split(';')[0] ?? '';
     const media = response.content[type];
-    if (!media) return `${method} ${route.template} ${status} answered ${type}, the document says ${Object.keys(response.content).join(', ')}`;
+    if (!media)
+      return `${method} ${route.template} ${status} answered ${type}, the document says ${Object.keys(response.content).join(', ')}`;
     const key = `${method} ${route.template} ${status} ${type}`;
     if (!compiled.has(key)) {
       const schema = JSON.parse(JSON.stringify(media.schema).replaceAll('"#/components/', '"doc#/components/'));

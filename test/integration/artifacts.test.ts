@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as getArtifact } from '../../functions/getArtifact';
 import { handler as listArtifacts } from '../../functions/listArtifacts';
@@ -47,7 +46,10 @@ describe('registering a file on the volume', () => {
       contentType: 'application/gzip',
       createdAt: expect.stringMatching(/Z$/),
     });
-    const got = await invoke(getArtifact, { pathParameters: { repo: world.repo.id, id: res.body.id }, token: world.releaseManager.token });
+    const got = await invoke(getArtifact, {
+      pathParameters: { repo: world.repo.id, id: res.body.id },
+      token: world.releaseManager.token,
+    });
     expect(got).toMatchObject({ status: 200, body: res.body });
   });
 
@@ -80,7 +82,12 @@ describe('registering a file on the volume', () => {
 
 describe('uploading raw bytes', () => {
   function upload(bytes: Buffer, query: Record<string, string> = { name: 'blob.bin' }) {
-    return invoke(createArtifact, { pathParameters: { repo: world.repo.id }, query, body: bytes, token: world.developer.token });
+    return invoke(createArtifact, {
+      pathParameters: { repo: world.repo.id },
+      query,
+      body: bytes,
+      token: world.developer.token,
+    });
   }
 
   it('stores the bytes content-addressed under the repo and registers them', async () => {
@@ -98,7 +105,9 @@ describe('uploading raw bytes', () => {
     const again = await upload(bytes);
     expect(again.status).toBe(201);
     expect(again.body.path).toBe(res.body.path);
-    expect(fs.readdirSync(path.join(inject('artifactsDir'), 'repos', world.repo.id)).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(
+      fs.readdirSync(path.join(inject('artifactsDir'), 'repos', world.repo.id)).filter((f) => f.startsWith('.')),
+    ).toEqual([]);
   });
 
   it('needs a name', async () => {
@@ -131,7 +140,11 @@ describe('listing artifacts', () => {
       const file = writeBuildFile(`list/${fresh.repo.id}/${name}`, name);
       ids.push((await register({ name, path: file }, fresh.developer.token, fresh.repo.id)).body.id);
     }
-    const first = await invoke(listArtifacts, { pathParameters: { repo: fresh.repo.id }, query: { limit: '2' }, token: fresh.developer.token });
+    const first = await invoke(listArtifacts, {
+      pathParameters: { repo: fresh.repo.id },
+      query: { limit: '2' },
+      token: fresh.developer.token,
+    });
     expect(first.body.items.map((a: { name: string }) => a.name)).toEqual(['c', 'b']);
     const second = await invoke(listArtifacts, {
       pathParameters: { repo: fresh.repo.id },
@@ -139,7 +152,10 @@ describe('listing artifacts', () => {
       token: fresh.developer.token,
     });
     expect(second.body).toEqual({ items: [expect.objectContaining({ name: 'a', id: ids[0] })], nextCursor: null });
-    const foreign = await invoke(getArtifact, { pathParameters: { repo: world.repo.id, id: ids[0]! }, token: world.developer.token });
+    const foreign = await invoke(getArtifact, {
+      pathParameters: { repo: world.repo.id, id: ids[0]! },
+      token: world.developer.token,
+    });
     expect(foreign.status).toBe(404);
   });
 });

@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { closeDb } from '../../lib/infra/db';
 import { createDeployment as recordDeployment } from '../../lib/domain/deployments';
 import { revokeToken } from '../../lib/domain/identity';
 import { createUser } from '../../lib/domain/orgs';
+import { closeDb } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
-import { invoke, type EventOptions } from '../helpers/events';
-import { orgWithMembers, testPool, writeBuildFile, type Member } from '../helpers/factories';
+import { type EventOptions, invoke } from '../helpers/events';
+import { type Member, orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
 // Every endpoint against every kind of caller, with the exact status each must get.
 const pool = testPool();
@@ -41,12 +41,16 @@ function auth(persona: Persona): Pick<EventOptions, 'token' | 'headers'> {
 
 /** An in_progress deployment of the shared release to `environment`, fresh for each finish attempt. */
 async function inProgress(environment: 'dev' | 'prod'): Promise<string> {
-  const deployment = await recordDeployment(pool, { id: world.repo.id, orgId: world.org.id, role: 'release_manager' }, {
-    release: release.id,
-    deployedBy: world.releaseManager.id,
-    environmentId: envs[environment]!.id,
-    status: 'in_progress',
-  });
+  const deployment = await recordDeployment(
+    pool,
+    { id: world.repo.id, orgId: world.org.id, role: 'release_manager' },
+    {
+      release: release.id,
+      deployedBy: world.releaseManager.id,
+      environmentId: envs[environment]!.id,
+      status: 'in_progress',
+    },
+  );
   return deployment.id;
 }
 
@@ -66,25 +70,111 @@ interface Row {
 const rows: Row[] = [
   { fn: 'health', case: '', event: () => ({}), expected: open },
   { fn: 'listRepos', case: '', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
-  { fn: 'createArtifact', case: 'register', event: () => ({ pathParameters: { repo: world.repo.id }, body: { name: 'a', path: writeBuildFile(`matrix/${fresh()}`, 'x') } }), expected: write },
-  { fn: 'createArtifact', case: 'upload', event: () => ({ pathParameters: { repo: world.repo.id }, query: { name: 'a' }, body: Buffer.from(fresh()) }), expected: write },
+  {
+    fn: 'createArtifact',
+    case: 'register',
+    event: () => ({
+      pathParameters: { repo: world.repo.id },
+      body: { name: 'a', path: writeBuildFile(`matrix/${fresh()}`, 'x') },
+    }),
+    expected: write,
+  },
+  {
+    fn: 'createArtifact',
+    case: 'upload',
+    event: () => ({ pathParameters: { repo: world.repo.id }, query: { name: 'a' }, body: Buffer.from(fresh()) }),
+    expected: write,
+  },
   { fn: 'listArtifacts', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
-  { fn: 'getArtifact', case: '', event: () => ({ pathParameters: { repo: world.repo.id, id: artifactId } }), expected: read },
-  { fn: 'createRelease', case: '', event: () => ({ pathParameters: { repo: world.repo.id }, body: { version: `2.0.${parseInt(fresh(), 16)}` } }), expected: write },
+  {
+    fn: 'getArtifact',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id, id: artifactId } }),
+    expected: read,
+  },
+  {
+    fn: 'createRelease',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id }, body: { version: `2.0.${parseInt(fresh(), 16)}` } }),
+    expected: write,
+  },
   { fn: 'listReleases', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
-  { fn: 'getRelease', case: 'by id', event: () => ({ pathParameters: { repo: world.repo.id, id: release.id } }), expected: read },
-  { fn: 'getRelease', case: 'by version', event: () => ({ pathParameters: { repo: world.repo.id, id: release.version } }), expected: read },
+  {
+    fn: 'getRelease',
+    case: 'by id',
+    event: () => ({ pathParameters: { repo: world.repo.id, id: release.id } }),
+    expected: read,
+  },
+  {
+    fn: 'getRelease',
+    case: 'by version',
+    event: () => ({ pathParameters: { repo: world.repo.id, id: release.version } }),
+    expected: read,
+  },
   { fn: 'getLatestRelease', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
-  { fn: 'createDeployment', case: 'to dev', event: () => ({ pathParameters: { repo: world.repo.id, id: release.id }, body: { environmentId: envs.dev!.id } }), expected: write },
-  { fn: 'createDeployment', case: 'to prod', event: () => ({ pathParameters: { repo: world.repo.id, id: release.id }, body: { environmentId: envs.prod!.id } }), expected: managerWrite },
-  { fn: 'listDeployments', case: '', event: () => ({ pathParameters: { repo: world.repo.id, id: release.id } }), expected: read },
+  {
+    fn: 'createDeployment',
+    case: 'to dev',
+    event: () => ({ pathParameters: { repo: world.repo.id, id: release.id }, body: { environmentId: envs.dev!.id } }),
+    expected: write,
+  },
+  {
+    fn: 'createDeployment',
+    case: 'to prod',
+    event: () => ({ pathParameters: { repo: world.repo.id, id: release.id }, body: { environmentId: envs.prod!.id } }),
+    expected: managerWrite,
+  },
+  {
+    fn: 'listDeployments',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id, id: release.id } }),
+    expected: read,
+  },
   { fn: 'getDeployment', case: '', event: () => ({ pathParameters: { id: deploymentId } }), expected: read },
-  { fn: 'finishDeployment', case: 'in dev', event: async () => ({ method: 'PATCH', pathParameters: { id: await inProgress('dev') }, body: { status: 'success' } }), expected: read },
-  { fn: 'finishDeployment', case: 'in prod', event: async () => ({ method: 'PATCH', pathParameters: { id: await inProgress('prod') }, body: { status: 'failed' } }), expected: [401, 401, 401, 404, 403, 200] },
-  { fn: 'listOrgEnvironments', case: 'by slug', event: () => ({ pathParameters: { org: world.org.slug } }), expected: read },
-  { fn: 'listOrgEnvironments', case: 'by id', event: () => ({ pathParameters: { org: world.org.id } }), expected: read },
-  { fn: 'getEnvironment', case: '', event: () => ({ pathParameters: { org: world.org.slug, environment: 'prod' } }), expected: read },
-  { fn: 'createEnvironment', case: '', event: () => ({ pathParameters: { org: world.org.slug }, body: { name: `qa-${fresh()}` } }), expected: managerWrite },
+  {
+    fn: 'finishDeployment',
+    case: 'in dev',
+    event: async () => ({
+      method: 'PATCH',
+      pathParameters: { id: await inProgress('dev') },
+      body: { status: 'success' },
+    }),
+    expected: read,
+  },
+  {
+    fn: 'finishDeployment',
+    case: 'in prod',
+    event: async () => ({
+      method: 'PATCH',
+      pathParameters: { id: await inProgress('prod') },
+      body: { status: 'failed' },
+    }),
+    expected: [401, 401, 401, 404, 403, 200],
+  },
+  {
+    fn: 'listOrgEnvironments',
+    case: 'by slug',
+    event: () => ({ pathParameters: { org: world.org.slug } }),
+    expected: read,
+  },
+  {
+    fn: 'listOrgEnvironments',
+    case: 'by id',
+    event: () => ({ pathParameters: { org: world.org.id } }),
+    expected: read,
+  },
+  {
+    fn: 'getEnvironment',
+    case: '',
+    event: () => ({ pathParameters: { org: world.org.slug, environment: 'prod' } }),
+    expected: read,
+  },
+  {
+    fn: 'createEnvironment',
+    case: '',
+    event: () => ({ pathParameters: { org: world.org.slug }, body: { name: `qa-${fresh()}` } }),
+    expected: managerWrite,
+  },
   { fn: 'repoEnvironments', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
 ];
 
@@ -116,21 +206,27 @@ afterAll(async () => {
 
 describe('the authorization matrix', () => {
   it('covers every API function in serverless.yml', () => {
-    const declared = YAML.parse(fs.readFileSync('serverless.yml', 'utf8')).functions as Record<string, { events: Array<{ httpApi: { path: string } }> }>;
+    const declared = YAML.parse(fs.readFileSync('serverless.yml', 'utf8')).functions as Record<
+      string,
+      { events: Array<{ httpApi: { path: string } }> }
+    >;
     const api = Object.entries(declared)
       .filter(([name, fn]) => name !== 'openapi' && fn.events[0]!.httpApi.path.startsWith('/api/v1/'))
       .map(([name]) => name);
     expect([...new Set(rows.map((row) => row.fn))].sort()).toEqual(api.sort());
   });
 
-  it.each(rows.flatMap((row) => PERSONAS.map((persona, i) => [`${row.fn}${row.case ? ` (${row.case})` : ''}`, persona, row, row.expected[i]!] as const)))(
-    '%s as %s',
-    async (_, persona, row, expected) => {
-      const res = await invoke(handlers.get(row.fn)!, { ...(await row.event()), ...auth(persona) });
-      expect(res.status).toBe(expected);
-      if (res.status >= 400) expect(res.headers['content-type']).toBe('application/problem+json');
-    },
-  );
+  it.each(
+    rows.flatMap((row) =>
+      PERSONAS.map(
+        (persona, i) => [`${row.fn}${row.case ? ` (${row.case})` : ''}`, persona, row, row.expected[i]!] as const,
+      ),
+    ),
+  )('%s as %s', async (_, persona, row, expected) => {
+    const res = await invoke(handlers.get(row.fn)!, { ...(await row.event()), ...auth(persona) });
+    expect(res.status).toBe(expected);
+    if (res.status >= 400) expect(res.headers['content-type']).toBe('application/problem+json');
+  });
 
   it.each([
     ['getRelease', () => ({ repo: world.repo.id, id: release.id }), (id: string) => ({ repo: world.repo.id, id })],

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import createConnectionPool from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded, type Database } from '../../scripts/lib/database';
+import { type Database, startEmbedded } from '../../scripts/lib/database';
 import { migrate } from '../../scripts/lib/migrate';
-import { invoke } from '../helpers/events';
 import { freePort } from '../../scripts/lib/net';
+import { invoke } from '../helpers/events';
 
 // A throwaway cluster of this test's own: it is stopped and started again, which CI's shared Postgres never is.
 const dataDir = path.join('data', `test-outage-${randomBytes(4).toString('hex')}`);
@@ -14,7 +14,6 @@ let port: number;
 let database: Database;
 let token: string;
 let repo: string;
-
 
 type Handler = Parameters<typeof invoke>[0];
 const handlers: Array<[string, Handler]> = [];
@@ -33,7 +32,10 @@ beforeAll(async () => {
   token = (await createUser(seed, 'dev', { orgSlug: 'outage', role: 'developer' })).token;
   await seed.dispose();
 
-  for (const file of fs.readdirSync('functions').filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of fs
+    .readdirSync('functions')
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     const module = (await import(`../../functions/${file}`)) as { handler: Handler };
     handlers.push([file.replace(/\.ts$/, ''), module.handler]);
   }

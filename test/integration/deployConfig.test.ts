@@ -18,11 +18,28 @@ describe('serverless package for the prod stage', () => {
   it('builds offline, on the current Lambda Node.js runtime, with the database and volume from parameters', async () => {
     await run(
       process.execPath,
-      ['node_modules/serverless/bin/serverless.js', 'package', '--stage', 'prod', '--package', packageDir,
-        '--param=databaseUrl=postgres://gitweave:secret@db.internal:5432/gitweave'],
-      { env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ESBUILD_WORK_FOLDER: workFolder, DATABASE_URL: '' } },
+      [
+        'node_modules/serverless/bin/serverless.js',
+        'package',
+        '--stage',
+        'prod',
+        '--package',
+        packageDir,
+        '--param=databaseUrl=postgres://gitweave:secret@db.internal:5432/gitweave',
+      ],
+      {
+        env: {
+          ...process.env,
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+          ESBUILD_WORK_FOLDER: workFolder,
+          DATABASE_URL: '',
+        },
+      },
     );
-    const template = JSON.parse(fs.readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    const template = JSON.parse(
+      fs.readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    );
     const functions = Object.values(template.Resources as Record<string, { Type: string; Properties: any }>).filter(
       (resource) => resource.Type === 'AWS::Lambda::Function',
     );

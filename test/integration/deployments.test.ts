@@ -4,9 +4,9 @@ import { handler as finishDeployment } from '../../functions/finishDeployment';
 import { handler as getDeployment } from '../../functions/getDeployment';
 import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listDeployments } from '../../functions/listDeployments';
-import { closeDb } from '../../lib/infra/db';
 import { createRepo } from '../../lib/domain/orgs';
 import { encodeTimeCursor } from '../../lib/infra/cursor';
+import { closeDb } from '../../lib/infra/db';
 import { deploymentCount, environmentsOf, releaseIn } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool } from '../helpers/factories';
@@ -45,7 +45,13 @@ function get(id: string, token = world.developer.token) {
 }
 
 function finish(id: string, body: unknown, token = world.releaseManager.token) {
-  return invoke(finishDeployment, { method: 'PATCH', path: `/api/v1/deployments/${id}`, pathParameters: { id }, body, token });
+  return invoke(finishDeployment, {
+    method: 'PATCH',
+    path: `/api/v1/deployments/${id}`,
+    pathParameters: { id },
+    body,
+    token,
+  });
 }
 
 function list(release: string, query: Record<string, string> = {}, options: { token?: string; repo?: string } = {}) {
@@ -102,7 +108,10 @@ describe('createDeployment', () => {
 
   it('records an in_progress deployment without an end, whether endedAt is left out or null', async () => {
     const release = await releaseIn(pool, world.repo.id, world.developer.id);
-    for (const body of [{ environmentId: envs.stg!.id, status: 'in_progress' }, { environmentId: envs.stg!.id, status: 'in_progress', endedAt: null }]) {
+    for (const body of [
+      { environmentId: envs.stg!.id, status: 'in_progress' },
+      { environmentId: envs.stg!.id, status: 'in_progress', endedAt: null },
+    ]) {
       const res = await deploy(release.id, body);
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ status: 'in_progress', endedAt: null });
@@ -119,12 +128,31 @@ describe('createDeployment', () => {
 
   it('appears in its release, newest first, with the count', async () => {
     const release = await releaseIn(pool, world.repo.id, world.developer.id);
-    const first = await deploy(release.id, { environmentId: envs.dev!.id, startedAt: '2026-03-01T00:00:00Z', endedAt: '2026-03-01T00:01:00Z' });
+    const first = await deploy(release.id, {
+      environmentId: envs.dev!.id,
+      startedAt: '2026-03-01T00:00:00Z',
+      endedAt: '2026-03-01T00:01:00Z',
+    });
     const second = await deploy(release.id, { environmentId: envs.prod!.id, status: 'in_progress' });
-    const res = await invoke(getRelease, { pathParameters: { repo: world.repo.id, id: release.id }, token: world.developer.token });
+    const res = await invoke(getRelease, {
+      pathParameters: { repo: world.repo.id, id: release.id },
+      token: world.developer.token,
+    });
     expect(res.status).toBe(200);
-    const inRelease = (d: { id: string; environment: unknown; status: string; startedAt: string; endedAt: string | null; deployedBy: string }) => ({
-      id: d.id, environment: d.environment, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, deployedBy: d.deployedBy,
+    const inRelease = (d: {
+      id: string;
+      environment: unknown;
+      status: string;
+      startedAt: string;
+      endedAt: string | null;
+      deployedBy: string;
+    }) => ({
+      id: d.id,
+      environment: d.environment,
+      status: d.status,
+      startedAt: d.startedAt,
+      endedAt: d.endedAt,
+      deployedBy: d.deployedBy,
     });
     expect(res.body.deployments).toEqual([inRelease(second.body), inRelease(first.body)]);
     expect(res.body.deploymentCount).toBe(2);
@@ -160,8 +188,12 @@ describe('createDeployment', () => {
       // the other org's release manager is only a developer here
       await fresh.addMember(pool, world.org.slug, fresh.releaseManager.id, 'developer');
       const release = await releaseIn(pool, world.repo.id, world.developer.id);
-      expect((await deploy(release.id, { environmentId: envs.prod!.id }, { token: fresh.releaseManager.token })).status).toBe(403);
-      expect((await deploy(release.id, { environmentId: envs.dev!.id }, { token: fresh.releaseManager.token })).status).toBe(201);
+      expect(
+        (await deploy(release.id, { environmentId: envs.prod!.id }, { token: fresh.releaseManager.token })).status,
+      ).toBe(403);
+      expect(
+        (await deploy(release.id, { environmentId: envs.dev!.id }, { token: fresh.releaseManager.token })).status,
+      ).toBe(201);
     });
   });
 
@@ -189,7 +221,12 @@ describe('createDeployment', () => {
     for (const ref of [elsewhere.id, UNKNOWN, '99.99.99']) {
       const res = await deploy(ref, { environmentId: envs.dev!.id });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ type: 'about:blank', title: 'Not Found', status: 404, detail: `Release ${ref} was not found in this repo` });
+      expect(res.body).toEqual({
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: `Release ${ref} was not found in this repo`,
+      });
     }
     expect(await deploymentCount(pool, elsewhere.id)).toBe(0);
   });
@@ -217,11 +254,36 @@ describe('createDeployment', () => {
   });
 
   it.each([
-    ['an end before the start', { startedAt: '2026-01-01T10:00:00Z', endedAt: '2026-01-01T09:00:00Z' }, '/body/endedAt', 'must not be before startedAt'],
-    ['an end before the default start (now)', { endedAt: '2026-01-01T09:00:00Z' }, '/body/endedAt', 'must not be before startedAt'],
-    ['an end for an in_progress deployment', { status: 'in_progress', endedAt: '2026-01-01T09:00:00Z' }, '/body/endedAt', 'must be absent or null while status is in_progress'],
-    ['a null end for a successful deployment', { endedAt: null }, '/body/endedAt', 'must be a time (or left out, meaning now) when status is success'],
-    ['a start in the future', { startedAt: '2999-01-01T00:00:00Z', endedAt: '2999-01-01T00:00:00Z' }, '/body/startedAt', 'must not be in the future'],
+    [
+      'an end before the start',
+      { startedAt: '2026-01-01T10:00:00Z', endedAt: '2026-01-01T09:00:00Z' },
+      '/body/endedAt',
+      'must not be before startedAt',
+    ],
+    [
+      'an end before the default start (now)',
+      { endedAt: '2026-01-01T09:00:00Z' },
+      '/body/endedAt',
+      'must not be before startedAt',
+    ],
+    [
+      'an end for an in_progress deployment',
+      { status: 'in_progress', endedAt: '2026-01-01T09:00:00Z' },
+      '/body/endedAt',
+      'must be absent or null while status is in_progress',
+    ],
+    [
+      'a null end for a successful deployment',
+      { endedAt: null },
+      '/body/endedAt',
+      'must be a time (or left out, meaning now) when status is success',
+    ],
+    [
+      'a start in the future',
+      { startedAt: '2999-01-01T00:00:00Z', endedAt: '2999-01-01T00:00:00Z' },
+      '/body/startedAt',
+      'must not be in the future',
+    ],
     ['a start before 1970', { startedAt: '0000-01-01T00:00:00Z' }, '/body/startedAt', 'must not be before 1970'],
     ['a start that is no time', { startedAt: 'yesterday' }, '/body/startedAt', 'must match format "date-time"'],
     ['an unknown status', { status: 'queued' }, '/body/status', 'must be equal to one of the allowed values'],
@@ -260,7 +322,12 @@ describe('getDeployment', () => {
     const missing = await get(UNKNOWN);
     expect(foreign.status).toBe(404);
     expect(missing.status).toBe(404);
-    expect(foreign.body).toEqual({ type: 'about:blank', title: 'Not Found', status: 404, detail: `Deployment ${made.body.id} was not found` });
+    expect(foreign.body).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: `Deployment ${made.body.id} was not found`,
+    });
     expect(missing.body.detail).toBe(`Deployment ${UNKNOWN} was not found`);
   });
 
@@ -338,7 +405,9 @@ describe('finishDeployment', () => {
     const deployment = await started(envs.prod!);
     const res = await finish(deployment.id, { status: 'success' }, world.developer.token);
     expect(res.status).toBe(403);
-    expect(res.body.detail).toBe('Deploying to protected environment prod needs the release_manager role; you are a developer in this org.');
+    expect(res.body.detail).toBe(
+      'Deploying to protected environment prod needs the release_manager role; you are a developer in this org.',
+    );
     expect((await get(deployment.id)).body).toEqual(deployment);
     expect((await finish(deployment.id, { status: 'success' })).status).toBe(200);
   });
@@ -352,14 +421,33 @@ describe('finishDeployment', () => {
 
   it('answers 401 without a token', async () => {
     const deployment = await started();
-    const res = await invoke(finishDeployment, { method: 'PATCH', pathParameters: { id: deployment.id }, body: { status: 'success' } });
+    const res = await invoke(finishDeployment, {
+      method: 'PATCH',
+      pathParameters: { id: deployment.id },
+      body: { status: 'success' },
+    });
     expect(res.status).toBe(401);
   });
 
   it.each([
-    ['an end before the start', { status: 'success', endedAt: '2026-02-01T00:00:00Z' }, '/body/endedAt', 'must not be before startedAt'],
-    ['an end in the future', { status: 'success', endedAt: '2999-01-01T00:00:00Z' }, '/body/endedAt', 'must not be in the future'],
-    ['in_progress as the new status', { status: 'in_progress' }, '/body/status', 'must be equal to one of the allowed values'],
+    [
+      'an end before the start',
+      { status: 'success', endedAt: '2026-02-01T00:00:00Z' },
+      '/body/endedAt',
+      'must not be before startedAt',
+    ],
+    [
+      'an end in the future',
+      { status: 'success', endedAt: '2999-01-01T00:00:00Z' },
+      '/body/endedAt',
+      'must not be in the future',
+    ],
+    [
+      'in_progress as the new status',
+      { status: 'in_progress' },
+      '/body/status',
+      'must be equal to one of the allowed values',
+    ],
     ['no status', { endedAt: '2026-02-01T00:00:00Z' }, '/body/status', 'is required'],
     ['a null end', { status: 'success', endedAt: null }, '/body/endedAt', 'must be string'],
     ['an unknown field', { status: 'success', environmentId: UNKNOWN }, '/body/environmentId', 'is not allowed here'],
@@ -481,6 +569,8 @@ describe('listDeployments', () => {
   });
 
   it('answers 401 without a token', async () => {
-    expect((await invoke(listDeployments, { pathParameters: { repo: world.repo.id, id: release.id } })).status).toBe(401);
+    expect((await invoke(listDeployments, { pathParameters: { repo: world.repo.id, id: release.id } })).status).toBe(
+      401,
+    );
   });
 });

@@ -5,8 +5,8 @@ import { handler as finishDeployment } from '../../functions/finishDeployment';
 import { handler as getEnvironment } from '../../functions/getEnvironment';
 import { handler as listOrgEnvironments } from '../../functions/listOrgEnvironments';
 import { handler as repoEnvironments } from '../../functions/repoEnvironments';
-import { closeDb } from '../../lib/infra/db';
 import { createRepo } from '../../lib/domain/orgs';
+import { closeDb } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool } from '../helpers/factories';
@@ -36,10 +36,21 @@ function create(org: string, body: unknown, token: string) {
 }
 
 function whatRunsWhere(repo: string, token: string, query: Record<string, string> = {}) {
-  return invoke(repoEnvironments, { path: `/api/v1/repos/${repo}/environments`, pathParameters: { repo }, query, token });
+  return invoke(repoEnvironments, {
+    path: `/api/v1/repos/${repo}/environments`,
+    pathParameters: { repo },
+    query,
+    token,
+  });
 }
 
-function deploy(w: World, release: string, body: Record<string, unknown>, token = w.releaseManager.token, repo = w.repo.id) {
+function deploy(
+  w: World,
+  release: string,
+  body: Record<string, unknown>,
+  token = w.releaseManager.token,
+  repo = w.repo.id,
+) {
   return invoke(createDeployment, { pathParameters: { repo, id: release }, body, token });
 }
 
@@ -66,7 +77,8 @@ describe('listOrgEnvironments', () => {
 
   it('pages by name with a cursor and a Link header', async () => {
     const fresh = await orgWithMembers(pool);
-    for (const name of ['qa', 'eu-1', 'us-1']) expect((await create(fresh.org.slug, { name }, fresh.releaseManager.token)).status).toBe(201);
+    for (const name of ['qa', 'eu-1', 'us-1'])
+      expect((await create(fresh.org.slug, { name }, fresh.releaseManager.token)).status).toBe(201);
     const names: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -87,14 +99,24 @@ describe('listOrgEnvironments', () => {
     const bySlug = await listOrg(world.org.slug, world.outsider.token);
     const missing = await listOrg('no-such-org', world.developer.token);
     expect([byId.status, bySlug.status, missing.status]).toEqual([404, 404, 404]);
-    expect(bySlug.body).toEqual({ type: 'about:blank', title: 'Not Found', status: 404, detail: `Org ${world.org.slug} was not found` });
+    expect(bySlug.body).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: `Org ${world.org.slug} was not found`,
+    });
     expect(missing.body.detail).toBe('Org no-such-org was not found');
   });
 
   it.each([
     ['an org reference that is neither id nor slug', { org: 'Not A Slug' }, {}, '/path/org'],
     ['a bad limit', { org: 'x' }, { limit: '0' }, '/query/limit'],
-    ['a forged cursor', { org: 'x' }, { cursor: Buffer.from('["environments","../x"]').toString('base64url') }, '/query/cursor'],
+    [
+      'a forged cursor',
+      { org: 'x' },
+      { cursor: Buffer.from('["environments","../x"]').toString('base64url') },
+      '/query/cursor',
+    ],
   ])('answers 400 for %s', async (_, params, query, path) => {
     const org = params.org === 'x' ? world.org.slug : params.org;
     const res = await listOrg(org, world.developer.token, query);
@@ -111,7 +133,13 @@ describe('createEnvironment', () => {
   it('lets a release manager create an environment, 201 with Location where GET finds it by id and by name', async () => {
     const res = await create(world.org.slug, { name: 'qa-eu', protected: true }, world.releaseManager.token);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(String), orgId: world.org.id, name: 'qa-eu', protected: true, createdAt: iso });
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      orgId: world.org.id,
+      name: 'qa-eu',
+      protected: true,
+      createdAt: iso,
+    });
     expect(res.headers.location).toBe(`${orgPath(world.org.slug)}/${res.body.id}`);
     for (const ref of [res.body.id, 'qa-eu']) {
       const got = await invoke(getEnvironment, {
@@ -168,7 +196,9 @@ describe('createEnvironment', () => {
   });
 
   it('answers 401 without a token', async () => {
-    expect((await invoke(createEnvironment, { pathParameters: { org: world.org.slug }, body: { name: 'x' } })).status).toBe(401);
+    expect(
+      (await invoke(createEnvironment, { pathParameters: { org: world.org.slug }, body: { name: 'x' } })).status,
+    ).toBe(401);
   });
 
   it.each([
@@ -237,34 +267,84 @@ describe('repoEnvironments: what runs where', () => {
     const at = (minute: number) => `2026-05-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
 
     // dev: v1 succeeded, then v2 failed, then a sibling repo's release succeeded: v1 still runs here for this repo
-    const devV1 = await deploy(w, v1.id, { environmentId: envs.dev!.id, startedAt: at(0), endedAt: at(1) }, w.developer.token);
-    expect((await deploy(w, v2.id, { environmentId: envs.dev!.id, status: 'failed', startedAt: at(2), endedAt: at(3) })).status).toBe(201);
-    expect((await deploy(w, theirs.id, { environmentId: envs.dev!.id, startedAt: at(4), endedAt: at(5) }, w.releaseManager.token, sibling.id)).status).toBe(201);
+    const devV1 = await deploy(
+      w,
+      v1.id,
+      { environmentId: envs.dev!.id, startedAt: at(0), endedAt: at(1) },
+      w.developer.token,
+    );
+    expect(
+      (await deploy(w, v2.id, { environmentId: envs.dev!.id, status: 'failed', startedAt: at(2), endedAt: at(3) }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await deploy(
+          w,
+          theirs.id,
+          { environmentId: envs.dev!.id, startedAt: at(4), endedAt: at(5) },
+          w.releaseManager.token,
+          sibling.id,
+        )
+      ).status,
+    ).toBe(201);
     // prod: v1 then v2 succeeded; the one that finished last (v1, a long deployment) is what runs
-    expect((await deploy(w, v2.id, { environmentId: envs.prod!.id, startedAt: at(10), endedAt: at(11) })).status).toBe(201);
+    expect((await deploy(w, v2.id, { environmentId: envs.prod!.id, startedAt: at(10), endedAt: at(11) })).status).toBe(
+      201,
+    );
     const prodV1 = await deploy(w, v1.id, { environmentId: envs.prod!.id, startedAt: at(9), endedAt: at(20) });
     // stg: v2 is only in progress
     const stgV2 = await deploy(w, v2.id, { environmentId: envs.stg!.id, status: 'in_progress' });
 
-    const current = async () => Object.fromEntries(
-      (await whatRunsWhere(w.repo.id, w.developer.token)).body.items.map((e: { name: string; current: unknown }) => [e.name, e.current]),
-    );
+    const current = async () =>
+      Object.fromEntries(
+        (await whatRunsWhere(w.repo.id, w.developer.token)).body.items.map((e: { name: string; current: unknown }) => [
+          e.name,
+          e.current,
+        ]),
+      );
     expect(await current()).toEqual({
-      dev: { deploymentId: devV1.body.id, releaseId: v1.id, version: '1.0.0', deployedAt: at(1), deployedBy: w.developer.id },
-      prod: { deploymentId: prodV1.body.id, releaseId: v1.id, version: '1.0.0', deployedAt: at(20), deployedBy: w.releaseManager.id },
+      dev: {
+        deploymentId: devV1.body.id,
+        releaseId: v1.id,
+        version: '1.0.0',
+        deployedAt: at(1),
+        deployedBy: w.developer.id,
+      },
+      prod: {
+        deploymentId: prodV1.body.id,
+        releaseId: v1.id,
+        version: '1.0.0',
+        deployedAt: at(20),
+        deployedBy: w.releaseManager.id,
+      },
       stg: null,
     });
 
     // finishing the stg deployment makes it current there
-    const finished = await invoke(finishDeployment, { method: 'PATCH', pathParameters: { id: stgV2.body.id }, body: { status: 'success' }, token: w.releaseManager.token });
+    const finished = await invoke(finishDeployment, {
+      method: 'PATCH',
+      pathParameters: { id: stgV2.body.id },
+      body: { status: 'success' },
+      token: w.releaseManager.token,
+    });
     expect(finished.status).toBe(200);
     expect((await current()).stg).toEqual({
-      deploymentId: stgV2.body.id, releaseId: v2.id, version: '2.0.0', deployedAt: finished.body.endedAt, deployedBy: w.releaseManager.id,
+      deploymentId: stgV2.body.id,
+      releaseId: v2.id,
+      version: '2.0.0',
+      deployedAt: finished.body.endedAt,
+      deployedBy: w.releaseManager.id,
     });
 
     // the sibling repo sees only its own
     const siblingView = await whatRunsWhere(sibling.id, w.developer.token);
-    expect(siblingView.body.items.map((e: { name: string; current: { version: string } | null }) => [e.name, e.current?.version ?? null])).toEqual([
+    expect(
+      siblingView.body.items.map((e: { name: string; current: { version: string } | null }) => [
+        e.name,
+        e.current?.version ?? null,
+      ]),
+    ).toEqual([
       ['dev', '9.0.0'],
       ['prod', null],
       ['stg', null],
@@ -276,14 +356,18 @@ describe('repoEnvironments: what runs where', () => {
     expect((await create(w.org.id, { name: 'canary' }, w.releaseManager.token)).status).toBe(201);
     const first = await whatRunsWhere(w.repo.id, w.developer.token, { limit: '3' });
     expect(first.body.items.map((e: { name: string }) => e.name)).toEqual(['canary', 'dev', 'prod']);
-    expect(first.headers.link).toBe(`</api/v1/repos/${w.repo.id}/environments?limit=3&cursor=${first.body.nextCursor}>; rel="next"`);
+    expect(first.headers.link).toBe(
+      `</api/v1/repos/${w.repo.id}/environments?limit=3&cursor=${first.body.nextCursor}>; rel="next"`,
+    );
     const rest = await whatRunsWhere(w.repo.id, w.developer.token, { limit: '3', cursor: first.body.nextCursor });
     expect(rest.body).toEqual({ items: [expect.objectContaining({ name: 'stg', current: null })], nextCursor: null });
   });
 
   it('answers 404 to a non-member, 400 for a repo id that is not a UUID, 401 without a token', async () => {
     expect((await whatRunsWhere(world.repo.id, world.outsider.token)).status).toBe(404);
-    expect((await whatRunsWhere('demo', world.developer.token)).body.errors).toEqual([{ path: '/path/repo', message: 'must be a UUID' }]);
+    expect((await whatRunsWhere('demo', world.developer.token)).body.errors).toEqual([
+      { path: '/path/repo', message: 'must be a UUID' },
+    ]);
     expect((await invoke(repoEnvironments, { pathParameters: { repo: world.repo.id } })).status).toBe(401);
   });
 
@@ -295,6 +379,8 @@ describe('repoEnvironments: what runs where', () => {
     expect((await deploy(w, release.id, { environmentId: open.body.id }, w.developer.token)).status).toBe(201);
     const refused = await deploy(w, release.id, { environmentId: guarded.body.id }, w.developer.token);
     expect(refused.status).toBe(403);
-    expect(refused.body.detail).toBe('Deploying to protected environment live needs the release_manager role; you are a developer in this org.');
+    expect(refused.body.detail).toBe(
+      'Deploying to protected environment live needs the release_manager role; you are a developer in this org.',
+    );
   });
 });

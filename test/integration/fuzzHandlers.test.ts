@@ -15,8 +15,14 @@ const RUNS = 300;
 
 beforeAll(async () => {
   world = await orgWithMembers(pool);
-  for (const file of fs.readdirSync('functions').filter((f) => f.endsWith('.ts')).sort()) {
-    handlers.push([file.replace(/\.ts$/, ''), ((await import(`../../functions/${file}`)) as { handler: Handler }).handler]);
+  for (const file of fs
+    .readdirSync('functions')
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    handlers.push([
+      file.replace(/\.ts$/, ''),
+      ((await import(`../../functions/${file}`)) as { handler: Handler }).handler,
+    ]);
   }
 });
 afterAll(async () => {
@@ -24,7 +30,13 @@ afterAll(async () => {
   await pool.dispose();
 });
 
-const anyId = () => fc.oneof(fc.constant(world.repo.id), fc.uuid(), fc.string({ maxLength: 40 }), fc.constantFrom('latest', 'v1.0.0', '1.0.0', world.org.slug));
+const anyId = () =>
+  fc.oneof(
+    fc.constant(world.repo.id),
+    fc.uuid(),
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom('latest', 'v1.0.0', '1.0.0', world.org.slug),
+  );
 const versionish = fc.oneof(fc.string(), fc.constantFrom('1.0.0', 'v2.0.0-rc.1', '1.0', '99999999999999999999.0.0'));
 const shapedBody = fc.record(
   {
@@ -35,10 +47,20 @@ const shapedBody = fc.record(
     path: fc.oneof(fc.string(), fc.constantFrom('../x', '/etc/passwd', 'a/b')),
     environmentId: fc.oneof(fc.uuid(), fc.string()),
     status: fc.constantFrom('success', 'failed', 'in_progress', 'bogus'),
-    startedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
-    endedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string(), fc.constant(null)),
+    startedAt: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.string(),
+    ),
+    endedAt: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.string(),
+      fc.constant(null),
+    ),
     protected: fc.oneof(fc.boolean(), fc.string()),
-    sha256: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), fc.string()),
+    sha256: fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }),
+      fc.string(),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -49,10 +71,32 @@ const body = fc.oneof(
   fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
 );
 const query = fc.dictionary(
-  fc.constantFrom('limit', 'cursor', 'sort', 'prerelease', 'version', 'name', 'sha256', 'environment', 'status', 'contentType', 'x'),
-  fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom('true', 'version', '^1.0.0', '0', '101')),
+  fc.constantFrom(
+    'limit',
+    'cursor',
+    'sort',
+    'prerelease',
+    'version',
+    'name',
+    'sha256',
+    'environment',
+    'status',
+    'contentType',
+    'x',
+  ),
+  fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.integer().map(String),
+    fc.constantFrom('true', 'version', '^1.0.0', '0', '101'),
+  ),
 );
-const contentType = fc.constantFrom('application/json', 'application/octet-stream', 'text/plain', 'application/json; charset=utf-8', '');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/octet-stream',
+  'text/plain',
+  'application/json; charset=utf-8',
+  '',
+);
 
 describe('generated requests to every handler', () => {
   it('never answer 5xx', async () => {

@@ -26,7 +26,9 @@ function create(version: string, key: string, token = world.developer.token, not
 }
 
 async function releasesWithVersion(version: string): Promise<number> {
-  const [{ n }] = await pool.query(sql`SELECT count(*)::int AS n FROM releases WHERE repo_id = ${world.repo.id} AND version = ${version}`);
+  const [{ n }] = await pool.query(
+    sql`SELECT count(*)::int AS n FROM releases WHERE repo_id = ${world.repo.id} AND version = ${version}`,
+  );
   return n;
 }
 

@@ -3,9 +3,9 @@ import createConnectionPool from '@databases/pg';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
-import { closeDb, sql } from '../../lib/infra/db';
 import { authenticate, hashToken, revokeToken } from '../../lib/domain/identity';
 import { bootstrap } from '../../lib/domain/orgs';
+import { closeDb, sql } from '../../lib/infra/db';
 import { migrate } from '../../scripts/lib/migrate';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool } from '../helpers/factories';
@@ -42,8 +42,15 @@ describe('bootstrap', () => {
         const [first, second] = await Promise.all([bootstrap(fresh), bootstrap(fresh)]);
         const made = first ?? second;
         expect([first, second].filter(Boolean)).toHaveLength(1);
-        expect(made).toEqual({ token: expect.stringMatching(/^gwr_/), userId: expect.any(String), orgId: expect.any(String), repoId: expect.any(String) });
-        const envs = await fresh.query(sql`SELECT name, protected FROM environments WHERE org_id = ${made!.orgId} ORDER BY name`);
+        expect(made).toEqual({
+          token: expect.stringMatching(/^gwr_/),
+          userId: expect.any(String),
+          orgId: expect.any(String),
+          repoId: expect.any(String),
+        });
+        const envs = await fresh.query(
+          sql`SELECT name, protected FROM environments WHERE org_id = ${made!.orgId} ORDER BY name`,
+        );
         expect(envs).toEqual([
           { name: 'dev', protected: false },
           { name: 'prod', protected: true },
@@ -65,7 +72,9 @@ describe('tokens', () => {
     const world = await orgWithMembers(pool);
     const rows = await pool.query(sql`SELECT token_hash FROM api_tokens WHERE user_id = ${world.developer.id}`);
     expect(rows).toEqual([{ token_hash: hashToken(world.developer.token) }]);
-    const [{ n }] = await pool.query(sql`SELECT count(*)::int AS n FROM api_tokens WHERE token_hash::text LIKE ${'%' + world.developer.token + '%'}`);
+    const [{ n }] = await pool.query(
+      sql`SELECT count(*)::int AS n FROM api_tokens WHERE token_hash::text LIKE ${'%' + world.developer.token + '%'}`,
+    );
     expect(n).toBe(0);
   });
 

@@ -26,7 +26,8 @@ describe('the OpenAPI document', () => {
   it('describes every function of serverless.yml at the route serverless.yml gives it, and nothing else', async () => {
     const { body } = await invoke(handler, {});
     const documented = Object.entries(body.paths as Record<string, Record<string, { operationId: string }>>).flatMap(
-      ([path, operations]) => Object.entries(operations).map(([method, op]) => `${op.operationId} ${method.toUpperCase()} ${path}`),
+      ([path, operations]) =>
+        Object.entries(operations).map(([method, op]) => `${op.operationId} ${method.toUpperCase()} ${path}`),
     );
     // the dashboard's page and script (GET /, GET /dashboard.js) are served beside the API, not part of it
     const routes = Object.entries(declared)

@@ -1,12 +1,12 @@
 import type { Queryable, SQLQuery } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listArtifacts, getArtifact } from '../../lib/domain/artifacts';
-import { sql } from '../../lib/infra/db';
+import { getArtifact, listArtifacts } from '../../lib/domain/artifacts';
 import { getDeployment, listDeployments } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
 import { authenticate } from '../../lib/domain/identity';
 import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';
 import { repoForMember } from '../../lib/domain/repos';
+import { sql } from '../../lib/infra/db';
 import { orgWithMembers, testPool } from '../helpers/factories';
 
 // Every list and lookup query of lib/, run against a seeded and analysed table, must find its rows through an
@@ -30,7 +30,10 @@ function explaining(db: Queryable, plans: Array<{ text: string; scans: string[] 
     async query(query: SQLQuery) {
       const [row] = await db.query(sql`EXPLAIN (FORMAT JSON) ${query}`);
       const plan = (row['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]!.Plan;
-      plans.push({ text: query.format({ escapeIdentifier: (s) => s, formatValue: () => ({ placeholder: '?', value: null }) }).text, scans: seqScans(plan) });
+      plans.push({
+        text: query.format({ escapeIdentifier: (s) => s, formatValue: () => ({ placeholder: '?', value: null }) }).text,
+        scans: seqScans(plan),
+      });
       return db.query(query);
     },
     async tx<T>(fn: (tx: Queryable) => Promise<T>) {
@@ -56,15 +59,23 @@ beforeAll(async () => {
     INSERT INTO artifacts (repo_id, name, path, size_bytes, sha256, content_type, created_at)
     SELECT ${repo}, 'a' || g, 'x/' || g, g, repeat('a', 64), 'application/octet-stream', now() - g * interval '1 second'
     FROM generate_series(1, 3000) g`);
-  await pool.query(sql`ANALYZE releases; ANALYZE deployments; ANALYZE artifacts; ANALYZE environments; ANALYZE release_artifacts`);
+  await pool.query(
+    sql`ANALYZE releases; ANALYZE deployments; ANALYZE artifacts; ANALYZE environments; ANALYZE release_artifacts`,
+  );
   // the bulk insert above went through the statement-level trigger that keeps each release's deployment count
   const wrong = await pool.query(sql`
     SELECT r.id FROM releases r WHERE r.repo_id = ${repo}
       AND r.deployment_count <> (SELECT count(*) FROM deployments d WHERE d.release_id = r.id)`);
   expect(wrong).toEqual([]);
-  [{ id: releaseId }] = (await pool.query(sql`SELECT id FROM releases WHERE repo_id = ${repo} AND version = '1.0.2500'`)) as [{ id: string }];
-  [{ id: deploymentId }] = (await pool.query(sql`SELECT id FROM deployments WHERE release_id = ${releaseId} LIMIT 1`)) as [{ id: string }];
-  [{ id: artifactId }] = (await pool.query(sql`SELECT id FROM artifacts WHERE repo_id = ${repo} LIMIT 1`)) as [{ id: string }];
+  [{ id: releaseId }] = (await pool.query(
+    sql`SELECT id FROM releases WHERE repo_id = ${repo} AND version = '1.0.2500'`,
+  )) as [{ id: string }];
+  [{ id: deploymentId }] = (await pool.query(
+    sql`SELECT id FROM deployments WHERE release_id = ${releaseId} LIMIT 1`,
+  )) as [{ id: string }];
+  [{ id: artifactId }] = (await pool.query(sql`SELECT id FROM artifacts WHERE repo_id = ${repo} LIMIT 1`)) as [
+    { id: string },
+  ];
 }, 120_000);
 afterAll(() => pool.dispose());
 
@@ -92,7 +103,9 @@ describe('query plans over seeded tables', () => {
     await getArtifact(db, repo.id, artifactId);
 
     expect(plans.length).toBeGreaterThan(15);
-    const offending = plans.filter((plan) => plan.scans.some((table) => table === 'releases' || table === 'deployments'));
+    const offending = plans.filter((plan) =>
+      plan.scans.some((table) => table === 'releases' || table === 'deployments'),
+    );
     expect(offending).toEqual([]);
   });
 });

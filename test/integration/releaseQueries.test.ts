@@ -18,7 +18,11 @@ const VERSIONS = ['1.9.0', '1.10.0', '2.0.0-rc.2', '2.0.0-rc.10', '1.10.1-beta.1
 beforeAll(async () => {
   world = await orgWithMembers(pool);
   for (const version of VERSIONS) {
-    const res = await invoke(createRelease, { pathParameters: { repo: world.repo.id }, body: { version }, token: world.developer.token });
+    const res = await invoke(createRelease, {
+      pathParameters: { repo: world.repo.id },
+      body: { version },
+      token: world.developer.token,
+    });
     expect(res.status).toBe(201);
   }
 });
@@ -28,14 +32,22 @@ afterAll(async () => {
 });
 
 function list(query: Record<string, string>, repo = world.repo.id) {
-  return invoke(listReleases, { path: `/api/v1/repos/${repo}/releases`, pathParameters: { repo }, query, token: world.developer.token });
+  return invoke(listReleases, {
+    path: `/api/v1/repos/${repo}/releases`,
+    pathParameters: { repo },
+    query,
+    token: world.developer.token,
+  });
 }
 
 const versionsOf = (res: { body: { items: Array<{ version: string }> } }) => res.body.items.map((item) => item.version);
 
 describe('latest release', () => {
   it('is the highest SemVer precedence that is not a pre-release, whatever the creation order', async () => {
-    const res = await invoke(getLatestRelease, { pathParameters: { repo: world.repo.id }, token: world.developer.token });
+    const res = await invoke(getLatestRelease, {
+      pathParameters: { repo: world.repo.id },
+      token: world.developer.token,
+    });
     expect(res.status).toBe(200);
     expect(res.body.version).toBe('1.10.0');
   });
@@ -51,33 +63,51 @@ describe('latest release', () => {
 
   it('is a 404 problem when the repo has no release', async () => {
     const empty = await orgWithMembers(pool);
-    const res = await invoke(getLatestRelease, { pathParameters: { repo: empty.repo.id }, token: empty.developer.token });
+    const res = await invoke(getLatestRelease, {
+      pathParameters: { repo: empty.repo.id },
+      token: empty.developer.token,
+    });
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toBe('application/problem+json');
   });
 
   it('is a 404 to an outsider', async () => {
-    const res = await invoke(getLatestRelease, { pathParameters: { repo: world.repo.id }, token: world.outsider.token });
+    const res = await invoke(getLatestRelease, {
+      pathParameters: { repo: world.repo.id },
+      token: world.outsider.token,
+    });
     expect(res.status).toBe(404);
   });
 });
 
 describe('looking a release up by version', () => {
   it.each([['1.10.0'], ['v1.10.0']])('finds %s', async (ref) => {
-    const res = await invoke(getRelease, { pathParameters: { repo: world.repo.id, id: ref }, token: world.developer.token });
+    const res = await invoke(getRelease, {
+      pathParameters: { repo: world.repo.id, id: ref },
+      token: world.developer.token,
+    });
     expect(res.status).toBe(200);
     expect(res.body.version).toBe('1.10.0');
   });
 
   it('finds a version with build metadata as written', async () => {
-    const res = await invoke(getRelease, { pathParameters: { repo: world.repo.id, id: '1.4.2+build.5' }, token: world.developer.token });
+    const res = await invoke(getRelease, {
+      pathParameters: { repo: world.repo.id, id: '1.4.2+build.5' },
+      token: world.developer.token,
+    });
     expect(res.body.version).toBe('1.4.2+build.5');
   });
 
   it('answers 404 for a version that was not released and 400 for neither an id nor a version', async () => {
-    const missing = await invoke(getRelease, { pathParameters: { repo: world.repo.id, id: '7.7.7' }, token: world.developer.token });
+    const missing = await invoke(getRelease, {
+      pathParameters: { repo: world.repo.id, id: '7.7.7' },
+      token: world.developer.token,
+    });
     expect(missing.status).toBe(404);
-    const bad = await invoke(getRelease, { pathParameters: { repo: world.repo.id, id: 'not-a-version' }, token: world.developer.token });
+    const bad = await invoke(getRelease, {
+      pathParameters: { repo: world.repo.id, id: 'not-a-version' },
+      token: world.developer.token,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ path: '/path/id', message: 'must be a release id or a SemVer version' }]);
   });
@@ -100,8 +130,17 @@ describe('listing releases by version, pre-release and range', () => {
   });
 
   it('keeps only pre-releases, or only full releases', async () => {
-    expect(versionsOf(await list({ sort: 'version', prerelease: 'true' }))).toEqual(['2.0.0-rc.10', '2.0.0-rc.2', '1.10.1-beta.1']);
-    expect(versionsOf(await list({ sort: 'version', prerelease: 'false' }))).toEqual(['1.10.0', '1.9.0', '1.4.2+build.5', '0.9.0']);
+    expect(versionsOf(await list({ sort: 'version', prerelease: 'true' }))).toEqual([
+      '2.0.0-rc.10',
+      '2.0.0-rc.2',
+      '1.10.1-beta.1',
+    ]);
+    expect(versionsOf(await list({ sort: 'version', prerelease: 'false' }))).toEqual([
+      '1.10.0',
+      '1.9.0',
+      '1.4.2+build.5',
+      '0.9.0',
+    ]);
   });
 
   it.each([
@@ -138,7 +177,9 @@ describe('declared digests', () => {
       token: world.developer.token,
     });
     expect(good.status).toBe(201);
-    const [{ before }] = await pool.query(sql`SELECT count(*)::int AS before FROM artifacts WHERE repo_id = ${world.repo.id}`);
+    const [{ before }] = await pool.query(
+      sql`SELECT count(*)::int AS before FROM artifacts WHERE repo_id = ${world.repo.id}`,
+    );
     const bad = await invoke(createArtifact, {
       pathParameters: { repo: world.repo.id },
       body: { name: 'a.txt', path: file, sha256: sha256('abd') },
@@ -146,7 +187,9 @@ describe('declared digests', () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([{ path: '/body/sha256', message: 'does not match the content' }]);
-    const [{ after }] = await pool.query(sql`SELECT count(*)::int AS after FROM artifacts WHERE repo_id = ${world.repo.id}`);
+    const [{ after }] = await pool.query(
+      sql`SELECT count(*)::int AS after FROM artifacts WHERE repo_id = ${world.repo.id}`,
+    );
     expect(after).toBe(before);
   });
 

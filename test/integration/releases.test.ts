@@ -79,7 +79,9 @@ describe('createRelease', () => {
   it('allows the same version in another repo', async () => {
     const other = await orgWithMembers(pool);
     expect((await create({ version: '3.1.0' })).status).toBe(201);
-    expect((await create({ version: '3.1.0' }, { repo: other.repo.id, token: other.developer.token })).status).toBe(201);
+    expect((await create({ version: '3.1.0' }, { repo: other.repo.id, token: other.developer.token })).status).toBe(
+      201,
+    );
   });
 
   it.each([['1.0'], ['01.0.0'], ['1.0.0-'], ['vv1.0.0'], ['=1.0.0'], [' 1.0.0'], ['latest'], ['']])(
@@ -112,7 +114,8 @@ describe('createRelease', () => {
       { path: '/body/artifactIds/3', message: `artifact ${mine.id} is listed more than once` },
     ]);
     const rows = await pool.query(
-      (await import('@databases/pg')).sql`SELECT 1 FROM releases WHERE repo_id = ${world.repo.id} AND version = '5.0.0'`,
+      (await import('@databases/pg'))
+        .sql`SELECT 1 FROM releases WHERE repo_id = ${world.repo.id} AND version = '5.0.0'`,
     );
     expect(rows).toHaveLength(0);
   });
@@ -159,9 +162,17 @@ describe('createRelease', () => {
   });
 
   it('answers 401 without a token, with a malformed one, and with an unknown one', async () => {
-    const cases: Record<string, string>[] = [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer gwr_unknown' }];
+    const cases: Record<string, string>[] = [
+      {},
+      { authorization: 'Basic abc' },
+      { authorization: 'Bearer gwr_unknown' },
+    ];
     for (const headers of cases) {
-      const res = await invoke(createRelease, { pathParameters: { repo: world.repo.id }, body: { version: '8.0.0' }, headers });
+      const res = await invoke(createRelease, {
+        pathParameters: { repo: world.repo.id },
+        body: { version: '8.0.0' },
+        headers,
+      });
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
     }
@@ -172,7 +183,9 @@ describe('createRelease', () => {
     const missing = await create({ version: '9.0.0' }, { repo: '00000000-0000-4000-8000-000000000001' });
     expect(foreign.status).toBe(404);
     expect(missing.status).toBe(404);
-    expect(foreign.body.detail.replace(world.repo.id, 'X')).toBe(missing.body.detail.replace('00000000-0000-4000-8000-000000000001', 'X'));
+    expect(foreign.body.detail.replace(world.repo.id, 'X')).toBe(
+      missing.body.detail.replace('00000000-0000-4000-8000-000000000001', 'X'),
+    );
   });
 
   it('answers 400 for a repo id that is not a UUID', async () => {
@@ -204,7 +217,9 @@ describe('listReleases', () => {
       seen.push(...res.body.items.map((item: { version: string }) => item.version));
       cursor = res.body.nextCursor ?? undefined;
       if (cursor) {
-        expect(res.headers.link).toBe(`<${releasesPath(fresh.repo.id)}?limit=2&sort=created&cursor=${cursor}>; rel="next"`);
+        expect(res.headers.link).toBe(
+          `<${releasesPath(fresh.repo.id)}?limit=2&sort=created&cursor=${cursor}>; rel="next"`,
+        );
       } else {
         expect(res.headers.link).toBeUndefined();
       }
@@ -216,10 +231,24 @@ describe('listReleases', () => {
   it('lists a release with its creator and artifact count', async () => {
     const fresh = await orgWithMembers(pool);
     const a = await artifactIn(fresh.repo.id, fresh.developer.token);
-    const made = await create({ version: '1.0.0', artifactIds: [a.id] }, { repo: fresh.repo.id, token: fresh.developer.token });
-    const res = await invoke(listReleases, { pathParameters: { repo: fresh.repo.id }, token: fresh.releaseManager.token });
+    const made = await create(
+      { version: '1.0.0', artifactIds: [a.id] },
+      { repo: fresh.repo.id, token: fresh.developer.token },
+    );
+    const res = await invoke(listReleases, {
+      pathParameters: { repo: fresh.repo.id },
+      token: fresh.releaseManager.token,
+    });
     expect(res.body).toEqual({
-      items: [{ id: made.body.id, version: '1.0.0', createdAt: made.body.createdAt, createdBy: fresh.developer.id, artifactCount: 1 }],
+      items: [
+        {
+          id: made.body.id,
+          version: '1.0.0',
+          createdAt: made.body.createdAt,
+          createdBy: fresh.developer.id,
+          artifactCount: 1,
+        },
+      ],
       nextCursor: null,
     });
   });
@@ -232,7 +261,11 @@ describe('listReleases', () => {
     [{ cursor: Buffer.from('["releases","yesterday","x"]').toString('base64url') }, '/query/cursor'],
     [{ sort: 'name' }, '/query/sort'],
   ])('rejects the query %j with a 400 naming %s', async (query, path) => {
-    const res = await invoke(listReleases, { pathParameters: { repo: world.repo.id }, query, token: world.developer.token });
+    const res = await invoke(listReleases, {
+      pathParameters: { repo: world.repo.id },
+      query,
+      token: world.developer.token,
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
   });
@@ -251,7 +284,10 @@ describe('getRelease', () => {
 
   it('answers 404 to an outsider for a release that exists', async () => {
     const made = await create({ version: '11.0.0' });
-    const res = await invoke(getRelease, { pathParameters: { repo: world.repo.id, id: made.body.id }, token: world.outsider.token });
+    const res = await invoke(getRelease, {
+      pathParameters: { repo: world.repo.id, id: made.body.id },
+      token: world.outsider.token,
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as listRepos } from '../../functions/listRepos';
-import { closeDb } from '../../lib/infra/db';
 import { addMember, createRepo } from '../../lib/domain/orgs';
+import { closeDb } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool } from '../helpers/factories';
 

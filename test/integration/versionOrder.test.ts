@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import semver from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sql } from '../../lib/infra/db';
 import { rangeCondition } from '../../lib/domain/releases';
 import { parseRange } from '../../lib/domain/versions';
+import { sql } from '../../lib/infra/db';
 import { testPool } from '../helpers/factories';
 
 // The sort key is a Postgres function (migrations/0003), so its tests run on Postgres: it is the one definition.
@@ -11,7 +11,9 @@ const pool = testPool();
 afterAll(() => pool.dispose());
 
 async function keys(versions: string[]): Promise<string[]> {
-  const rows = await pool.query(sql`SELECT semver_sort_key(v) AS key FROM unnest(${versions}::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n`);
+  const rows = await pool.query(
+    sql`SELECT semver_sort_key(v) AS key FROM unnest(${versions}::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n`,
+  );
   return rows.map((row) => row.key as string);
 }
 
@@ -31,15 +33,25 @@ const version = fc
     pre: fc.array(identifier, { maxLength: 3 }),
     build: fc.option(fc.constantFrom('build.1', 'sha.abc', '001'), { nil: undefined }),
   })
-  .map(({ major, minor, patch, pre, build }) =>
-    `${major}.${minor}.${patch}${pre.length ? `-${pre.join('.')}` : ''}${build ? `+${build}` : ''}`,
+  .map(
+    ({ major, minor, patch, pre, build }) =>
+      `${major}.${minor}.${patch}${pre.length ? `-${pre.join('.')}` : ''}${build ? `+${build}` : ''}`,
   );
 
 describe('semver_sort_key', () => {
   it('orders the precedence examples of the SemVer 2.0.0 specification', async () => {
     const spec = [
-      '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11',
-      '1.0.0-rc.1', '1.0.0', '2.0.0', '2.1.0', '2.1.1',
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '2.0.0',
+      '2.1.0',
+      '2.1.1',
     ];
     const shuffled = [...spec].reverse();
     const k = await keys(shuffled);
@@ -89,7 +101,16 @@ describe('semver_sort_key', () => {
 
 describe('version ranges in SQL', () => {
   const range = fc.oneof(
-    fc.constantFrom('*', '^1.4', '~1.2.3', '>=1.2.0 <2.0.0', '1.x || 2.x', '1.2.3 - 2.3.4', '<1.0.0', '>=1.0.0-rc.1 <1.0.1'),
+    fc.constantFrom(
+      '*',
+      '^1.4',
+      '~1.2.3',
+      '>=1.2.0 <2.0.0',
+      '1.x || 2.x',
+      '1.2.3 - 2.3.4',
+      '<1.0.0',
+      '>=1.0.0-rc.1 <1.0.1',
+    ),
     fc.tuple(fc.constantFrom('^', '~', '>=', '<', '<=', '>', ''), version).map(([op, v]) => `${op}${v}`),
     fc.tuple(version, version).map(([a, b]) => `${a} - ${b}`),
   );

@@ -32,7 +32,9 @@ describe('time cursors', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(BadRequest);
-      expect((err as BadRequest).errors).toEqual([{ path: '/query/cursor', message: 'is not a cursor this list issued' }]);
+      expect((err as BadRequest).errors).toEqual([
+        { path: '/query/cursor', message: 'is not a cursor this list issued' },
+      ]);
     }
   });
 });

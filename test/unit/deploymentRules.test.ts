@@ -30,11 +30,15 @@ describe('the deploy rule', () => {
     const problem = thrown(() => checkMayDeploy('developer', prod));
     expect(problem).toBeInstanceOf(Forbidden);
     expect(problem.status).toBe(403);
-    expect(problem.message).toBe('Deploying to protected environment prod needs the release_manager role; you are a developer in this org.');
+    expect(problem.message).toBe(
+      'Deploying to protected environment prod needs the release_manager role; you are a developer in this org.',
+    );
   });
 
   it('names the environment it refuses', () => {
-    expect(thrown(() => checkMayDeploy('developer', { name: 'eu-west-1', protected: true })).message).toContain('eu-west-1');
+    expect(thrown(() => checkMayDeploy('developer', { name: 'eu-west-1', protected: true })).message).toContain(
+      'eu-west-1',
+    );
   });
 });
 
@@ -46,7 +50,9 @@ describe('the environment rule', () => {
   it('refuses a developer with a 403 that says why', () => {
     const problem = thrown(() => checkMayManageEnvironments('developer'));
     expect(problem).toBeInstanceOf(Forbidden);
-    expect(problem.message).toBe('Creating environments needs the release_manager role; you are a developer in this org.');
+    expect(problem.message).toBe(
+      'Creating environments needs the release_manager role; you are a developer in this org.',
+    );
   });
 });
 
@@ -87,24 +93,65 @@ describe('the times of a new deployment', () => {
 
   it('takes given times, to the millisecond, with any offset', () => {
     expect(
-      deploymentTimes({ status: 'failed', startedAt: '2026-11-28T10:00:00.123+01:00', endedAt: '2026-11-28T09:30:00Z' }, now),
+      deploymentTimes(
+        { status: 'failed', startedAt: '2026-11-28T10:00:00.123+01:00', endedAt: '2026-11-28T09:30:00Z' },
+        now,
+      ),
     ).toEqual({ startedAt: new Date('2026-11-28T09:00:00.123Z'), endedAt: new Date('2026-11-28T09:30:00.000Z') });
   });
 
   it('accepts an end equal to the start, and null for the end of an in_progress deployment', () => {
     const at = '2026-11-28T09:00:00Z';
     expect(deploymentTimes({ status: 'success', startedAt: at, endedAt: at }, now).endedAt).toEqual(new Date(at));
-    expect(deploymentTimes({ status: 'in_progress', startedAt: at, endedAt: null }, now)).toEqual({ startedAt: new Date(at), endedAt: null });
+    expect(deploymentTimes({ status: 'in_progress', startedAt: at, endedAt: null }, now)).toEqual({
+      startedAt: new Date(at),
+      endedAt: null,
+    });
   });
 
   it.each([
-    ['an end before the start', { status: 'success', startedAt: '2026-11-28T10:00:00Z', endedAt: '2026-11-28T09:59:59.999Z' }, '/body/endedAt', 'must not be before startedAt'],
-    ['an end for an in_progress deployment', { status: 'in_progress', endedAt: '2026-11-28T10:00:00Z' }, '/body/endedAt', 'must be absent or null while status is in_progress'],
-    ['a null end for a finished deployment', { status: 'success', endedAt: null }, '/body/endedAt', 'must be a time (or left out, meaning now) when status is success'],
-    ['a start in the future', { status: 'in_progress', startedAt: new Date(now + CLOCK_SKEW_MS + 1).toISOString() }, '/body/startedAt', 'must not be in the future'],
-    ['an end in the future', { status: 'failed', endedAt: '2027-01-01T00:00:00Z' }, '/body/endedAt', 'must not be in the future'],
-    ['a start before 1970', { status: 'success', startedAt: '1969-12-31T23:59:59Z' }, '/body/startedAt', 'must not be before 1970'],
-    ['a time that is no instant (a leap second)', { status: 'success', startedAt: '2016-12-31T23:59:60Z' }, '/body/startedAt', 'must be a valid ISO 8601 time'],
+    [
+      'an end before the start',
+      { status: 'success', startedAt: '2026-11-28T10:00:00Z', endedAt: '2026-11-28T09:59:59.999Z' },
+      '/body/endedAt',
+      'must not be before startedAt',
+    ],
+    [
+      'an end for an in_progress deployment',
+      { status: 'in_progress', endedAt: '2026-11-28T10:00:00Z' },
+      '/body/endedAt',
+      'must be absent or null while status is in_progress',
+    ],
+    [
+      'a null end for a finished deployment',
+      { status: 'success', endedAt: null },
+      '/body/endedAt',
+      'must be a time (or left out, meaning now) when status is success',
+    ],
+    [
+      'a start in the future',
+      { status: 'in_progress', startedAt: new Date(now + CLOCK_SKEW_MS + 1).toISOString() },
+      '/body/startedAt',
+      'must not be in the future',
+    ],
+    [
+      'an end in the future',
+      { status: 'failed', endedAt: '2027-01-01T00:00:00Z' },
+      '/body/endedAt',
+      'must not be in the future',
+    ],
+    [
+      'a start before 1970',
+      { status: 'success', startedAt: '1969-12-31T23:59:59Z' },
+      '/body/startedAt',
+      'must not be before 1970',
+    ],
+    [
+      'a time that is no instant (a leap second)',
+      { status: 'success', startedAt: '2016-12-31T23:59:60Z' },
+      '/body/startedAt',
+      'must be a valid ISO 8601 time',
+    ],
   ] as const)('refuses %s with a 400 naming the field', (_, input, path, message) => {
     const problem = thrown(() => deploymentTimes(input, now));
     expect(problem).toBeInstanceOf(BadRequest);

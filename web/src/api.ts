@@ -19,7 +19,8 @@ async function failure(response: Response): Promise<ApiError> {
   } catch {
     // not JSON: a proxy's page, say; the status is all there is
   }
-  const detail = problem?.detail || problem?.title || `The API answered ${response.status} ${response.statusText}`.trim();
+  const detail =
+    problem?.detail || problem?.title || `The API answered ${response.status} ${response.statusText}`.trim();
   return new ApiError(response.status, detail);
 }
 

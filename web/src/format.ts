@@ -14,7 +14,9 @@ export function ago(iso: string, now = Date.now()): string {
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size || unit === 'second') {
-      return Math.abs(seconds) < 10 && unit === 'second' ? 'just now' : relative.format(Math.round(seconds / size), unit);
+      return Math.abs(seconds) < 10 && unit === 'second'
+        ? 'just now'
+        : relative.format(Math.round(seconds / size), unit);
     }
   }
   return iso;

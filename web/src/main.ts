@@ -1,6 +1,6 @@
-import { allPages, ApiError, apiClient, type Api } from './api';
+import { type Api, ApiError, allPages, apiClient } from './api';
 import { byId, h } from './dom';
-import { ago, exactTime, shortId, size, STATUS_LABEL } from './format';
+import { ago, exactTime, STATUS_LABEL, shortId, size } from './format';
 import { renderNotes } from './notes';
 import type { MemberRepo, Page, Release, ReleaseDeployment, ReleaseSummary, RepoEnvironment } from './types';
 
@@ -69,10 +69,14 @@ async function signIn(token: string): Promise<void> {
 function fillPickers(choice: MemberRepo): void {
   const orgSelect = byId<HTMLSelectElement>('org');
   const orgs = [...new Map(repos.map((r) => [r.org.id, r.org])).values()];
-  orgSelect.replaceChildren(...orgs.map((org) => h('option', { value: org.id, selected: org.id === choice.org.id }, org.slug)));
+  orgSelect.replaceChildren(
+    ...orgs.map((org) => h('option', { value: org.id, selected: org.id === choice.org.id }, org.slug)),
+  );
   const repoSelect = byId<HTMLSelectElement>('repo');
   repoSelect.replaceChildren(
-    ...repos.filter((r) => r.org.id === choice.org.id).map((r) => h('option', { value: r.id, selected: r.id === choice.id }, r.name)),
+    ...repos
+      .filter((r) => r.org.id === choice.org.id)
+      .map((r) => h('option', { value: r.id, selected: r.id === choice.id }, r.name)),
   );
   void selectRepo(choice);
 }
@@ -98,7 +102,9 @@ async function selectRepo(choice: MemberRepo): Promise<void> {
   byId('releases-body').replaceChildren();
   byId('releases-empty').hidden = true;
   byId('more').hidden = true;
-  byId('details').replaceChildren(h('p', { class: 'muted' }, 'Pick a release to see its notes, artifacts and deployments.'));
+  byId('details').replaceChildren(
+    h('p', { class: 'muted' }, 'Pick a release to see its notes, artifacts and deployments.'),
+  );
   try {
     const [envs, page] = await Promise.all([loadEnvironments(), loadReleases(null)]);
     if (mine !== generation) return;
@@ -141,12 +147,23 @@ function renderEnvironments(): void {
       return h(
         'section',
         { class: 'environment', 'aria-label': `Environment ${environment.name}`, 'data-environment': environment.name },
-        h('h3', {}, environment.name, environment.protected ? h('span', { class: 'badge', title: 'deploying here needs a release manager' }, 'protected') : null),
+        h(
+          'h3',
+          {},
+          environment.name,
+          environment.protected
+            ? h('span', { class: 'badge', title: 'deploying here needs a release manager' }, 'protected')
+            : null,
+        ),
         current
           ? h(
               'div',
               { class: 'current' },
-              h('button', { type: 'button', class: 'version link', onclick: () => void selectRelease(current.releaseId) }, current.version),
+              h(
+                'button',
+                { type: 'button', class: 'version link', onclick: () => void selectRelease(current.releaseId) },
+                current.version,
+              ),
               h('span', { class: 'status status-success' }, STATUS_LABEL.success),
               h('span', { class: 'when', title: exactTime(current.deployedAt) }, `deployed ${ago(current.deployedAt)}`),
               h('span', { class: 'who', title: current.deployedBy }, `by user ${shortId(current.deployedBy)}`),
@@ -188,7 +205,10 @@ function deploymentCell(release: Release | undefined, environment: RepoEnvironme
   if (!newest) return h('td', { class: 'muted' }, '—');
   return h(
     'td',
-    { class: `status-${newest.status}${running ? ' running' : ''}`, title: `${newest.status}, started ${exactTime(newest.startedAt)}` },
+    {
+      class: `status-${newest.status}${running ? ' running' : ''}`,
+      title: `${newest.status}, started ${exactTime(newest.startedAt)}`,
+    },
     STATUS_LABEL[newest.status] ?? newest.status,
     h('span', { class: 'when' }, ` ${ago(newest.startedAt)}`),
     running ? h('span', { class: 'badge' }, 'running') : null,
@@ -202,7 +222,15 @@ function renderRow(id: string): void {
   const release = details.get(id);
   row.classList.toggle('selected', selected === id);
   row.replaceChildren(
-    h('th', { scope: 'row' }, h('button', { type: 'button', class: 'version link', onclick: () => void selectRelease(summary.id) }, summary.version)),
+    h(
+      'th',
+      { scope: 'row' },
+      h(
+        'button',
+        { type: 'button', class: 'version link', onclick: () => void selectRelease(summary.id) },
+        summary.version,
+      ),
+    ),
     h('td', { title: exactTime(summary.createdAt) }, ago(summary.createdAt)),
     h('td', { class: 'number' }, summary.artifactCount),
     ...environments.map((environment) => deploymentCell(release, environment)),
@@ -253,7 +281,8 @@ async function selectRelease(id: string): Promise<void> {
     const release = await fetchDetails(id);
     if (mine === generation && selected === id) renderDetails(release);
   } catch (err) {
-    if (mine === generation && selected === id) panel.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorMessage(err)));
+    if (mine === generation && selected === id)
+      panel.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorMessage(err)));
   }
 }
 
@@ -263,7 +292,11 @@ function renderDetails(release: Release): void {
   else notes.append(h('p', { class: 'muted' }, 'No release notes.'));
   byId('details').replaceChildren(
     h('h2', {}, `Release ${release.version}`),
-    h('p', { class: 'muted', title: exactTime(release.createdAt) }, `created ${ago(release.createdAt)} by user ${shortId(release.createdBy)}`),
+    h(
+      'p',
+      { class: 'muted', title: exactTime(release.createdAt) },
+      `created ${ago(release.createdAt)} by user ${shortId(release.createdBy)}`,
+    ),
     deployBox(release),
     h('h3', {}, 'Notes'),
     notes,
@@ -273,7 +306,17 @@ function renderDetails(release: Release): void {
       : h(
           'table',
           { class: 'artifacts' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col', class: 'number' }, 'Size'), h('th', { scope: 'col' }, 'SHA-256'))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'Name'),
+              h('th', { scope: 'col', class: 'number' }, 'Size'),
+              h('th', { scope: 'col' }, 'SHA-256'),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -282,7 +325,11 @@ function renderDetails(release: Release): void {
                 'tr',
                 {},
                 h('td', {}, artifact.name),
-                h('td', { class: 'number', title: `${artifact.sizeBytes.toLocaleString('en')} bytes` }, size(artifact.sizeBytes)),
+                h(
+                  'td',
+                  { class: 'number', title: `${artifact.sizeBytes.toLocaleString('en')} bytes` },
+                  size(artifact.sizeBytes),
+                ),
                 h('td', {}, h('code', { class: 'sha' }, artifact.sha256)),
               ),
             ),
@@ -312,7 +359,11 @@ function deploymentList(release: Release): HTMLElement {
     {},
     h('ul', { class: 'deployments' }, ...release.deployments.map(item)),
     release.deploymentCount > release.deployments.length
-      ? h('p', { class: 'muted' }, `The newest ${release.deployments.length} of ${release.deploymentCount} deployments.`)
+      ? h(
+          'p',
+          { class: 'muted' },
+          `The newest ${release.deployments.length} of ${release.deploymentCount} deployments.`,
+        )
       : null,
   );
 }
@@ -332,12 +383,28 @@ function deployBox(release: Release): HTMLElement {
       },
       `Deploy to ${environment.name}`,
     );
-    return h('div', { class: 'deploy-target' }, button, reason ? h('span', { class: 'reason', id: reasonId }, reason) : null);
+    return h(
+      'div',
+      { class: 'deploy-target' },
+      button,
+      reason ? h('span', { class: 'reason', id: reasonId }, reason) : null,
+    );
   });
-  return h('section', { class: 'deploy', 'aria-label': 'Deploy' }, h('h3', {}, `Deploy ${release.version}`), ...buttons, result);
+  return h(
+    'section',
+    { class: 'deploy', 'aria-label': 'Deploy' },
+    h('h3', {}, `Deploy ${release.version}`),
+    ...buttons,
+    result,
+  );
 }
 
-async function deploy(release: Release, environment: RepoEnvironment, button: HTMLButtonElement, result: HTMLElement): Promise<void> {
+async function deploy(
+  release: Release,
+  environment: RepoEnvironment,
+  button: HTMLButtonElement,
+  result: HTMLElement,
+): Promise<void> {
   const mine = generation;
   button.disabled = true;
   result.className = 'deploy-result';
@@ -345,7 +412,10 @@ async function deploy(release: Release, environment: RepoEnvironment, button: HT
   try {
     await api!.post(`/repos/${repo!.id}/releases/${release.id}/deployments`, { environmentId: environment.id });
     if (mine !== generation) return;
-    const [envs, updated] = await Promise.all([loadEnvironments(), api!.get<Release>(`/repos/${repo!.id}/releases/${release.id}`)]);
+    const [envs, updated] = await Promise.all([
+      loadEnvironments(),
+      api!.get<Release>(`/repos/${repo!.id}/releases/${release.id}`),
+    ]);
     if (mine !== generation) return;
     environments = envs;
     details.set(updated.id, updated);
