@@ -1,14 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+// The real parts (a Postgres, a volume, the server over HTTP) come from test/helpers/globalSetup.ts, once per
+// project that needs them; unit tests need none and run in seconds (npm run test:unit).
+const withDatabase = {
+  globalSetup: ['test/helpers/globalSetup.ts'],
+  setupFiles: ['test/helpers/setupEnv.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 120_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // one Postgres (embedded, or DATABASE_URL) and one serverless-offline for the whole run
-    globalSetup: ['test/helpers/globalSetup.ts'],
-    setupFiles: ['test/helpers/setupEnv.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
     pool: 'forks',
     allowOnly: false,
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...withDatabase } },
+      // E2E_DOOR=offline runs the same files through serverless-offline (npm run dev) instead of npm start's server
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...withDatabase } },
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...withDatabase } },
+    ],
   },
 });

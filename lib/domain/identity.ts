@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
 import type { RepoAccess } from './repos';
 
@@ -29,30 +30,96 @@ export function isWellFormedToken(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 
+/** What a token resolves to: its user and every org membership, cached per token (see `authenticate`). */
+interface Identity {
+  user: { id: string; name: string };
+  roles: Map<string, Role>;
+}
+
+const identities = new Map<string, { identity: Identity; expires: number }>();
+/** repo id → org id: a repo never changes org, so this needs no invalidation */
+const repoOrgs = new Map<string, string>();
+/** bumped by every invalidation, so that a lookup that raced one does not cache what it read before it */
+let generation = 0;
+const MAX_CACHED = 10_000;
+
+/** The channel a trigger NOTIFYs on when a token, a membership or a user changes (migration 0009). */
+export const IDENTITY_CHANNEL = 'gitweave_identity';
+
 /**
- * The user a token belongs to, or null when it is unknown or revoked. Looked up by its SHA-256 hash, so the
- * comparison happens on a digest in an index, never on the secret. Marks the token used at most once a minute.
- * With `repoId`, the same query also finds the user's access to that repo, which saves every repo-scoped request
- * a round trip (lib/repos `repoForMember` uses it).
+ * Forgets cached identities after a NOTIFY on IDENTITY_CHANNEL: `token:<sha256 hex>`, `user:<id>`, or anything
+ * else (`*`, a lost subscription) for all of them.
  */
-export async function authenticate(db: Queryable, token: string, repoId?: string): Promise<User | null> {
-  if (!isWellFormedToken(token)) return null;
+export function forgetIdentities(payload = '*'): void {
+  generation++;
+  if (payload.startsWith('token:')) identities.delete(payload.slice(6));
+  else if (payload.startsWith('user:')) {
+    const userId = payload.slice(5);
+    for (const [key, entry] of identities) if (entry.identity.user.id === userId) identities.delete(key);
+  } else identities.clear();
+}
+
+async function lookUp(db: Queryable, hash: Buffer, repoId: string | undefined) {
   const [row] = await db.query(sql`
     SELECT t.id AS token_id, u.id, u.name,
-           (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
-           ${repoId ? sql`, r.id AS repo_id, r.org_id AS repo_org_id, m.role AS repo_role` : sql``}
+           (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale,
+           ARRAY(SELECT m.org_id || ':' || m.role FROM memberships m WHERE m.user_id = u.id) AS roles
+           ${repoId ? sql`, (SELECT r.org_id FROM repos r WHERE r.id = ${repoId}) AS repo_org_id` : sql``}
     FROM api_tokens t JOIN users u ON u.id = t.user_id
-    ${repoId ? sql`LEFT JOIN repos r ON r.id = ${repoId} LEFT JOIN memberships m ON m.org_id = r.org_id AND m.user_id = u.id` : sql``}
-    WHERE t.token_hash = ${hashToken(token)} AND t.revoked_at IS NULL
+    WHERE t.token_hash = ${hash} AND t.revoked_at IS NULL
   `);
   if (!row) return null;
   if (row.stale) await db.query(sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${row.token_id}`);
-  const user: User = { id: row.id, name: row.name };
+  const roles = new Map<string, Role>();
+  for (const entry of row.roles as string[]) {
+    const [orgId, role] = entry.split(':') as [string, Role];
+    roles.set(orgId, role);
+  }
+  return { identity: { user: { id: row.id as string, name: row.name as string }, roles }, repoOrgId: row.repo_org_id };
+}
+
+/**
+ * The user a token belongs to, or null when it is unknown or revoked. Looked up by its SHA-256 hash, so the
+ * comparison happens on a digest in an index, never on the secret. Marks the token used at most once a minute.
+ * With `repoId`, it also finds the user's access to that repo, which saves every repo-scoped request a round trip
+ * (lib/domain/repos `repoForMember` uses it).
+ *
+ * What a token resolves to is kept in this process for `authCacheTtlMs`, so a warm server spends no round trip on
+ * it. A revoked token, a removed membership or a changed role is forgotten at once where the process LISTENs for
+ * identity changes (the server does: see `forgetIdentities`); the lifetime bounds it where nothing listens (Lambda).
+ */
+export async function authenticate(db: Queryable, token: string, repoId?: string): Promise<User | null> {
+  if (!isWellFormedToken(token)) return null;
+  const hash = hashToken(token);
+  const key = hash.toString('hex');
+  const now = Date.now();
+  let identity = identities.get(key);
+  let repoOrgId = repoId ? repoOrgs.get(repoId) : undefined;
+  if (!identity || identity.expires <= now) {
+    const before = generation;
+    const found = await lookUp(db, hash, repoId && repoOrgId === undefined ? repoId : undefined);
+    if (!found) {
+      identities.delete(key);
+      return null;
+    }
+    identity = { identity: found.identity, expires: now + config.authCacheTtlMs };
+    if (before === generation && config.authCacheTtlMs > 0) {
+      if (identities.size >= MAX_CACHED) identities.clear();
+      identities.set(key, identity);
+    }
+    if (found.repoOrgId) repoOrgId = found.repoOrgId as string;
+  } else if (repoId && repoOrgId === undefined) {
+    const [repo] = await db.query(sql`SELECT org_id FROM repos WHERE id = ${repoId}`);
+    repoOrgId = repo?.org_id as string | undefined;
+  }
+  if (repoId && repoOrgId) {
+    if (repoOrgs.size >= MAX_CACHED) repoOrgs.clear();
+    repoOrgs.set(repoId, repoOrgId);
+  }
+  const user: User = { ...identity.identity.user };
   if (repoId) {
-    user.repo = {
-      id: repoId,
-      access: row.repo_role ? { id: row.repo_id, orgId: row.repo_org_id, role: row.repo_role } : null,
-    };
+    const role = repoOrgId ? identity.identity.roles.get(repoOrgId) : undefined;
+    user.repo = { id: repoId, access: role && repoOrgId ? { id: repoId, orgId: repoOrgId, role } : null };
   }
   return user;
 }

@@ -47,9 +47,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 100),
     /** bound on connecting, waiting for a pooled connection and running one statement */
     databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
+    /** how long a warm process trusts what a token resolved to where no LISTEN tells it of a change (Lambda); 0: never */
+    authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     artifactsDir: path.resolve(env.ARTIFACTS_DIR || path.join('data', 'artifacts')),
     releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, 1_000_000),
     port: integer(env, 'PORT', 3000, 1, 65535),
+    /** the address npm start listens on */
+    host: env.HOST || '127.0.0.1',
     logLevel: logLevel(env),
   };
 }

@@ -74,3 +74,9 @@ export class ServiceUnavailable extends HttpProblem {
     super(503, 'Service Unavailable', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
+
+export class MethodNotAllowed extends HttpProblem {
+  constructor(detail: string, allow: string[]) {
+    super(405, 'Method Not Allowed', detail, undefined, { Allow: allow.join(', ') });
+  }
+}

@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVERLESS = createRequire(import.meta.url).resolve('serverless/bin/serverless.js');
+const START = path.join(ROOT, 'scripts', 'start.mjs');
 
 export interface Server {
   /** base URL of the API, e.g. http://127.0.0.1:3000/api/v1 */
   url: string;
   child: ChildProcess;
-  /** stops serverless-offline (SIGINT, then SIGKILL after 10 s) */
+  /** stops the server (SIGINT, then SIGKILL after 10 s) */
   stop(): Promise<void>;
 }
 
@@ -26,31 +27,45 @@ export interface ServeOptions {
   output?: 'inherit' | 'ignore' | 'pipe';
   /** how long to wait for /health to answer 200 */
   readyTimeoutMs?: number;
+  /**
+   * 'server' (default): the local-first server npm start runs (server/), one process; 'offline': serverless-offline,
+   * the Lambda emulator of npm run dev
+   */
+  door?: 'server' | 'offline';
+}
+
+function command(options: ServeOptions): string[] {
+  if (options.door === 'offline') {
+    const lambdaPort = options.lambdaPort ?? options.port + 2;
+    return [
+      SERVERLESS,
+      'offline',
+      'start',
+      '--httpPort',
+      String(options.port),
+      '--lambdaPort',
+      String(lambdaPort),
+      '--noSponsor',
+    ];
+  }
+  return [START, '--serve-only'];
 }
 
 /**
- * Serves every function of serverless.yml over HTTP with serverless-offline (in-process mode), as `npm start`
- * does, and resolves once `GET /api/v1/health` answers 200.
+ * Serves every function of serverless.yml over HTTP on an already migrated database, through the local-first
+ * server (as `npm start` does) or serverless-offline (as `npm run dev` does), and resolves once
+ * `GET /api/v1/health` answers 200.
  */
 export async function serve(options: ServeOptions): Promise<Server> {
-  const lambdaPort = options.lambdaPort ?? options.port + 2;
-  const args = [
-    SERVERLESS,
-    'offline',
-    'start',
-    '--httpPort',
-    String(options.port),
-    '--lambdaPort',
-    String(lambdaPort),
-    '--noSponsor',
-  ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, command(options), {
     cwd: ROOT,
     stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
     env: {
       ...process.env,
       ...options.env,
       DATABASE_URL: options.databaseUrl,
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
       SLS_DEPRECATION_DISABLE: '*',
@@ -73,7 +88,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`serverless-offline exited with code ${exited} before it was ready`);
+    if (exited !== undefined) throw new Error(`the server exited with code ${exited} before it was ready`);
     try {
       const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       if (response.status === 200) return { url, child, stop };
@@ -83,5 +98,5 @@ export async function serve(options: ServeOptions): Promise<Server> {
     await sleep(200);
   }
   await stop();
-  throw new Error(`serverless-offline did not answer ${url}/health within ${options.readyTimeoutMs ?? 120_000} ms`);
+  throw new Error(`the server did not answer ${url}/health within ${options.readyTimeoutMs ?? 120_000} ms`);
 }

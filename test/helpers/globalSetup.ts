@@ -15,18 +15,17 @@ declare module 'vitest' {
   }
 }
 
-let database: Database | undefined;
-let server: Server | undefined;
-let artifactsDir: string | undefined;
-let workFolder: string | undefined;
+interface World {
+  database: Database;
+  artifactsDir: string;
+}
 
-/**
- * The real parts every integration and end-to-end test uses: a Postgres (DATABASE_URL when set, else an embedded
- * cluster of the tests' own under ./data/test-postgres), migrated; a temporary artifacts volume; and the API
- * served over HTTP by serverless-offline, exactly as npm start serves it.
- */
-export async function setup(project: TestProject) {
-  database = process.env.DATABASE_URL
+// one database and one volume for every project of the run, however many projects set up (see teardown)
+let world: Promise<World> | undefined;
+let users = 0;
+
+async function openWorld(): Promise<World> {
+  const database = process.env.DATABASE_URL
     ? { url: process.env.DATABASE_URL, stop: async () => undefined }
     : await startEmbedded({
         dataDir: path.join('data', 'test-postgres'),
@@ -35,38 +34,67 @@ export async function setup(project: TestProject) {
         fast: true,
       });
   await migrate(database.url);
-  artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-artifacts-'));
+  const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-artifacts-'));
+  return { database, artifactsDir };
+}
+
+/** The door e2e and browser tests go through: npm start's server, or serverless-offline with E2E_DOOR=offline. */
+function door(): 'server' | 'offline' {
+  const value = process.env.E2E_DOOR ?? 'server';
+  if (value !== 'server' && value !== 'offline') throw new Error(`E2E_DOOR must be server or offline, got ${value}`);
+  return value;
+}
+
+async function startServer(project: TestProject, shared: World): Promise<Server> {
   const port = await freePort();
-  workFolder = `.esbuild-test-${process.pid}`;
-  server = await serve({
-    databaseUrl: database.url,
+  const workFolder = `.esbuild-test-${process.pid}-${project.name}`;
+  const server = await serve({
+    door: door(),
+    databaseUrl: shared.database.url,
     port,
     lambdaPort: await freePort(),
     env: {
-      ARTIFACTS_DIR: artifactsDir,
+      ARTIFACTS_DIR: shared.artifactsDir,
       LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
       ESBUILD_WORK_FOLDER: workFolder,
     },
-    output: process.env.DEBUG_OFFLINE ? 'inherit' : 'pipe',
+    output: process.env.DEBUG_SERVER ? 'inherit' : 'pipe',
   });
-  // the server's own output, kept for when a run goes wrong (DEBUG_OFFLINE=1 shows it instead)
+  // the server's own output, kept for when a run goes wrong (DEBUG_SERVER=1 shows it instead)
   if (server.child.stdout && server.child.stderr) {
     fs.mkdirSync('data', { recursive: true });
-    const log = fs.createWriteStream(path.join('data', 'test-server.log'));
+    const log = fs.createWriteStream(path.join('data', `test-server-${project.name}.log`));
     server.child.stdout.pipe(log);
     server.child.stderr.pipe(log);
-    server.child.once('exit', (code, signal) =>
-      log.write(`\n[serverless-offline exited: code ${code}, signal ${signal}]\n`),
-    );
+    server.child.once('exit', (code, signal) => log.write(`\n[server exited: code ${code}, signal ${signal}]\n`));
   }
-  project.provide('databaseUrl', database.url);
-  project.provide('artifactsDir', artifactsDir);
-  project.provide('apiUrl', server.url);
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      fs.rmSync(workFolder, { recursive: true, force: true });
+    },
+  };
 }
 
-export async function teardown() {
-  await server?.stop();
-  await database?.stop();
-  if (artifactsDir) fs.rmSync(artifactsDir, { recursive: true, force: true });
-  if (workFolder) fs.rmSync(workFolder, { recursive: true, force: true });
+/**
+ * The real parts the tests use: a Postgres (DATABASE_URL when set, else an embedded cluster of the tests' own
+ * under ./data/test-postgres), migrated; a temporary artifacts volume; and, for e2e and browser tests, the API
+ * served over HTTP by the door under test. Returns the teardown.
+ */
+export default async function setup(project: TestProject) {
+  users++;
+  world ??= openWorld();
+  const shared = await world;
+  const server = project.name === 'integration' ? undefined : await startServer(project, shared);
+  project.provide('databaseUrl', shared.database.url);
+  project.provide('artifactsDir', shared.artifactsDir);
+  project.provide('apiUrl', server?.url ?? '');
+  return async () => {
+    await server?.stop();
+    if (--users > 0) return;
+    world = undefined;
+    await shared.database.stop();
+    fs.rmSync(shared.artifactsDir, { recursive: true, force: true });
+  };
 }

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import FindMyWay from 'find-my-way';
+import { MAX_JSON_BODY_BYTES } from '../lib/http';
+import { renderProblem } from '../lib/http/problem';
+import {
+  BadRequest,
+  type HttpProblem,
+  MethodNotAllowed,
+  NotFound,
+  PayloadTooLarge,
+  ServiceUnavailable,
+} from '../lib/infra/errors';
+import { log } from '../lib/infra/log';
+import { apiGatewayEvent } from './event';
+import type { Route } from './routes';
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+/** A route of serverless.yml with its handler loaded. */
+export interface Served extends Route {
+  handler: LambdaHandler & { api?: { raw?: { maxBytes: number } } };
+}
+
+export interface AppOptions {
+  /** how long a client may take to send its headers (slowloris) */
+  headersTimeoutMs?: number;
+  /** how long a client may take to send a whole request */
+  requestTimeoutMs?: number;
+  /** idle time before a kept-alive connection is closed */
+  keepAliveTimeoutMs?: number;
+  /** the Lambda timeout a handler sees through context.getRemainingTimeInMillis() */
+  functionTimeoutMs?: number;
+}
+
+interface Target {
+  fn: Served;
+  routeKey: string;
+  maxBodyBytes: number;
+}
+
+/** `/api/v1/repos/{repo}` (API Gateway) → `/api/v1/repos/:repo` (find-my-way). */
+function routerPath(path: string): string {
+  return path.replace(/\{([^}/]+?)\+?\}/g, ':$1');
+}
+
+function lambdaContext(fn: Served, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: fn.name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn.name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${fn.name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function sendProblem(res: ServerResponse, problem: HttpProblem, close = false): void {
+  const rendered = renderProblem(problem, randomUUID());
+  const headers: Record<string, string> = { ...(rendered.headers as Record<string, string>) };
+  if (close) headers.connection = 'close';
+  res.writeHead(problem.status, headers).end(rendered.body);
+}
+
+/** Writes what a handler returned, as API Gateway would: status, headers, cookies, and a text or base64 body. */
+function sendResult(res: ServerResponse, result: APIGatewayProxyResultV2): void {
+  if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
+    // a bare value is a 200 with that value as JSON (the payload 2.0 format's inferred response)
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    return;
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body === undefined ? '' : result.body;
+  res.writeHead(result.statusCode ?? 200, headers).end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+/**
+ * Reads a request body up to `limit` bytes. A larger one is refused from its Content-Length before any of it is
+ * read, or as soon as it passes the limit when it is chunked; null means it was refused (the 413 is sent).
+ */
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined | null> {
+  const tooLarge = () => new PayloadTooLarge(`The request body is larger than the limit of ${limit} bytes.`);
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    sendProblem(res, tooLarge(), true);
+    req.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        if (!res.headersSent) sendProblem(res, tooLarge(), true);
+        req.destroy();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size === 0 ? undefined : Buffer.concat(chunks, size)));
+    // a client that goes away mid-body gets no answer, and its request reaches no handler
+    req.on('aborted', () => resolve(null));
+    req.on('error', () => resolve(null));
+  });
+}
+
+function validPercentEncoding(path: string): boolean {
+  if (!path.includes('%')) return true;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The local-first server: every function of serverless.yml behind a find-my-way router, each request turned into
+ * the API Gateway event Lambda would get and answered with what the handler returns. No rule of the API lives
+ * here; unknown routes, methods, bodies over a function's limit and malformed paths get problem+json.
+ * It also offers Lambda's Invoke door, POST /2015-03-31/functions/{name}/invocations, with the event as body.
+ */
+export function createApp(functions: Served[], options: AppOptions = {}) {
+  const router = FindMyWay({ caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 2048 });
+  const byName = new Map<string, Served>();
+  const functionTimeoutMs = options.functionTimeoutMs ?? 29_000;
+  for (const fn of functions) {
+    byName.set(fn.name, fn);
+    const maxBodyBytes = Math.max(fn.handler.api?.raw?.maxBytes ?? 0, MAX_JSON_BODY_BYTES);
+    const target: Target = { fn, routeKey: `${fn.method} ${fn.path}`, maxBodyBytes };
+    router.on(fn.method as FindMyWay.HTTPMethod, routerPath(fn.path), () => undefined, target);
+  }
+  const methods = [...new Set(functions.map((fn) => fn.method))];
+
+  let inFlight = 0;
+  let stopping = false;
+  let idle: (() => void) | undefined;
+
+  async function invoke(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const fn = byName.get(name);
+    if (!fn) return sendProblem(res, new NotFound(`No function named ${name}.`));
+    const body = await readBody(req, res, MAX_JSON_BODY_BYTES);
+    if (body === null) return;
+    let event: APIGatewayProxyEventV2;
+    try {
+      event = JSON.parse(body?.toString('utf8') ?? '{}');
+    } catch {
+      return sendProblem(res, new BadRequest('The invocation payload must be a JSON event.'));
+    }
+    const result = await fn.handler(event, lambdaContext(fn, functionTimeoutMs));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const path = mark === -1 ? url : url.slice(0, mark);
+    const method = req.method ?? 'GET';
+    if (stopping) return sendProblem(res, new ServiceUnavailable('The server is stopping; retry shortly.', 1), true);
+    if (!validPercentEncoding(path)) {
+      return sendProblem(res, new BadRequest(`The request path is not valid percent-encoding: ${path.slice(0, 200)}`));
+    }
+    const found = router.find(method as FindMyWay.HTTPMethod, path);
+    if (!found) {
+      if (method === 'POST') {
+        const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path);
+        if (invocation?.[1]) return invoke(req, res, decodeURIComponent(invocation[1]));
+      }
+      const allowed = methods.filter((other) => other !== method && router.find(other as FindMyWay.HTTPMethod, path));
+      if (allowed.length > 0) {
+        return sendProblem(res, new MethodNotAllowed(`${method} is not allowed on ${path}.`, allowed));
+      }
+      return sendProblem(res, new NotFound(`No route matches ${method} ${path.slice(0, 200)}.`));
+    }
+    const target = found.store as Target;
+    const body = await readBody(req, res, target.maxBodyBytes);
+    if (body === null) return;
+    const pathParameters: Record<string, string> = {};
+    for (const [name, value] of Object.entries(found.params)) if (value !== undefined) pathParameters[name] = value;
+    const event = apiGatewayEvent(req, { routeKey: target.routeKey, pathParameters }, body);
+    const result = await target.fn.handler(event, lambdaContext(target.fn, functionTimeoutMs));
+    sendResult(res, result);
+  }
+
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    serve(req, res).catch((err: unknown) => {
+      // handlers render their own failures; reaching here is a bug in this file or a handler's wrapper
+      log.error({ err }, 'the server failed to answer a request');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
+      } else res.destroy();
+    });
+  });
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 60_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
+
+  return {
+    server,
+    /** Stops taking requests, lets the ones in flight finish (at most `graceMs`), then closes every connection. */
+    async stop(graceMs = 10_000): Promise<void> {
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+          setTimeout(resolve, graceMs).unref();
+        });
+      }
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The local-first server: every function of serverless.yml served from this one process on HOST:PORT, with
+ * the identity cache kept fresh by LISTEN. Bundled into dist/server/main.mjs and run by scripts/start.mjs, which
+ * sets DATABASE_URL first (see server/prepare.ts).
+ */
+import { forgetIdentities, IDENTITY_CHANNEL } from '../lib/domain/identity';
+import { readConfig } from '../lib/infra/config';
+import { closeDb } from '../lib/infra/db';
+import { listen } from '../lib/infra/listen';
+import { createApp } from './app';
+import { functions } from './functions';
+
+export interface Running {
+  url: string;
+  /** answers the requests in flight, then closes the listener and the pool */
+  stop(): Promise<void>;
+}
+
+export async function serve(root: string): Promise<Running> {
+  const config = readConfig();
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
+  // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity)
+  const listener = listen(config.databaseUrl, IDENTITY_CHANNEL, forgetIdentities, () => forgetIdentities());
+  const app = createApp(functions(root));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      app.server.once('error', reject);
+      app.server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await listener.stop();
+    throw err;
+  }
+  return {
+    url: `http://${config.host}:${config.port}/api/v1`,
+    async stop() {
+      await app.stop();
+      await listener.stop();
+      await closeDb();
+    },
+  };
+}
