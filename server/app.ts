@@ -32,6 +32,8 @@ export interface AppOptions {
   keepAliveTimeoutMs?: number;
   /** the Lambda timeout a handler sees through context.getRemainingTimeInMillis() */
   functionTimeoutMs?: number;
+  /** how often Node checks the two timeouts above (its default is 30 s) */
+  timeoutCheckIntervalMs?: number;
 }
 
 interface Target {
@@ -194,20 +196,38 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     sendResult(res, result);
   }
 
-  const server = http.createServer((req, res) => {
-    inFlight++;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
-    });
-    serve(req, res).catch((err: unknown) => {
-      // handlers render their own failures; reaching here is a bug in this file or a handler's wrapper
-      log.error({ err }, 'the server failed to answer a request');
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/problem+json' });
-        res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
-      } else res.destroy();
-    });
+  const server = http.createServer(
+    { connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? 1_000 },
+    (req, res) => {
+      inFlight++;
+      res.once('close', () => {
+        inFlight--;
+        if (inFlight === 0) idle?.();
+      });
+      serve(req, res).catch((err: unknown) => {
+        // handlers render their own failures; reaching here is a bug in this file or a handler's wrapper
+        log.error({ err }, 'the server failed to answer a request');
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/problem+json' });
+          res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
+        } else res.destroy();
+      });
+    },
+  );
+  // what Node's HTTP parser refuses before any route sees it (a 100 KiB header, a slow client, a malformed request
+  // line) is answered as problem+json too, rather than Node's bare status line
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+    const [status, title, detail] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request headers are larger than the server accepts (16 KiB).']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'The request was not received in time.']
+          : [400, 'Bad Request', 'The request is not valid HTTP/1.1.'];
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   server.headersTimeout = options.headersTimeoutMs ?? 10_000;
   server.requestTimeout = options.requestTimeoutMs ?? 60_000;

@@ -1,0 +1,72 @@
+import { sql } from '@databases/pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { issueToken, revokeToken } from '../../lib/domain/identity';
+import { freePort } from '../../scripts/lib/net';
+import { type Server, serve } from '../../scripts/lib/serve';
+import { orgWithMembers, testPool } from '../helpers/factories';
+
+// Two npm start servers on one database, each caching what tokens resolve to: a change made anywhere must reach
+// both before the next request, through the NOTIFY the writing transaction sends (migration 0009).
+const pool = testPool();
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  for (let i = 0; i < 2; i++) {
+    servers.push(
+      await serve({
+        databaseUrl: inject('databaseUrl'),
+        port: await freePort(),
+        env: { ARTIFACTS_DIR: inject('artifactsDir'), LOG_LEVEL: 'fatal' },
+        output: 'ignore',
+      }),
+    );
+  }
+});
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop()));
+  await pool.dispose();
+});
+
+async function status(server: Server, method: string, path: string, token: string, json?: unknown) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+    ...(json ? { body: JSON.stringify(json) } : {}),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('identity cache across two servers', () => {
+  it('refuses a revoked token on both servers from the very next request after the revoke returns', async () => {
+    const world = await orgWithMembers(pool);
+    for (let round = 0; round < 20; round++) {
+      const token = await issueToken(pool, world.developer.id, `round ${round}`);
+      const path = `/repos/${world.repo.id}/releases`;
+      // both servers have the token cached
+      for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(200);
+      expect(await revokeToken(pool, token)).toBe(true);
+      for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(401);
+    }
+  });
+
+  it('hides a repo on both servers from the very next request after the membership is removed', async () => {
+    const world = await orgWithMembers(pool);
+    const path = `/repos/${world.repo.id}/releases`;
+    for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(200);
+    await pool.query(sql`DELETE FROM memberships WHERE user_id = ${world.developer.id}`);
+    for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(404);
+  });
+
+  it('applies a lowered role on both servers from the very next request after it changes', async () => {
+    const world = await orgWithMembers(pool);
+    const path = `/orgs/${world.org.slug}/environments`;
+    for (const [i, server] of servers.entries()) {
+      expect(await status(server, 'POST', path, world.releaseManager.token, { name: `qa${i}` })).toBe(201);
+    }
+    await pool.query(sql`UPDATE memberships SET role = 'developer' WHERE user_id = ${world.releaseManager.id}`);
+    for (const [i, server] of servers.entries()) {
+      expect(await status(server, 'POST', path, world.releaseManager.token, { name: `uat${i}` })).toBe(403);
+    }
+  });
+});
