@@ -1,9 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { pageProperties, timestamp, uuid } from './common';
+import { displayName, pageProperties, timestamp, uuid } from './common';
 import { typed } from './typed';
 
 /** A file name shown to people: printable, no path separators needed. */
-const artifactName = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
+const artifactName = displayName(255);
 const contentType = { type: 'string', maxLength: 255, pattern: '^[\\w.+-]+/[\\w.+-]+$' } as const;
 /** the digest the client expects; a file with another digest is refused */
 const declaredSha256 = {

@@ -1,5 +1,28 @@
 import { typed } from './typed';
+
 /** Building blocks shared by the resource schemas. */
+
+/**
+ * A name people read (an artifact's): no C0 or C1 control, no line or paragraph separator (U+2028, U+2029), no
+ * bidirectional override or isolate (U+202A–202E, U+2066–2069), which make `evil\u202egzt.exe` show as `evilexe.tzg`.
+ */
+const DISPLAY_NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]+$';
+
+/** Field errors for patterns whose own text would tell a client nothing. */
+export const patternMessages: Readonly<Record<string, string>> = {
+  [DISPLAY_NAME_PATTERN]:
+    'must not contain control characters, line or paragraph separators, or bidirectional overrides or isolates',
+};
+
+export function displayName<const N extends number>(maxLength: N) {
+  return {
+    type: 'string',
+    minLength: 1,
+    maxLength,
+    pattern: DISPLAY_NAME_PATTERN,
+    description: 'no control characters, line separators or bidirectional overrides',
+  } as const;
+}
 
 export const uuid = { type: 'string', format: 'uuid' } as const;
 

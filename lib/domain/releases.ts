@@ -183,6 +183,9 @@ export interface ReleaseQuery {
   version?: string;
 }
 
+/** What semver_sort_key (migrations/0003) can return: SemVer characters and its separators . ~ - ! */
+const VERSION_KEY = /^[0-9A-Za-z.~!-]{1,1024}$/;
+
 /** One page of a repo's releases, newest first or by SemVer precedence, optionally filtered. */
 export async function listReleases(
   db: Queryable,
@@ -203,7 +206,7 @@ export async function listReleases(
   const byVersion = query.sort === 'version';
   if (query.cursor && byVersion) {
     const [key, id] = decodeCursor('releases-by-version', query.cursor, 2) as [string, string];
-    if (!isUuid(id)) throw invalidCursor();
+    if (!isUuid(id) || !VERSION_KEY.test(key)) throw invalidCursor();
     conditions.push(sql`(r.version_key, r.id) < (${key}, ${id})`);
   } else if (query.cursor) {
     const after = decodeTimeCursor('releases', query.cursor);

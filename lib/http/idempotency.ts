@@ -11,7 +11,8 @@ type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
 type Ctx = Context & { user?: User; idempotencyKey?: string };
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+// printable ASCII but the comma: API Gateway joins a repeated header with commas, so a comma means two keys
+const KEY_PATTERN = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
 
 function fingerprint(event: Event): Buffer {
   return createHash('sha256')
@@ -55,9 +56,15 @@ export function idempotency(): {
         const headers = request.event.headers ?? {};
         const key = headers['idempotency-key'] ?? headers['Idempotency-Key'];
         if (key === undefined) return undefined;
+        if (key.includes(',')) {
+          throw new BadRequest('The Idempotency-Key header was sent more than once; send exactly one.', [
+            { path: '/headers/idempotency-key', message: 'was sent more than once' },
+          ]);
+        }
         if (!KEY_PATTERN.test(key)) {
           throw new BadRequest(
-            'Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is a good choice).',
+            'Idempotency-Key must be 1 to 255 printable ASCII characters other than a comma (a UUID is a good choice).',
+            [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 printable ASCII characters, no comma' }],
           );
         }
         const user = request.context.user!;

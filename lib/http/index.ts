@@ -8,6 +8,7 @@ import { db } from '../infra/db';
 import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { withAccessLog } from './accessLog';
+import { withCors } from './cors';
 import { idempotency } from './idempotency';
 import { problemDetails, requestIdOf } from './problem';
 import { type HttpResponse, serialise } from './responses';
@@ -72,9 +73,10 @@ function header(event: Event, name: string): string | undefined {
   return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
 }
 
-function bodyBytes(event: Event): number {
+/** The exact length of the body as sent: base64 is measured decoded, its `=` padding not counted. */
+export function bodyBytes(event: Pick<Event, 'body' | 'isBase64Encoded'>): number {
   if (typeof event.body !== 'string') return 0;
-  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
+  return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
 /** `Authorization: Bearer <token>` → the user, else 401. */
@@ -83,6 +85,12 @@ function bearerAuth(): MiddlewareObj<Event, Result, Error, Context & { user?: Us
     before: async (request) => {
       const value = header(request.event, 'authorization');
       if (!value) throw new Unauthorized('This endpoint needs an API token: send Authorization: Bearer <token>.');
+      // API Gateway joins a repeated header with commas, and a token never holds one: a comma means two headers
+      if (value.includes(',')) {
+        throw new BadRequest('The Authorization header was sent more than once; send exactly one.', [
+          { path: '/headers/authorization', message: 'was sent more than once' },
+        ]);
+      }
       const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
       if (!match?.[1]) throw new Unauthorized('The Authorization header must be "Bearer <token>".');
       // the repo a request names is looked up with its token: one round trip for both
@@ -127,8 +135,48 @@ function checkJsonShape(value: unknown): void {
   }
 }
 
+/** The media type of the body, lowercased without parameters (media types are case-insensitive, RFC 9110 8.3.1). */
+/**
+ * Path and query parameters follow the rule of bodies: invalid UTF-8 in the URL, decoded to U+FFFD on the way
+ * here, NUL or a lone surrogate is a 400 naming the parameter, never a stored replacement character.
+ */
+function checkParameterStrings(values: Record<string, string | undefined>, where: '/path' | '/query', label: string) {
+  for (const [name, value] of Object.entries(values)) {
+    const problem = value === undefined ? null : stringProblem(value);
+    if (problem) {
+      throw new BadRequest(`The ${label} ${name} must not contain ${problem.replace('the body', 'the URL')}.`, [
+        { path: `${where}/${name}`, message: `contains ${problem.replace('the body', 'the URL')}` },
+      ]);
+    }
+  }
+}
+
 function contentTypeOf(event: Event): string | undefined {
   return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+}
+
+/**
+ * Only `application/json`, in any case and with UTF-8 as the only charset, is JSON here; anything else, or a body
+ * with no Content-Type, is a 415. The parser is then handed the one header it recognises, so its own, looser,
+ * check (any `+json`, case-sensitive) never decides.
+ */
+function requireJson(event: Event): void {
+  const value = header(event, 'content-type');
+  if (value === undefined || value.trim() === '') {
+    throw new UnsupportedMediaType('The request body has no Content-Type: send Content-Type: application/json.');
+  }
+  const [type, ...parameters] = value.split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') {
+    throw new UnsupportedMediaType(`The request body must be JSON: send Content-Type: application/json, not ${type}.`);
+  }
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='));
+  if (charset && charset.replace(/^charset="?|"$/g, '') !== 'utf-8') {
+    throw new UnsupportedMediaType('JSON must be UTF-8: send Content-Type: application/json; charset=utf-8.');
+  }
+  const headers = Object.fromEntries(
+    Object.entries(event.headers ?? {}).filter(([key]) => key.toLowerCase() !== 'content-type'),
+  );
+  event.headers = { ...headers, 'content-type': 'application/json' };
 }
 
 /**
@@ -157,6 +205,7 @@ function requestBody(spec: Spec<unknown, unknown, unknown>): MiddlewareObj<Event
       if (event.body === undefined || event.body === null || event.body === '') {
         throw new BadRequest('The request body is empty; send a JSON object.');
       }
+      requireJson(event);
       await json.before!(request as never);
       checkJsonShape(event.body);
     },
@@ -200,28 +249,32 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   if (retries) stack = stack.use(retries.claim);
   if (takesBody) stack = stack.use(requestBody(spec));
   const handler = withAccessLog(
-    stack.handler(async (event, context) => {
-      const params = checkParams({ ...(event.pathParameters ?? {}) });
-      const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
-      const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
-      const body = spec.body && !raw ? checkBody(event.body) : undefined;
-      const bytes =
-        raw && typeof event.body === 'string'
-          ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
-          : Buffer.alloc(0);
-      const requestId = requestIdOf(event, context);
-      const response = await fn({
-        params: params as P,
-        query: query as Q,
-        body: body as B,
-        bytes,
-        raw,
-        user: context.user!,
-        path: event.rawPath ?? '',
-        requestId,
-      });
-      return serialise(response, requestId);
-    }),
+    withCors(
+      stack.handler(async (event, context) => {
+        checkParameterStrings(event.pathParameters ?? {}, '/path', 'path parameter');
+        checkParameterStrings(event.queryStringParameters ?? {}, '/query', 'query parameter');
+        const params = checkParams({ ...(event.pathParameters ?? {}) });
+        const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
+        const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
+        const body = spec.body && !raw ? checkBody(event.body) : undefined;
+        const bytes =
+          raw && typeof event.body === 'string'
+            ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+            : Buffer.alloc(0);
+        const requestId = requestIdOf(event, context);
+        const response = await fn({
+          params: params as P,
+          query: query as Q,
+          body: body as B,
+          bytes,
+          raw,
+          user: context.user!,
+          path: event.rawPath ?? '',
+          requestId,
+        });
+        return serialise(response, requestId);
+      }),
+    ),
   );
   return describe(handler, spec);
 }
@@ -232,12 +285,14 @@ export function publicHttp(
   fn: (request: { requestId: string }) => Promise<HttpResponse>,
 ) {
   const handler = withAccessLog(
-    middy<Event, Result, Error, Context>()
-      .use(problemDetails())
-      .handler(async (event, context) => {
-        const requestId = requestIdOf(event, context);
-        return serialise(await fn({ requestId }), requestId);
-      }),
+    withCors(
+      middy<Event, Result, Error, Context>()
+        .use(problemDetails())
+        .handler(async (event, context) => {
+          const requestId = requestIdOf(event, context);
+          return serialise(await fn({ requestId }), requestId);
+        }),
+    ),
   );
   return describe(handler, { ...description, public: true });
 }

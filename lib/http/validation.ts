@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { JSONSchema } from 'json-schema-to-ts';
+import { patternMessages } from '../../schemas/common';
 import { isValidVersion } from '../domain/versions';
 import type { FieldError } from '../infra/errors';
 import { isUuid } from '../infra/ids';
@@ -55,6 +56,11 @@ function message(error: ErrorObject): { path: string; message: string } {
         return { path: error.instancePath, message: 'must be a release id or a SemVer version' };
       if (params.format === 'sha256') return { path: error.instancePath, message: 'must be 64 lowercase hex digits' };
       return { path: error.instancePath, message: error.message ?? 'is invalid' };
+    case 'pattern':
+      return {
+        path: error.instancePath,
+        message: patternMessages[String(params.pattern)] ?? error.message ?? 'is invalid',
+      };
     default:
       return { path: error.instancePath, message: error.message ?? 'is invalid' };
   }

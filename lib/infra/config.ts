@@ -39,6 +39,31 @@ function logLevel(env: NodeJS.ProcessEnv): (typeof LOG_LEVELS)[number] {
   return level;
 }
 
+/**
+ * CORS_ORIGINS: unset or empty, CORS is off; `*`, any origin (never with credentials); else a comma-separated list
+ * of exact origins (scheme://host[:port]), each as a browser sends it in `Origin`.
+ */
+function corsOrigins(env: NodeJS.ProcessEnv): '*' | string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  if (raw === '*') return '*';
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+      throw new ConfigError(
+        `CORS_ORIGINS must be * or a comma-separated list of origins such as https://app.example.com, got ${JSON.stringify(origin)}`,
+      );
+    }
+    return origin;
+  });
+}
+
 /** Reads and checks the environment once; every later reader gets the same values. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
@@ -55,6 +80,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     /** the address npm start listens on */
     host: env.HOST || '127.0.0.1',
     logLevel: logLevel(env),
+    corsOrigins: corsOrigins(env),
   };
 }
 

@@ -16,7 +16,19 @@ export function invalidCursor(): BadRequest {
   ]);
 }
 
-/** The key inside `cursor`, which must have been issued for `ordering` with `length` parts. */
+/** NUL or a lone surrogate in a part: Postgres text cannot hold the one, the driver would mangle the other. */
+function storablePart(part: unknown): part is string {
+  return (
+    typeof part === 'string' &&
+    !part.includes('\u0000') &&
+    (part as string & { isWellFormed(): boolean }).isWellFormed()
+  );
+}
+
+/**
+ * The key inside `cursor`, which must have been issued for `ordering` with `length` parts; every part is a string
+ * Postgres can take, so a forged cursor is a 400 here and never an error in SQL.
+ */
 export function decodeCursor(ordering: string, cursor: string, length: number): string[] {
   if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw invalidCursor();
   let parsed: unknown;
@@ -27,7 +39,7 @@ export function decodeCursor(ordering: string, cursor: string, length: number): 
   }
   if (!Array.isArray(parsed) || parsed.length !== length + 1 || parsed[0] !== ordering) throw invalidCursor();
   const key = parsed.slice(1);
-  if (!key.every((part): part is string => typeof part === 'string')) throw invalidCursor();
+  if (!key.every(storablePart)) throw invalidCursor();
   return key;
 }
 
@@ -41,10 +53,13 @@ export function encodeTimeCursor(ordering: string, position: TimePosition): stri
   return encodeCursor(ordering, [position.at.toISOString(), position.id]);
 }
 
+// years 1–9999 only: JS dates reach 271821 BC, which timestamptz (4713 BC on) refuses, and no row is that old
+const ISSUED_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 export function decodeTimeCursor(ordering: string, cursor: string): TimePosition {
   const [at, id] = decodeCursor(ordering, cursor, 2) as [string, string];
   const time = new Date(at);
-  if (!isUuid(id) || Number.isNaN(time.getTime()) || time.toISOString() !== at) throw invalidCursor();
+  if (!isUuid(id) || !ISSUED_TIME.test(at) || at.startsWith('0000') || time.toISOString() !== at) throw invalidCursor();
   return { at: time, id };
 }
 

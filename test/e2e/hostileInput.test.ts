@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { request } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sql } from '../../lib/infra/db';
@@ -49,6 +50,9 @@ interface Case {
 }
 
 const releases = (repo: string) => `/repos/${repo}/releases`;
+const cursor = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+const anId = '00000000-0000-4000-8000-000000000000';
+const nameWith = (name: string) => JSON.stringify({ name, path: 'x' });
 const artifacts = (repo: string) => `/repos/${repo}/artifacts`;
 
 const cases: Case[] = [
@@ -79,6 +83,19 @@ const cases: Case[] = [
     headers: { 'content-type': 'application/octet-stream' },
     status: 415,
   },
+  {
+    name: 'a JSON body with no Content-Type',
+    path: releases,
+    body: Buffer.from('{"version":"1.0.0"}'),
+    status: 415,
+  },
+  ...['application/problem+json', 'application/vnd.api+json', 'application/json; charset=iso-8859-1'].map((type) => ({
+    name: `Content-Type: ${type}`,
+    path: releases,
+    body: '{"version":"1.0.0"}',
+    headers: { 'content-type': type },
+    status: 415,
+  })),
   { name: 'an empty body', path: releases, body: '', headers: json, status: 400 },
   { name: 'whitespace only', path: releases, body: '   ', headers: json, status: 400 },
   {
@@ -224,6 +241,34 @@ const cases: Case[] = [
     headers: json,
     status: 400,
   },
+  ...[
+    ['a right-to-left override', 'evil\u202egzt.exe'],
+    ['a bidi isolate', 'a\u2066b'],
+    ['a line separator', 'a\u2028b'],
+    ['a paragraph separator', 'a\u2029b'],
+    ['a C1 control', 'a\u0085b'],
+    ['DEL', 'a\u007fb'],
+  ].map(([what, name]) => ({
+    name: `${what} in a name`,
+    path: artifacts,
+    body: nameWith(name as string),
+    headers: json,
+    status: 400,
+  })),
+  {
+    name: 'invalid UTF-8 in an upload name',
+    path: (repo: string) => `/repos/${repo}/artifacts?name=a%FFb`,
+    body: Buffer.from('x'),
+    headers: { 'content-type': 'application/octet-stream' },
+    status: 400,
+  },
+  {
+    name: 'a right-to-left override in an upload name',
+    path: (repo: string) => `/repos/${repo}/artifacts?name=evil%E2%80%AEgzt.exe`,
+    body: Buffer.from('x'),
+    headers: { 'content-type': 'application/octet-stream' },
+    status: 400,
+  },
   {
     name: 'an upload without a name',
     path: (repo) => `/repos/${repo}/artifacts`,
@@ -279,6 +324,18 @@ const cases: Case[] = [
       `/repos/${repo}/artifacts?cursor=${Buffer.from('["releases","2020-01-01T00:00:00.000Z","00000000-0000-4000-8000-000000000000"]').toString('base64url')}`,
     status: 400,
   },
+  {
+    name: 'a version cursor with NUL in its key',
+    method: 'GET',
+    path: (repo) => `/repos/${repo}/releases?sort=version&cursor=${cursor(['releases-by-version', 'a\u0000b', anId])}`,
+    status: 400,
+  },
+  ...['-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z'].map((at) => ({
+    name: `a cursor at ${at}`,
+    method: 'GET',
+    path: (repo: string) => `/repos/${repo}/releases?cursor=${cursor(['releases', at, anId])}`,
+    status: 400,
+  })),
   { name: 'an unknown query parameter', method: 'GET', path: (repo) => `/repos/${repo}/releases?limt=5`, status: 400 },
   {
     name: 'a bad version range',
@@ -322,5 +379,90 @@ describe('hostile input over HTTP', () => {
     }
     expect(failures).toEqual([]);
     expect(await rowCounts()).toEqual(before);
+  });
+});
+
+/** A request with real repeated header lines (fetch would join them itself), answered status and parsed body. */
+function withRepeatedHeaders(
+  method: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+  body?: string,
+): Promise<{ status: number; type: string | undefined; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${inject('apiUrl')}${path}`, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: res.headers['content-type'],
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('repeated headers over HTTP', () => {
+  it('refuses two Authorization headers with a 400 that says it was sent twice', async () => {
+    const res = await withRepeatedHeaders('GET', `/repos/${world.repo.id}/releases`, {
+      authorization: [`Bearer ${world.developer.token}`, `Bearer ${world.releaseManager.token}`],
+    });
+    expect(res.status).toBe(400);
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body.errors).toEqual([{ path: '/headers/authorization', message: 'was sent more than once' }]);
+  });
+
+  it('refuses two Idempotency-Key headers with a 400 that says it was sent twice, and writes nothing', async () => {
+    const before = await rowCounts();
+    const res = await withRepeatedHeaders(
+      'POST',
+      `/repos/${world.repo.id}/releases`,
+      {
+        authorization: `Bearer ${world.developer.token}`,
+        'content-type': 'application/json',
+        'idempotency-key': ['key-one', 'key-two'],
+      },
+      '{"version":"9.9.9"}',
+    );
+    expect(res.status).toBe(400);
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body.errors).toEqual([{ path: '/headers/idempotency-key', message: 'was sent more than once' }]);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('what the hostile corpus must not catch', () => {
+  it('takes Content-Type: APPLICATION/JSON as JSON: media types are case-insensitive', async () => {
+    const res = await api('POST', releases(world.repo.id), {
+      token: world.developer.token,
+      body: '{"version":"7.0.0"}',
+      headers: { 'content-type': 'APPLICATION/JSON; Charset=UTF-8' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.version).toBe('7.0.0');
+  });
+
+  it('accepts an upload of exactly 10 MiB', async () => {
+    const res = await api('POST', `/repos/${world.repo.id}/artifacts?name=ten-mib.bin`, {
+      token: world.developer.token,
+      body: Buffer.alloc(10 * 1024 * 1024, 1),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.sizeBytes).toBe(10 * 1024 * 1024);
+  });
+
+  it('answers an unlisted Origin with no CORS permission (CORS_ORIGINS is unset here)', async () => {
+    const res = await api('GET', releases(world.repo.id), {
+      token: world.developer.token,
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });

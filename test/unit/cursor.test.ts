@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTimeCursor, encodeCursor, encodeTimeCursor } from '../../lib/infra/cursor';
+import { decodeCursor, decodeTimeCursor, encodeCursor, encodeTimeCursor } from '../../lib/infra/cursor';
 import { BadRequest } from '../../lib/infra/errors';
 
 const position = { at: new Date('2026-11-28T03:21:38.123Z'), id: '11111111-1111-4111-8111-111111111111' };
@@ -36,5 +36,24 @@ describe('time cursors', () => {
         { path: '/query/cursor', message: 'is not a cursor this list issued' },
       ]);
     }
+  });
+});
+
+describe('cursor parts', () => {
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['a lone surrogate', 'a\ud800b'],
+  ])('refuses a part with %s, which Postgres text cannot hold, as a 400', (_, part) => {
+    const cursor = encodeCursor('releases-by-version', [part, position.id]);
+    expect(() => decodeCursor('releases-by-version', cursor, 2)).toThrow(BadRequest);
+  });
+
+  it.each([
+    ['before year 1', '-271821-04-20T00:00:00.000Z'],
+    ['in year 0', '0000-06-01T00:00:00.000Z'],
+    ['after year 9999', '+275760-09-13T00:00:00.000Z'],
+  ])('refuses a time %s, out of what timestamptz holds or any row has, as a 400', (_, at) => {
+    expect(new Date(at).toISOString()).toBe(at);
+    expect(() => decodeTimeCursor('releases', encodeCursor('releases', [at, position.id]))).toThrow(BadRequest);
   });
 });

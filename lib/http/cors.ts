@@ -1,0 +1,65 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { config } from '../infra/config';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+type Allowed = '*' | readonly string[];
+
+// the headers a browser client needs to read: where a created thing is, the next page, the id to quote, replays
+const EXPOSED = 'location, link, x-request-id, idempotent-replayed, retry-after';
+const ALLOWED_METHODS = 'GET, POST, PATCH';
+const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key';
+
+function originOf(event: Event): string | undefined {
+  const headers = event.headers ?? {};
+  return headers.origin ?? Object.entries(headers).find(([key]) => key.toLowerCase() === 'origin')?.[1];
+}
+
+/**
+ * The CORS headers of a response to a request from `origin`: none unless CORS_ORIGINS lists it (or is `*`). Never
+ * `access-control-allow-credentials`: the API takes bearer tokens, not cookies, so a browser never needs it.
+ */
+export function corsHeaders(origin: string | undefined, allowed: Allowed = config.corsOrigins): Record<string, string> {
+  if (allowed === '*')
+    return origin ? { 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSED } : {};
+  if (allowed.length === 0) return {};
+  // the answer depends on Origin, so a shared cache must key on it
+  if (!origin || !allowed.includes(origin)) return { vary: 'origin' };
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED, vary: 'origin' };
+}
+
+/** Adds the CORS headers of the request's Origin to whatever `handler` answered, problems and replays included. */
+export function withCors<C>(
+  handler: (event: Event, context: C) => Promise<Result>,
+  allowed: Allowed = config.corsOrigins,
+) {
+  return async (event: Event, context: C): Promise<Result> => {
+    const response = await handler(event, context);
+    const cors = corsHeaders(originOf(event), allowed);
+    if (Object.keys(cors).length === 0) return response;
+    const vary = response.headers?.vary;
+    return {
+      ...response,
+      headers: { ...response.headers, ...cors, ...(vary && cors.vary ? { vary: `${vary}, ${cors.vary}` } : {}) },
+    };
+  };
+}
+
+/**
+ * The answer to a CORS preflight (`OPTIONS` with Access-Control-Request-Method), for the door that serves the API:
+ * 204, with permission only for a listed origin. No function is routed for OPTIONS, so the server answers with this.
+ */
+export function preflight(event: Event, allowed: Allowed = config.corsOrigins): Result {
+  const cors = corsHeaders(originOf(event), allowed);
+  if (!cors['access-control-allow-origin']) return { statusCode: 204, headers: cors, body: '' };
+  return {
+    statusCode: 204,
+    headers: {
+      ...cors,
+      'access-control-allow-methods': ALLOWED_METHODS,
+      'access-control-allow-headers': ALLOWED_HEADERS,
+      'access-control-max-age': '600',
+    },
+    body: '',
+  };
+}
