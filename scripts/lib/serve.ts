@@ -26,6 +26,7 @@ export interface ServeOptions {
   output?: 'inherit' | 'ignore' | 'pipe';
   /** how long to wait for /health to answer 200 */
   readyTimeoutMs?: number;
+  door?: 'server' | 'offline';
 }
 
 /**
