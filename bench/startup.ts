@@ -107,7 +107,9 @@ export async function measureStartup(
     result.embeddedMs = embeddedMs;
     options.log(`restart, embedded Postgres: ${embeddedMs.join(', ')} ms`);
   } catch (err) {
-    result.embeddedError = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    // the first line says what failed, the last lines of its output why
+    const lines = (err instanceof Error ? err.message : String(err)).split('\n');
+    result.embeddedError = [lines[0], ...lines.slice(-6)].join(' | ');
     options.log(`restart, embedded Postgres: not measured (${result.embeddedError})`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
