@@ -35,8 +35,6 @@ export interface Measurement {
   statuses: Record<string, number>;
   /** CPU time per response (filled in by the caller that knows the processes) */
   cpu?: CpuCost;
-  /** true when serverless-esbuild rebuilt the bundles during the run (a .js/.ts file of the project changed) */
-  rebuilt?: boolean;
 }
 
 function percentile(sorted: Float64Array, p: number): number {

@@ -1,37 +1,18 @@
-/** The bench's results: their shape in bench/results/<date>.json, the targets, and the Markdown summary. */
+/** The bench's results: their shape in bench/results/<date>.json, issue 11's targets, and the Markdown summary. */
+import type { DoorName } from './doors';
 import type { Measurement } from './load';
+import { type EndpointResult, measured } from './measure';
+import type { MemoryCheck } from './memory';
+import type { PgbenchResult } from './pgbench';
+import type { Read } from './reference/statements';
 import type { Sizes } from './seed';
-
-export type Kind = 'baseline' | 'read' | 'write' | 'diagnostic';
-
-export interface EndpointResult {
-  name: string;
-  kind: Kind;
-  /** method and path, with the ids named */
-  request: string;
-  /** ok, or why it was not measured */
-  state: 'ok' | 'route not found' | 'probe failed';
-  probe?: { status: number; body: string };
-  measurement?: Measurement;
-  /** requests/s as a fraction of the health baseline's in this run */
-  ratio?: number;
-  /**
-   * The same fraction estimated from CPU time per request (server + Postgres) instead of requests/s: the machine
-   * is CPU-bound, so this is what the ratio would be without other work competing, and it is much steadier.
-   */
-  cpuRatio?: number;
-}
-
-export interface ScalingRow {
-  what: string;
-  /** p50 in ms at 10 connections and at 1 connection, of the smaller and the larger case */
-  small: { label: string; p50: number | null; p50Single: number | null };
-  large: { label: string; p50: number | null; p50Single: number | null };
-}
+import { median, type Startup } from './startup';
 
 export interface Target {
+  /** the group it is reported in: one table per target */
+  group: string;
   name: string;
-  /** the measured figure and the bound it is held to */
+  /** the measured figure (a ratio, seconds or MiB) and the bound it is held to */
   value: number | null;
   bound: string;
   pass: boolean | null;
@@ -42,177 +23,154 @@ export interface Results {
   date: string;
   mode: Sizes['label'];
   sizes: Sizes;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    memoryGiB: number;
-    node: string;
-    platform: string;
-    /** the 1-minute load average when the run started and ended: above the CPU count, other work competed */
-    loadAverage: { start: number; end: number };
-  };
-  settings: { connections: number; durationS: number; warmupS: number; memoryS: number };
-  database: 'embedded' | 'BENCH_DATABASE_URL';
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  /** the 1-minute load average when the run started and ended: above the CPU count, other work competed */
+  loadAverage: { start: number; end: number };
+  settings: { connections: number; durationS: number; warmupS: number; memoryS: number; restarts: number };
+  database: { kind: string; seededFast: boolean; measuredWith: Record<string, string> };
   seed: { ms: number; reused: boolean };
+  /** reads whose hand-copied SQL (naive reference, pgbench) no longer equals lib's */
+  statementDrift: Array<{ read: string; index: number; lib: string; copy: string }>;
   endpoints: EndpointResult[];
-  scaling: ScalingRow[];
-  memory: {
-    afterWarmupMiB: number | null;
-    afterLoadMiB: number | null;
-    ratio: number | null;
-    samples: Array<{ s: number; MiB: number | null }>;
-    atEndMiB: number | null;
-    load?: Measurement;
-  };
-  startup: { firstServeMs: number; postgresMs: number | null; migrateMs: number; serveMs: number; totalMs: number };
+  pgbench: { version: string; results: Partial<Record<Read, PgbenchResult>> } | null;
+  startup: Startup;
+  memory: MemoryCheck;
   targets: Target[];
 }
 
-const fixed = (value: number | null | undefined, digits = 2) =>
-  value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+const ratio = (a: number | undefined | null, b: number | undefined | null) =>
+  a == null || b == null || b === 0 ? null : Math.round((a / b) * 1000) / 1000;
 
-function ratioOf(a: number | null, b: number | null): number | null {
-  return a === null || b === null || b === 0 ? null : a / b;
+function held(
+  group: string,
+  name: string,
+  value: number | null,
+  bound: number,
+  at: 'min' | 'max',
+  note?: string,
+): Target {
+  const pass = value === null ? null : at === 'min' ? value >= bound : value <= bound;
+  return { group, name, value, bound: `${at === 'min' ? '≥' : '≤'} ${bound}`, pass, ...(note ? { note } : {}) };
 }
 
-/** Each target of issue 4, judged on this run's figures (reported, never asserted). */
+/** Each target of issue 11, judged on this run's figures (reported, never asserted). */
 export function judge(results: Omit<Results, 'targets'>): Target[] {
   const targets: Target[] = [];
-  for (const endpoint of results.endpoints.filter((e) => e.kind === 'read' || e.kind === 'write')) {
-    const min = endpoint.kind === 'read' ? 0.8 : 0.5;
-    targets.push({
-      name: `${endpoint.name} req/s vs baseline`,
-      value: endpoint.ratio ?? null,
-      bound: `≥ ${min}`,
-      pass: endpoint.ratio === undefined ? null : endpoint.ratio >= min,
-      ...(endpoint.state !== 'ok'
-        ? { note: endpoint.state }
-        : endpoint.cpuRatio !== undefined
-          ? { note: `${endpoint.cpuRatio.toFixed(2)} by CPU time per request` }
-          : {}),
-    });
+  const rps = (endpoint: EndpointResult, door: DoorName) => measured(endpoint.doors[door])?.rps;
+  const reads = results.endpoints.filter((e) => e.kind === 'read');
+  for (const e of reads)
+    targets.push(held('server vs offline (reads)', e.name, ratio(rps(e, 'server'), rps(e, 'offline')), 3, 'min'));
+  for (const e of reads)
+    targets.push(held('server vs naive node:http + pg', e.name, ratio(rps(e, 'server'), rps(e, 'naive')), 1, 'min'));
+  for (const e of reads)
+    targets.push(held('server vs bare node:http + lib/', e.name, ratio(rps(e, 'server'), rps(e, 'bare')), 0.8, 'min'));
+  for (const e of results.endpoints.filter((x) => x.kind === 'write')) {
+    targets.push(held('server vs offline (writes)', e.name, ratio(rps(e, 'server'), rps(e, 'offline')), 2, 'min'));
   }
-  const deep = results.scaling.find((row) => row.what.startsWith('listReleases deep page'));
-  const first = results.scaling.find((row) => row.what.startsWith('listReleases first page'));
-  const big = results.sizes.bigReleases.toLocaleString('en');
-  const small = results.sizes.smallReleases.toLocaleString('en');
-  const deepVsFirst = ratioOf(deep?.large.p50Single ?? null, first?.large.p50Single ?? null);
+  for (const e of reads) {
+    const m = measured(e.doors.server);
+    targets.push(held('p99 ÷ p50 at 10 connections (server)', e.name, ratio(m?.p99, m?.p50), 2.5, 'max'));
+  }
+  const s = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
+  const { startup, memory } = results;
+  targets.push(held('restart (s, median)', 'server process spawn → /health', s(median(startup.serverMs)), 1, 'max'));
+  targets.push(
+    held('restart (s, median)', 'npm start (DATABASE_URL set) → /health', s(median(startup.npmStartMs)), 2, 'max'),
+  );
   targets.push({
-    name: `deep page vs first page at ${big} releases (p50, 1 connection)`,
-    value: deepVsFirst,
-    bound: '≤ 1.2',
-    pass: deepVsFirst === null ? null : deepVsFirst <= 1.2,
+    group: 'restart (s, median)',
+    name: 'npm start, embedded Postgres → /health',
+    value: s(median(startup.embeddedMs ?? [])),
+    bound: 'reported',
+    pass: null,
+    ...(startup.embeddedError ? { note: startup.embeddedError } : {}),
   });
-  const deepVsSmall = ratioOf(deep?.large.p50Single ?? null, deep?.small.p50Single ?? null);
-  targets.push({
-    name: `deep page at ${big} vs the same page at ${small} releases (p50, 1 connection)`,
-    value: deepVsSmall,
-    bound: '≤ 1.2',
-    pass: deepVsSmall === null ? null : deepVsSmall <= 1.2,
-  });
-  targets.push({
-    name: 'server RSS after mixed load vs after warm-up',
-    value: results.memory.ratio,
-    bound: '≤ 1.1',
-    pass: results.memory.ratio === null ? null : results.memory.ratio <= 1.1,
-  });
-  targets.push({
-    name: 'restart on an existing data directory until /health answers (s)',
-    value: results.startup.totalMs / 1000,
-    bound: '≤ 5',
-    pass: results.startup.totalMs <= 5000,
-  });
+  const pg = memory.postgresAfterLoad;
+  targets.push(
+    held(
+      'memory (npm start tree, Postgres aside)',
+      'RSS after mixed load (MiB)',
+      memory.afterLoad.rssMiB,
+      200,
+      'max',
+      `PSS ${memory.afterLoad.pssMiB} MiB; Postgres ${pg.rssMiB ?? '–'} MiB RSS, ${pg.pssMiB ?? '–'} MiB PSS`,
+    ),
+  );
+  targets.push(
+    held('memory (npm start tree, Postgres aside)', 'after load ÷ after warm-up', memory.growth, 1.1, 'max'),
+  );
   return targets;
 }
 
-/** The Markdown summary printed at the end of a run (and pasted into the README). */
+const fixed = (value: number | null | undefined, digits = 2) =>
+  value == null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+const verdict = (t: Target) => (t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS');
+
+/** The Markdown summary printed at the end of a run. */
 export function markdown(results: Results): string {
-  const lines: string[] = [];
-  const { sizes } = results;
-  const baseline = results.endpoints.find((endpoint) => endpoint.kind === 'baseline')?.measurement;
-  lines.push(
+  const { sizes, machine, settings } = results;
+  const lines: string[] = [
     `### Benchmark ${results.date} (${results.mode}: ${sizes.bigReleases.toLocaleString('en')} releases and ` +
       `${sizes.bigDeployments.toLocaleString('en')} deployments in the big repo)`,
     '',
-    `${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}; ` +
-      `autocannon ${results.settings.connections} connections, ${results.settings.durationS} s per endpoint after ` +
-      `${results.settings.warmupS} s of warm-up; load generator, server and Postgres on the same machine.`,
-    '',
-    '| endpoint | req/s | × baseline | p50 ms | p99 ms | errors | non-2xx | CPU µs/req: server / Postgres | × baseline by CPU | target |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|',
-  );
-  for (const endpoint of results.endpoints) {
-    const m = endpoint.measurement;
-    const target = results.targets.find((t) => t.name.startsWith(`${endpoint.name} req/s`));
-    const verdict = target ? (target.pass === null ? 'n/a' : `${target.pass ? 'PASS' : 'MISS'} (${target.bound})`) : '';
-    if (!m) {
-      lines.push(
-        `| ${endpoint.name} | ${endpoint.state}${endpoint.probe ? ` (${endpoint.probe.status})` : ''} | | | | | | | | ${verdict} |`,
-      );
-      continue;
-    }
-    lines.push(
-      `| ${endpoint.name} | ${fixed(m.rps, 0)} | ${fixed(endpoint.ratio)} | ${fixed(m.p50)} | ${fixed(m.p99)} | ${m.errors} | ` +
-        `${m.unexpected}${endpoint.kind === 'diagnostic' ? ' (unexpected)' : ''} | ` +
-        `${fixed(m.cpu?.serverUs, 0)} / ${fixed(m.cpu?.postgresUs, 0)} | ${fixed(endpoint.cpuRatio)} | ${verdict} |`,
-    );
-  }
-  const disturbed = results.endpoints.filter((e) => (e.measurement?.cpu?.otherShare ?? 0) > 0.1);
-  const rebuilt = results.endpoints.filter((e) => e.measurement?.rebuilt);
-  if (rebuilt.length || results.memory.load?.rebuilt) {
+    `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; autocannon ` +
+      `${settings.connections} connections, ${settings.durationS} s per endpoint and server after ${settings.warmupS} s ` +
+      `of warm-up; load generator, servers and Postgres on one machine (load average ${results.loadAverage.start} → ` +
+      `${results.loadAverage.end}). Postgres (${results.database.kind}) measured with ` +
+      `${Object.entries(results.database.measuredWith)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}` +
+      `${results.database.seededFast ? '; seeded with fsync off, then restarted as npm start runs it' : ''}.`,
+  ];
+  if (results.statementDrift.length) {
     lines.push(
       '',
-      `**Rebuilt**: serverless-esbuild rebuilt the bundles (a .js/.ts file of the project changed) during ` +
-        `${[...rebuilt.map((e) => e.name), ...(results.memory.load?.rebuilt ? ['the mixed load'] : [])].join(', ')}.`,
+      `**SQL drift**: the naive reference and pgbench run other SQL than lib/ for ${results.statementDrift.map((d) => d.read).join(', ')}; update bench/reference/statements.ts.`,
     );
   }
   lines.push(
     '',
-    `Load average ${results.machine.loadAverage.start} at the start, ${results.machine.loadAverage.end} at the end. ` +
-      (disturbed.length
-        ? `**Disturbed**: other processes used more than 10% of the machine's CPU during ${disturbed
-            .map((e) => `${e.name} (${Math.round(e.measurement!.cpu!.otherShare! * 100)}%)`)
-            .join(', ')}; rerun on a quiet machine before trusting those rows.`
-        : 'No measured run shared the machine with more than 10% of other CPU work.'),
+    '| endpoint | server req/s | offline | naive | bare | p50 / p99 ms (server) | pgbench tps simple / prepared | server ÷ prepared |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
   );
-  lines.push(
-    '',
-    '**Scaling** (p50 ms at 10 connections / at 1 connection)',
-    '',
-    '| | smaller | larger | larger ÷ smaller (10 / 1 conn.) |',
-    '|---|--:|--:|--:|',
-  );
-  for (const row of results.scaling) {
+  for (const e of results.endpoints) {
+    const cell = (door: DoorName) => {
+      const value = e.doors[door];
+      return value === undefined
+        ? ''
+        : 'rps' in value
+          ? fixed(value.rps, 0)
+          : `not measured (${value.problem.slice(0, 3)})`;
+    };
+    const server = measured(e.doors.server);
+    const pgb = results.pgbench?.results[e.name as Read];
     lines.push(
-      `| ${row.what} | ${row.small.label}: ${fixed(row.small.p50)} / ${fixed(row.small.p50Single)} | ` +
-        `${row.large.label}: ${fixed(row.large.p50)} / ${fixed(row.large.p50Single)} | ` +
-        `${fixed(ratioOf(row.large.p50, row.small.p50))} / ${fixed(ratioOf(row.large.p50Single, row.small.p50Single))} |`,
+      `| ${e.name} | ${cell('server')} | ${cell('offline')} | ${cell('naive')} | ${cell('bare')} | ${fixed(server?.p50)} / ${fixed(server?.p99)} | ` +
+        `${pgb ? `${fixed(pgb.simpleTps, 0)} / ${fixed(pgb.preparedTps, 0)}` : ''} | ${pgb ? fixed(ratio(server?.rps, pgb.preparedTps)) : ''} |`,
     );
   }
-  const memory = results.memory;
-  const sampled = memory.samples.flatMap((sample) => (sample.MiB === null ? [] : [sample.MiB]));
+  if (!results.pgbench) lines.push('', 'pgbench: not measured (no pgbench binary found).');
+  const disturbed = results.endpoints.flatMap((e) =>
+    Object.entries(e.doors).flatMap(([door, m]) => {
+      const share = measured(m as Measurement)?.cpu?.otherShare ?? 0;
+      return share > 0.1 ? [`${e.name} on ${door} (${Math.round(share * 100)}%)`] : [];
+    }),
+  );
+  if (disturbed.length)
+    lines.push('', `**Disturbed**: other processes used more than 10% of the CPU during ${disturbed.join(', ')}.`);
+  for (const group of [...new Set(results.targets.map((t) => t.group))]) {
+    lines.push('', `**${group}**`, '', '| | value | target | |', '|---|--:|--:|---|');
+    for (const t of results.targets.filter((x) => x.group === group)) {
+      lines.push(`| ${t.name} | ${fixed(t.value)} | ${t.bound} | ${verdict(t)}${t.note ? ` (${t.note})` : ''} |`);
+    }
+  }
+  const { startup, memory } = results;
   lines.push(
     '',
-    `**Memory** (server RSS): ${fixed(memory.afterWarmupMiB, 0)} MiB after warm-up, ${fixed(memory.afterLoadMiB, 0)} MiB after ` +
-      `${results.settings.memoryS} s of mixed load (${fixed(memory.ratio)}×; ${fixed(memory.load?.rps, 0)} req/s mixed; ` +
-      `${fixed(Math.min(...sampled), 0)}–${fixed(Math.max(...sampled), 0)} MiB sampled every 5 s), ` +
-      `${fixed(memory.atEndMiB, 0)} MiB at the end of the run.`,
-    '',
-    `**Startup**: ${fixed(results.startup.totalMs / 1000)} s from a stopped server on the seeded data directory to /health ` +
-      `(${results.startup.postgresMs === null ? 'external Postgres' : `Postgres ${fixed(results.startup.postgresMs / 1000)} s`}, ` +
-      `migrations ${fixed(results.startup.migrateMs / 1000)} s, serve() ${fixed(results.startup.serveMs / 1000)} s); ` +
-      `first serve() of the run (building the bundles) ${fixed(results.startup.firstServeMs / 1000)} s.`,
-    '',
-    `Baseline: GET /health ${fixed(baseline?.rps, 0)} req/s, p50 ${fixed(baseline?.p50)} ms.`,
-    '',
-    '**Targets**',
-    '',
+    `Restarts (ms): server ${startup.serverMs.join(', ')}; npm start ${startup.npmStartMs.join(', ')}; embedded ` +
+      `${startup.embeddedMs?.join(', ') ?? 'not measured'}. Memory samples (MiB RSS, every 5 s): ` +
+      `${memory.samples.map((x) => fixed(x.rssMiB, 0)).join(', ')}; mixed load ${fixed(memory.load.rps, 0)} req/s, ` +
+      `${memory.load.unexpected} non-2xx.`,
   );
-  for (const target of results.targets) {
-    const verdict = target.pass === null ? 'n/a' : target.pass ? 'PASS' : 'MISS';
-    lines.push(
-      `- ${verdict}: ${target.name}: ${fixed(target.value)} (${target.bound})${target.note ? `, ${target.note}` : ''}`,
-    );
-  }
   return lines.join('\n');
 }

@@ -1,0 +1,83 @@
+/**
+ * The SQL that lib/ issues for each measured read, captured by calling the lib functions on a recording Queryable
+ * (no database). The naive reference and the pgbench scripts carry their own copy of these statements
+ * (bench/reference/statements.ts); the bench compares the two so that a change in lib/ cannot leave them behind.
+ */
+import { pgFormat, type Queryable, type SQLQuery } from '@databases/pg';
+import { getDeployment, listDeployments } from '../lib/domain/deployments';
+import { listRepoEnvironments } from '../lib/domain/environments';
+import { authenticate } from '../lib/domain/identity';
+import { getLatestRelease, getRelease, listReleases } from '../lib/domain/releases';
+
+const ID = '00000000-0000-4000-8000-000000000001';
+const TOKEN = `gwr_${'A'.repeat(43)}`;
+const ROW = {
+  id: ID,
+  token_id: ID,
+  name: 'bench',
+  stale: false,
+  repo_role: 'release_manager',
+  created_at: new Date(0),
+  started_at: new Date(0),
+  ended_at: null,
+  artifacts: [],
+  deployments: [],
+};
+
+/** The statements `work` issues, in order, as text with $n placeholders. */
+async function capture(work: (db: Queryable) => Promise<unknown>): Promise<string[]> {
+  const texts: string[] = [];
+  const db = {
+    query: async (query: SQLQuery) => {
+      texts.push(query.format(pgFormat).text);
+      return [ROW];
+    },
+    tx: async <T>(fn: (tx: Queryable) => Promise<T>) => fn(db as unknown as Queryable),
+  } as unknown as Queryable;
+  await work(db).catch(() => undefined);
+  return texts;
+}
+
+const repo = { id: ID, orgId: ID, role: 'release_manager' as const };
+
+/** Per read: the statements of authenticate (one round trip) then those of the domain call. */
+export async function libStatements(): Promise<Record<string, string[]>> {
+  const auth = (repoId?: string) => capture((db) => authenticate(db, TOKEN, repoId));
+  return {
+    listReleases: [...(await auth(ID)), ...(await capture((db) => listReleases(db, ID, { limit: 20 })))],
+    getRelease: [...(await auth(ID)), ...(await capture((db) => getRelease(db, ID, ID)))],
+    getLatestRelease: [
+      ...(await auth(ID)),
+      ...(await capture((db) => getLatestRelease(db, ID, { prerelease: false }))),
+    ],
+    listDeployments: [...(await auth(ID)), ...(await capture((db) => listDeployments(db, ID, ID, { limit: 20 })))],
+    getDeployment: [...(await auth()), ...(await capture((db) => getDeployment(db, ID, ID)))],
+    repoEnvironments: [...(await auth(ID)), ...(await capture((db) => listRepoEnvironments(db, repo, { limit: 20 })))],
+  };
+}
+
+/** Whitespace-insensitive form of a statement, for comparing. */
+export const normalise = (text: string) =>
+  text
+    .replace(/\s+/g, ' ')
+    .replace(/ ([,)])/g, '$1')
+    .replace(/\( /g, '(')
+    .trim();
+
+/** Each read whose hand-copied statements differ from lib's, with the first statement that differs. */
+export async function statementDrift(
+  copies: Record<string, string[]>,
+  positional: (statement: string) => { text: string },
+): Promise<Array<{ read: string; index: number; lib: string; copy: string }>> {
+  const lib = await libStatements();
+  const drift: Array<{ read: string; index: number; lib: string; copy: string }> = [];
+  for (const [read, statements] of Object.entries(lib)) {
+    const copy = (copies[read] ?? []).map((statement) => normalise(positional(statement).text));
+    const index = statements.findIndex((text, i) => normalise(text) !== copy[i]);
+    if (index >= 0 || copy.length !== statements.length) {
+      const at = index >= 0 ? index : statements.length;
+      drift.push({ read, index: at, lib: normalise(statements[at] ?? ''), copy: copy[at] ?? '' });
+    }
+  }
+  return drift;
+}
