@@ -2,11 +2,10 @@
  * Restart (issue 11): how soon a server on an existing data directory answers GET /health, median of several.
  * - server: from the spawn of the server process (scripts/lib/serve, door 'server') on the bench database;
  * - npm start: from the spawn of `npm start` with DATABASE_URL set to the bench database (no Postgres to start);
- * - embedded: `tsx scripts/start.ts` in a scratch directory, DATABASE_URL unset, so it starts (after a first,
+ * - embedded: `node scripts/start.mjs` in a scratch directory under ./data (the postgres user must be able to enter it), DATABASE_URL unset, so it starts (after a first,
  *   unmeasured start that initialises it) its own embedded Postgres under that directory's data/postgres.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/lib/net';
 import { serve } from '../scripts/lib/serve';
@@ -91,18 +90,20 @@ export async function measureStartup(
   options.log(`restart, npm start (DATABASE_URL set): ${npmStartMs.join(', ')} ms`);
   const result: Startup = { serverMs, npmStartMs, embeddedMs: null };
   if (!options.embedded) return result;
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-bench-start-'));
+  fs.mkdirSync(path.join(ROOT, 'data'), { recursive: true });
+  const scratch = fs.mkdtempSync(path.join(ROOT, 'data', 'bench-start-'));
+  fs.chmodSync(scratch, 0o755);
   try {
-    const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-    const start = path.join(ROOT, 'scripts', 'start.ts');
+    const node = process.execPath;
+    const start = path.join(ROOT, 'scripts', 'start.mjs');
     const embeddedEnv = {
       ...npmStartEnv(undefined, path.join(scratch, 'artifacts')),
       EMBEDDED_PG_PORT: String(await freePort()),
     };
-    await timeStart(tsx, [start], { cwd: scratch, env: embeddedEnv, timeoutMs: 300_000 }); // initdb, first org
+    await timeStart(node, [start], { cwd: scratch, env: embeddedEnv, timeoutMs: 300_000 }); // initdb, first org
     const embeddedMs: number[] = [];
     for (let i = 0; i < Math.min(3, options.runs); i++) {
-      embeddedMs.push(Math.round(await timeStart(tsx, [start], { cwd: scratch, env: embeddedEnv })));
+      embeddedMs.push(Math.round(await timeStart(node, [start], { cwd: scratch, env: embeddedEnv })));
     }
     result.embeddedMs = embeddedMs;
     options.log(`restart, embedded Postgres: ${embeddedMs.join(', ')} ms`);

@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import FindMyWay from 'find-my-way';
 import { MAX_JSON_BODY_BYTES } from '../lib/http';
+import { preflight } from '../lib/http/cors';
 import { renderProblem } from '../lib/http/problem';
 import {
   BadRequest,
@@ -181,6 +182,11 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
         if (invocation?.[1]) return invoke(req, res, decodeURIComponent(invocation[1]));
       }
       const allowed = methods.filter((other) => other !== method && router.find(other as FindMyWay.HTTPMethod, path));
+      if (method === 'OPTIONS' && allowed.length > 0) {
+        // a CORS preflight: no function is routed for OPTIONS, the rule of who may call is lib/http/cors's
+        const event = apiGatewayEvent(req, { routeKey: `OPTIONS ${path}`, pathParameters: {} }, undefined);
+        return sendResult(res, preflight(event));
+      }
       if (allowed.length > 0) {
         return sendProblem(res, new MethodNotAllowed(`${method} is not allowed on ${path}.`, allowed));
       }

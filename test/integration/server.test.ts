@@ -139,6 +139,18 @@ describe('Server: routing', () => {
     expect(await wrong.json()).toMatchObject({ status: 405, detail: expect.stringContaining('DELETE') });
   });
 
+  it('answers a CORS preflight on a routed path through lib/http/cors, which allows no origin by default', async () => {
+    const before = events.length;
+    const response = await fetch(`${base}/api/v1/repos/${repo}/releases`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(events.length).toBe(before);
+  });
+
   it('answers a path with bad percent-encoding with a 400 problem, before any handler', async () => {
     const before = events.length;
     const response = await fetch(`${base}/api/v1/repos/%E0%A4%A/releases`);
