@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('a server killed mid-write', () => {
-  it('keeps every acknowledged release with all its links, no release without them, and no half-written file', async () => {
+  it('keeps every acknowledged release with all its links and every acknowledged upload intact, and leaves no stray or half-written file', async () => {
     server = await start();
     const url = server.url;
     const headers = { authorization: `Bearer ${world.developer.token}`, 'content-type': 'application/json' };
@@ -92,14 +92,31 @@ describe('a server killed mid-write', () => {
     for (const id of acknowledged) expect(links.get(id)).toBe(3);
     expect(rows.filter((row) => row.links !== 3)).toEqual([]);
 
+    // at least one upload was acknowledged before the kill, and each acknowledged one is on the volume intact
+    expect(uploaded.length).toBeGreaterThan(0);
+    const volume = inject('artifactsDir');
     const registered = await pool.query(
-      sql`SELECT path, size_bytes, sha256 FROM artifacts WHERE repo_id = ${world.repo.id} AND path LIKE 'repos/%'`,
+      sql`SELECT id, path, size_bytes, sha256 FROM artifacts WHERE repo_id = ${world.repo.id} AND path LIKE 'repos/%'`,
     );
-    expect(registered.length).toBeGreaterThanOrEqual(uploaded.length);
+    const byId = new Map(registered.map((row) => [row.id as string, row]));
+    for (const ack of uploaded) {
+      const row = byId.get(ack.id);
+      expect({ id: ack.id, sha256: row?.sha256 }).toEqual({ id: ack.id, sha256: ack.sha256 });
+    }
     for (const artifact of registered) {
-      const bytes = fs.readFileSync(path.join(inject('artifactsDir'), artifact.path));
+      const bytes = fs.readFileSync(path.join(volume, artifact.path));
       expect(bytes.length).toBe(artifact.size_bytes);
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(artifact.sha256);
+    }
+    // the upload store itself: every file is named by its content's SHA-256, and no temporary file outlived the crash
+    const store = path.join(volume, 'repos', world.repo.id);
+    const stored = fs.readdirSync(store);
+    expect(stored.filter((name) => !/^[0-9a-f]{64}$/.test(name))).toEqual([]);
+    for (const name of stored) {
+      const digest = createHash('sha256')
+        .update(fs.readFileSync(path.join(store, name)))
+        .digest('hex');
+      expect({ name, digest }).toEqual({ name, digest: name });
     }
     const after = await fetch(`${server.url}/repos/${world.repo.id}/releases?limit=1`, { headers });
     expect(after.status).toBe(200);

@@ -10,8 +10,10 @@ type Doc = {
 };
 
 /**
- * Checks responses against the OpenAPI document: the route is found by its path template (static segments before
- * parameters), the status must be documented for it, and the body must match the documented schema.
+ * Checks responses against the OpenAPI document, strictly: the route must be in the document (found by its path
+ * template, static segments before parameters) with this method, the status must be documented for it, a 5xx never
+ * conforms (it is a bug or an outage, never the contract), a response without a body conforms only where the
+ * document declares no content, and a body must match the documented schema of its media type.
  */
 export function conformanceChecker(doc: Doc) {
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -29,11 +31,17 @@ export function conformanceChecker(doc: Doc) {
 
   return (method: string, path: string, status: number, contentType: string | null, body: unknown): string | null => {
     const route = routes.find((r) => r.pattern.test(path));
-    const operation = route && doc.paths[route.template]![method.toLowerCase()];
-    if (!route || !operation) return null; // not an API route (serverless-offline's own 404 page)
+    if (!route) return `${method} ${path} matches no route of the document`;
+    const operation = doc.paths[route.template]![method.toLowerCase()];
+    if (!operation) return `${method} ${route.template} is not an operation of the document`;
+    if (status >= 500) return `${method} ${route.template} answered ${status}: a 5xx is never the documented contract`;
     const response = operation.responses[String(status)];
     if (!response) return `${method} ${route.template} answered ${status}, which the document does not list`;
-    if (!response.content) return null;
+    const empty = body === undefined || body === null || body === '';
+    if (!response.content) {
+      return empty ? null : `${method} ${route.template} ${status} has a body, the document says no content`;
+    }
+    if (empty) return `${method} ${route.template} ${status} has no body, the document says it has one`;
     const type = contentType?.split(';')[0] ?? '';
     const media = response.content[type];
     if (!media)

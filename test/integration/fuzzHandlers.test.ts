@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeployment } from '../../lib/domain/deployments';
 import { closeDb } from '../../lib/infra/db';
-import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { environmentName } from '../../schemas/environments';
+import { environmentsOf, releaseIn } from '../helpers/deployments';
+import { type EventOptions, invoke } from '../helpers/events';
+import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
 // Every function in functions/, fed generated garbage directly: whatever a client can send is never a 5xx.
 const pool = testPool();
@@ -99,7 +102,7 @@ const contentType = fc.constantFrom(
 );
 
 describe('generated requests to every handler', () => {
-  it('never answer 5xx', async () => {
+  it('never answer 5xx to garbage ids, queries and bodies', async () => {
     expect(handlers.length).toBeGreaterThan(5);
     for (const [name, handler] of handlers) {
       await fc.assert(
@@ -126,5 +129,164 @@ describe('generated requests to every handler', () => {
       );
     }
     expect(tried).toBe(handlers.length * RUNS);
+  }, 300_000);
+});
+
+/** Ids of the fixture org's things, mixed with random and foreign ones, so that requests reach the writes. */
+async function writeFixture() {
+  const release = await releaseIn(pool, world.repo.id, world.releaseManager.id, '1.0.0');
+  const envs = await environmentsOf(pool, world.org.id);
+  const foreignEnv = (await environmentsOf(pool, world.otherOrg.id)).dev!.id;
+  const artifactIds: string[] = [];
+  const files: string[] = [];
+  for (const name of ['a', 'b', 'c']) {
+    const file = writeBuildFile(`fuzz/${world.repo.id}/${name}`, name);
+    files.push(file);
+    const res = await invoke(handlers.find(([n]) => n === 'createArtifact')![1], {
+      pathParameters: { repo: world.repo.id },
+      body: { name, path: file },
+      token: world.releaseManager.token,
+    });
+    artifactIds.push(res.body.id);
+  }
+  const access = { id: world.repo.id, orgId: world.org.id, role: 'release_manager' as const };
+  const inProgress: string[] = [];
+  for (let i = 0; i < 30; i += 1) {
+    const made = await createDeployment(pool, access, {
+      release: release.id,
+      deployedBy: world.releaseManager.id,
+      environmentId: envs.dev!.id,
+      status: 'in_progress',
+    });
+    inProgress.push(made.id);
+  }
+  return { release, envs, foreignEnv, artifactIds, files, inProgress };
+}
+
+const recentTime = fc
+  .integer({ min: 0, max: 30 * 24 * 3600 })
+  .map((secondsAgo) => new Date(Date.now() - secondsAgo * 1000).toISOString());
+
+describe('generated well-formed requests to the write endpoints', () => {
+  it('never answer 5xx, and each endpoint accepts some of them (so the write path was reached)', async () => {
+    const f = await writeFixture();
+    const repo = fc.oneof(
+      { weight: 8, arbitrary: fc.constant(world.repo.id) },
+      fc.constant(world.otherRepo.id),
+      fc.uuid(),
+    );
+    const semver = fc
+      .tuple(
+        fc.nat({ max: 50 }),
+        fc.nat({ max: 50 }),
+        fc.nat({ max: 10_000 }),
+        fc.option(fc.constantFrom('-rc.1', '-alpha', '-beta.2.x'), { nil: '' }),
+        fc.option(fc.constantFrom('+build.7', '+sha.abc'), { nil: '' }),
+        fc.constantFrom('', 'v'),
+      )
+      .map(([major, minor, patch, pre, build, v]) => `${v}${major}.${minor}.${patch}${pre}${build}`);
+    const envId = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(f.envs.dev!.id, f.envs.stg!.id, f.envs.prod!.id) },
+      fc.constant(f.foreignEnv),
+      fc.uuid(),
+    );
+    const token = fc.oneof(
+      { weight: 6, arbitrary: fc.constant(world.releaseManager.token) },
+      { weight: 2, arbitrary: fc.constant(world.developer.token) },
+      fc.constant(world.outsider.token),
+    );
+    // a fresh key, none, or one of a few keys reused across requests (replayed, or refused as another request's)
+    const idempotencyKey = fc.option(fc.oneof(fc.uuid(), fc.constantFrom('fuzz-1', 'fuzz-2')), { nil: undefined });
+
+    const requests: Record<string, fc.Arbitrary<EventOptions>> = {
+      createRelease: fc.record({
+        pathParameters: fc.record({ repo }),
+        body: fc.record(
+          {
+            version: fc.oneof({ weight: 9, arbitrary: semver }, fc.string({ maxLength: 12 })),
+            notes: fc.string({ maxLength: 300 }),
+            artifactIds: fc.oneof(fc.subarray(f.artifactIds), fc.array(fc.uuid(), { maxLength: 2 })),
+          },
+          { requiredKeys: ['version'] },
+        ),
+      }),
+      createDeployment: fc.record({
+        pathParameters: fc.record({
+          repo,
+          id: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(f.release.id, '1.0.0', 'v1.0.0') }, fc.uuid()),
+        }),
+        body: fc.record(
+          {
+            environmentId: envId,
+            status: fc.constantFrom('success', 'failed', 'in_progress'),
+            startedAt: recentTime,
+            endedAt: fc.oneof(recentTime, fc.constant(null)),
+          },
+          { requiredKeys: ['environmentId'] },
+        ),
+      }),
+      finishDeployment: fc.record({
+        method: fc.constant('PATCH'),
+        pathParameters: fc.record({
+          id: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...f.inProgress) }, fc.uuid()),
+        }),
+        body: fc.record(
+          { status: fc.constantFrom('success', 'failed'), endedAt: recentTime },
+          { requiredKeys: ['status'] },
+        ),
+      }),
+      createEnvironment: fc.record({
+        pathParameters: fc.record({
+          org: fc.oneof(
+            { weight: 6, arbitrary: fc.constantFrom(world.org.slug, world.org.id) },
+            fc.constant(world.otherOrg.slug),
+            fc.uuid(),
+          ),
+        }),
+        body: fc.record(
+          { name: fc.stringMatching(new RegExp(environmentName.pattern)), protected: fc.boolean() },
+          { requiredKeys: ['name'] },
+        ),
+      }),
+      createArtifact: fc.oneof(
+        fc.record({
+          pathParameters: fc.record({ repo }),
+          body: fc.record(
+            {
+              name: fc.string({ minLength: 1, maxLength: 40 }),
+              path: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...f.files) }, fc.constantFrom('nope', '../x')),
+              contentType: fc.constantFrom('application/gzip', 'text/plain'),
+            },
+            { requiredKeys: ['name', 'path'] },
+          ),
+        }),
+        fc.record({
+          pathParameters: fc.record({ repo }),
+          query: fc.record({ name: fc.string({ minLength: 1, maxLength: 40 }) }, { requiredKeys: [] }),
+          body: fc.uint8Array({ minLength: 1, maxLength: 256 }).map((bytes) => Buffer.from(bytes)),
+        }),
+      ),
+    };
+
+    const accepted: Record<string, number> = {};
+    for (const [name, request] of Object.entries(requests)) {
+      const handler = handlers.find(([n]) => n === name)![1];
+      accepted[name] = 0;
+      await fc.assert(
+        fc.asyncProperty(request, token, idempotencyKey, async (event, caller, key) => {
+          const res = await invoke(handler, {
+            ...event,
+            token: caller,
+            ...(key ? { headers: { 'idempotency-key': key } } : {}),
+          });
+          if (res.status >= 500) throw new Error(`${name} answered ${res.status}: ${JSON.stringify(res.body)}`);
+          if (res.status < 300) accepted[name]! += 1;
+          return true;
+        }),
+        { numRuns: 100 },
+      );
+    }
+    for (const name of Object.keys(requests))
+      expect({ name, accepted: accepted[name]! > 0 }).toEqual({ name, accepted: true });
   }, 300_000);
 });

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+
+const exec = promisify(execFile);
+
+/** The admin command as `npm run -s admin --` runs it, on the run's database. */
+async function admin(...args: string[]) {
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], {
+    env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'fatal' },
+  });
+  return stdout;
+}
+
+/** stdout must be exactly one JSON object (one line, nothing else). */
+function oneObject(stdout: string) {
+  expect(stdout.trim().split('\n')).toHaveLength(1);
+  const value = JSON.parse(stdout);
+  expect(value).toBeTypeOf('object');
+  return value;
+}
+
+describe('the admin command', () => {
+  it('creates an org, a repo and a user, and revokes the token, each printing one JSON object', async () => {
+    const slug = `adm-${randomBytes(4).toString('hex')}`;
+    const org = oneObject(await admin('org', 'create', slug));
+    expect(org).toMatchObject({ id: expect.any(String), slug });
+    const repo = oneObject(await admin('repo', 'create', slug, 'web'));
+    expect(repo).toMatchObject({ id: expect.any(String), orgId: org.id, name: 'web' });
+    const user = oneObject(await admin('user', 'create', 'alice', '--org', slug, '--role', 'developer'));
+    expect(user).toMatchObject({ id: expect.any(String), token: expect.stringMatching(/^gwr_[A-Za-z0-9_-]{43}$/) });
+    expect(oneObject(await admin('token', 'revoke', user.token))).toEqual({ revoked: true });
+  }, 60_000);
+});
