@@ -67,14 +67,20 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('pgdata');
   });
 
-  it('runs the app on the official Node image the way npm start does, with the artifacts volume and port 3000', () => {
+  it('runs the app on the official Node 24 image the way npm start does, with the artifacts volume and port 3000', () => {
     const app = compose.services.app;
-    expect(app.image).toMatch(/^node:20/);
+    expect(app.image).toMatch(/^node:24/);
     expect(app.command.join(' ')).toContain('npm start');
     expect(app.environment.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
     expect(app.environment.ARTIFACTS_DIR).toBe('/data/artifacts');
     expect(app.volumes).toContain('artifacts:/data/artifacts');
     expect(app.ports).toContain('3000:3000');
     expect(app.depends_on.postgres.condition).toBe('service_healthy');
+  });
+
+  it("lets docker stop's SIGTERM reach the server: an init as PID 1 and npm start exec'd, not a shell's child", () => {
+    const app = compose.services.app;
+    expect(app.init).toBe(true);
+    expect(app.command.at(-1)).toMatch(/&& exec npm start$/);
   });
 });
