@@ -4,6 +4,9 @@ import { typed } from './typed';
 
 /** A file name shown to people: printable, no path separators needed. */
 const artifactName = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
+/** C0, DEL, C1, line and paragraph separators, and the bidi marks and overrides that make text lie on screen */
+export const unprintableCharacters =
+  '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
 const contentType = { type: 'string', maxLength: 255, pattern: '^[\\w.+-]+/[\\w.+-]+$' } as const;
 /** the digest the client expects; a file with another digest is refused */
 const declaredSha256 = {
@@ -16,7 +19,13 @@ export const registerArtifactBody = typed({
   type: 'object',
   properties: {
     name: artifactName,
-    path: { type: 'string', minLength: 1, maxLength: 1024, description: 'relative to ARTIFACTS_DIR' },
+    path: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1024,
+      pattern: `^[^${unprintableCharacters}]+$`,
+      description: 'relative to ARTIFACTS_DIR, under builds/<repo id>/',
+    },
     contentType,
     sha256: declaredSha256,
   },

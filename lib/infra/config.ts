@@ -48,6 +48,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     /** bound on connecting, waiting for a pooled connection and running one statement */
     databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
     artifactsDir: path.resolve(env.ARTIFACTS_DIR || path.join('data', 'artifacts')),
+    /** a registration still hashing after this long is abandoned with a 422, well inside Lambda's 29 s timeout */
+    artifactHashDeadlineMs: integer(env, 'ARTIFACT_HASH_DEADLINE_MS', 20_000, 1, 600_000),
     releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, 1_000_000),
     port: integer(env, 'PORT', 3000, 1, 65535),
     logLevel: logLevel(env),
