@@ -6,12 +6,12 @@ import { unprintableCharacters } from '../../schemas/artifacts';
 import { BadRequest, Unprocessable } from '../infra/errors';
 
 /** The part of the volume a repo may register files from: its own, so no repo can claim another's files. */
-export function buildsDirOf(repoId: string): string {
+function buildsDirOf(repoId: string): string {
   return `builds/${repoId}`;
 }
 
 /** The characters a registered path may not hold: the same class as the body schema's pattern. */
-export const UNPRINTABLE = new RegExp(`[${unprintableCharacters}]`, 'u');
+const UNPRINTABLE = new RegExp(`[${unprintableCharacters}]`, 'u');
 
 // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the last component is never a symlink
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
@@ -97,6 +97,8 @@ export async function openBuildFile(root: string, repoId: string, relative: stri
         { path: '/body/path', message: 'is on another file system' },
       ]);
     }
+    // unlinked since it was opened
+    if (stat.nlink === 0) throw noFile(relative, dir);
     if (stat.nlink !== 1) {
       throw new Unprocessable(`"${relative}" has ${stat.nlink} hard links; register a copy of the file instead.`, [
         { path: '/body/path', message: 'has more than one hard link' },
