@@ -16,7 +16,7 @@ export const registerArtifactBody = typed({
   type: 'object',
   properties: {
     name: artifactName,
-    path: { type: 'string', minLength: 1, maxLength: 1024, description: 'relative to ARTIFACTS_DIR' },
+    path: { ...displayName(1024), description: 'relative to ARTIFACTS_DIR, under builds/<repo id>/' },
     contentType,
     sha256: declaredSha256,
   },

@@ -3,10 +3,12 @@ import { typed } from './typed';
 /** Building blocks shared by the resource schemas. */
 
 /**
- * A name people read (an artifact's): no C0 or C1 control, no line or paragraph separator (U+2028, U+2029), no
- * bidirectional override or isolate (U+202A–202E, U+2066–2069), which make `evil\u202egzt.exe` show as `evilexe.tzg`.
+ * What text people read must not hold (an artifact's name, a registered path): C0, DEL and C1 controls, the line and
+ * paragraph separators (U+2028, U+2029), and the bidirectional marks, overrides and isolates (U+061C, U+200E/F,
+ * U+202A–202E, U+2066–2069), which make `evil\u202egzt.exe` show as `evilexe.tzg`. A regex character class body.
  */
-const DISPLAY_NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]+$';
+export const UNPRINTABLE_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
+const DISPLAY_NAME_PATTERN = `^[^${UNPRINTABLE_CHARACTERS}]+$`;
 
 /** Field errors for patterns whose own text would tell a client nothing. */
 export const patternMessages: Readonly<Record<string, string>> = {

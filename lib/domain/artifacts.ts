@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Artifact } from '../../schemas/artifacts';
@@ -8,64 +7,11 @@ import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor'
 import { type Queryable, sql } from '../infra/db';
 import { BadRequest, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
+import { DigestDeadline, digestFile, openBuildFile } from './volume';
 
 /** Largest file accepted as a raw upload. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
-
-function outside(relative: string): BadRequest {
-  return new BadRequest(`The path "${relative}" leads outside the artifacts volume.`, [
-    { path: '/body/path', message: 'must stay inside ARTIFACTS_DIR' },
-  ]);
-}
-
-/**
- * The real location of `relative` inside the volume `root`: a relative path with no `..` segment, which after
- * following symlinks still lies inside the volume, else 400. A path that does not exist, or is not a regular
- * file, is 422. Returns the absolute real path and its path relative to the volume's real root.
- */
-export async function confineToVolume(root: string, relative: string): Promise<{ absolute: string; relative: string }> {
-  if (relative.includes('\u0000')) throw new BadRequest('The path must not contain NUL.');
-  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
-    throw new BadRequest(`The path "${relative}" is absolute; give it relative to the artifacts volume.`, [
-      { path: '/body/path', message: 'must be relative to ARTIFACTS_DIR' },
-    ]);
-  }
-  if (relative.split(/[\\/]/).includes('..')) throw outside(relative);
-  let realRoot: string;
-  let real: string;
-  try {
-    realRoot = await fs.realpath(root);
-    real = await fs.realpath(path.join(realRoot, relative));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      throw new Unprocessable(`No file at "${relative}" on the artifacts volume.`, [
-        { path: '/body/path', message: 'no such file' },
-      ]);
-    }
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP' || (err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
-      throw new BadRequest(`The path "${relative}" cannot be resolved (${(err as NodeJS.ErrnoException).code}).`);
-    }
-    throw err;
-  }
-  if (!real.startsWith(realRoot + path.sep)) throw outside(relative);
-  const stat = await fs.stat(real);
-  if (!stat.isFile()) {
-    throw new Unprocessable(`"${relative}" is not a regular file.`, [{ path: '/body/path', message: 'is not a file' }]);
-  }
-  return { absolute: real, relative: path.relative(realRoot, real).split(path.sep).join('/') };
-}
-
-/** Size and SHA-256 of a file, read as a stream so that large files cost no memory. */
-export async function digestFile(file: string): Promise<{ sizeBytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let sizeBytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    sizeBytes += (chunk as Buffer).length;
-  }
-  return { sizeBytes, sha256: hash.digest('hex') };
-}
 
 /** 422 when the client declared a digest and the content has another; nothing is stored or registered then. */
 function checkDeclaredDigest(declared: string | undefined, actual: string, where: string): void {
@@ -104,14 +50,28 @@ async function insertArtifact(
   return toArtifact(row);
 }
 
-/** Registers a file the build already wrote on the volume; size and digest are computed here, not trusted. */
+/**
+ * Registers a file the build wrote under `builds/<repo>/` on the volume; size and digest are computed here, from the
+ * very descriptor that was checked, not trusted. A digest still running after `deadlineMs` is abandoned and nothing is
+ * written, so that a request never outlives its platform timeout and then commits anyway.
+ */
 export async function registerArtifact(
   db: Queryable,
   repoId: string,
   input: { name: string; path: string; contentType?: string; sha256?: string },
+  deadlineMs = config.artifactHashDeadlineMs,
 ): Promise<Artifact> {
-  const file = await confineToVolume(config.artifactsDir, input.path);
-  const digest = await digestFile(file.absolute);
+  const file = await openBuildFile(config.artifactsDir, repoId, input.path);
+  let digest: { sizeBytes: number; sha256: string };
+  try {
+    digest = await digestFile(file.handle, Date.now() + deadlineMs);
+    // unlinked while being hashed: its path names nothing now
+    if ((await file.handle.stat()).nlink === 0) throw noLongerThere(input.path);
+  } catch (err) {
+    throw err instanceof DigestDeadline ? tooSlow(input.path, deadlineMs) : err;
+  } finally {
+    await file.handle.close();
+  }
   checkDeclaredDigest(input.sha256, digest.sha256, '/body/sha256');
   return insertArtifact(db, repoId, {
     name: input.name,
@@ -120,6 +80,20 @@ export async function registerArtifact(
     sizeBytes: digest.sizeBytes,
     sha256: digest.sha256,
   });
+}
+
+function noLongerThere(relative: string): Unprocessable {
+  return new Unprocessable(`"${relative}" was deleted while it was being hashed.`, [
+    { path: '/body/path', message: 'no such file' },
+  ]);
+}
+
+function tooSlow(relative: string, deadlineMs: number): Unprocessable {
+  return new Unprocessable(
+    `"${relative}" could not be hashed within ${deadlineMs} ms, so nothing was registered. Register a smaller ` +
+      'file, or raise ARTIFACT_HASH_DEADLINE_MS on the server (keeping it below the function timeout on Lambda).',
+    [{ path: '/body/path', message: 'could not be hashed within the deadline' }],
+  );
 }
 
 /**

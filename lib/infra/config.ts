@@ -75,6 +75,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     /** how long a warm process trusts what a token resolved to where no LISTEN tells it of a change (Lambda); 0: never */
     authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     artifactsDir: path.resolve(env.ARTIFACTS_DIR || path.join('data', 'artifacts')),
+    /** a registration still hashing after this long is abandoned with a 422, well inside Lambda's 29 s timeout */
+    artifactHashDeadlineMs: integer(env, 'ARTIFACT_HASH_DEADLINE_MS', 20_000, 1, 600_000),
     releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, 1_000_000),
     port: integer(env, 'PORT', 3000, 1, 65535),
     /** the address npm start listens on */

@@ -55,7 +55,7 @@ beforeAll(async () => {
   world = await orgWithMembers(pool);
   const envs = await api('GET', `/repos/${world.repo.id}/environments`, { token: world.releaseManager.token });
   environments = Object.fromEntries(envs.body.items.map((e: { name: string; id: string }) => [e.name, e]));
-  const file = writeBuildFile(`browser/${world.repo.id}/app-1.2.0.tgz`, 'the 1.2.0 build\n'.repeat(4096));
+  const file = writeBuildFile(world.repo.id, 'browser/app-1.2.0.tgz', 'the 1.2.0 build\n'.repeat(4096));
   const artifact = await api('POST', `/repos/${world.repo.id}/artifacts`, {
     token: world.releaseManager.token,
     json: { name: 'app-1.2.0.tgz', path: file },

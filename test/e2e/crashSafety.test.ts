@@ -39,7 +39,7 @@ describe('a server killed mid-write', () => {
     const headers = { authorization: `Bearer ${world.developer.token}`, 'content-type': 'application/json' };
     const artifactIds: string[] = [];
     for (const name of ['a', 'b', 'c']) {
-      const file = writeBuildFile(`crash/${world.repo.id}/${name}`, name);
+      const file = writeBuildFile(world.repo.id, `crash/${name}`, name);
       const res = await fetch(`${url}/repos/${world.repo.id}/artifacts`, {
         method: 'POST',
         headers,

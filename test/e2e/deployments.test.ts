@@ -14,7 +14,7 @@ describe('deployments over HTTP through serverless-offline', () => {
     const dev = world.developer.token;
     const rm = world.releaseManager.token;
     const repo = world.repo.id;
-    const file = writeBuildFile(`e2e/${repo}/app-3.0.0.tgz`, 'the build output');
+    const file = writeBuildFile(repo, 'e2e/app-3.0.0.tgz', 'the build output');
     const artifact = await api('POST', `/repos/${repo}/artifacts`, {
       token: dev,
       json: { name: 'app-3.0.0.tgz', path: file },

@@ -12,7 +12,7 @@ afterAll(() => pool.dispose());
 
 describe('races over HTTP', () => {
   it('lets exactly one of 100 concurrent creates of one version win; the rest are 409, none 5xx', async () => {
-    const file = writeBuildFile(`race/${world.repo.id}/a`, 'a');
+    const file = writeBuildFile(world.repo.id, 'race/a', 'a');
     const artifact = await api('POST', `/repos/${world.repo.id}/artifacts`, {
       token: world.developer.token,
       json: { name: 'a', path: file },

@@ -13,7 +13,7 @@ describe('releases over HTTP through serverless-offline', () => {
   it('registers a built artifact, releases it, and lists and gets the release', async () => {
     const token = world.developer.token;
     const repo = world.repo.id;
-    const file = writeBuildFile(`e2e/${repo}/app-1.0.0.tgz`, 'the build output');
+    const file = writeBuildFile(repo, 'e2e/app-1.0.0.tgz', 'the build output');
 
     const artifact = await api('POST', `/repos/${repo}/artifacts`, {
       token,

@@ -31,8 +31,12 @@ export async function orgWithMembers(pool: ConnectionPool) {
   return { org, repo, releaseManager, developer, outsider, otherOrg, otherRepo, addMember };
 }
 
-/** Writes a file onto the run's artifacts volume, as a build would, and returns its path relative to the volume. */
-export function writeBuildFile(relative: string, content: string | Buffer): string {
+/**
+ * Writes a file onto the run's artifacts volume where a build of `repoId` would (its own `builds/<repo>/`, the only
+ * place it may register from) and returns its path relative to the volume.
+ */
+export function writeBuildFile(repoId: string, name: string, content: string | Buffer): string {
+  const relative = `builds/${repoId}/${name}`;
   const absolute = path.join(inject('artifactsDir'), relative);
   fs.mkdirSync(path.dirname(absolute), { recursive: true });
   fs.writeFileSync(absolute, content);

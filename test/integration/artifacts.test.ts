@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as getArtifact } from '../../functions/getArtifact';
 import { handler as listArtifacts } from '../../functions/listArtifacts';
+import { config } from '../../lib/infra/config';
 import { closeDb, sql } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
@@ -32,7 +33,7 @@ async function artifactCount(repo: string) {
 
 describe('registering a file on the volume', () => {
   it('computes size and SHA-256 from the file and answers 201 with Location', async () => {
-    const file = writeBuildFile(`reg/${world.repo.id}/app-1.0.0.tgz`, 'release bits');
+    const file = writeBuildFile(world.repo.id, 'reg/app-1.0.0.tgz', 'release bits');
     const res = await register({ name: 'app-1.0.0.tgz', path: file, contentType: 'application/gzip' });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/api/v1/repos/${world.repo.id}/artifacts/${res.body.id}`);
@@ -54,29 +55,73 @@ describe('registering a file on the volume', () => {
   });
 
   it.each([
-    ['a parent segment', '../../etc/passwd', 400],
-    ['an absolute path', '/etc/passwd', 400],
-    ['a missing file', 'reg/none/missing.tgz', 422],
-  ])('refuses %s (%s) with %i and registers nothing', async (_, file, status) => {
+    ['a parent segment', () => '../../etc/passwd', 400],
+    ['an absolute path', () => '/etc/passwd', 400],
+    ["a path outside the repo's builds/<repo>/", () => 'reg/app.tgz', 400],
+    ['a newline in the path', () => `builds/${world.repo.id}/a\nb.tgz`, 400],
+    ['a missing file', () => `builds/${world.repo.id}/none/missing.tgz`, 422],
+  ])('refuses %s with %i and registers nothing', async (_, file, status) => {
     const before = await artifactCount(world.repo.id);
-    const res = await register({ name: 'x', path: file });
+    const res = await register({ name: 'x', path: file() });
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body.errors).toEqual([{ path: '/body/path', message: expect.any(String) }]);
     expect(await artifactCount(world.repo.id)).toBe(before);
   });
 
-  it('refuses a symlink that leads out of the volume with 400', async () => {
-    const link = path.join(inject('artifactsDir'), `escape-${world.repo.id}`);
-    fs.symlinkSync('/etc/hostname', link);
-    const res = await register({ name: 'x', path: path.basename(link) });
-    expect(res.status).toBe(400);
-    expect(res.body.detail).toContain('outside the artifacts volume');
+  it('refuses a symlink that leads out of the volume with the 422 a missing file gets', async () => {
+    writeBuildFile(world.repo.id, 'links/.keep', '');
+    const link = `builds/${world.repo.id}/links/escape`;
+    fs.symlinkSync('/etc', path.join(inject('artifactsDir'), link));
+    const res = await register({ name: 'x', path: `${link}/hostname` });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toBe(`No regular file at "${link}/hostname" inside builds/${world.repo.id}/.`);
   });
 
   it('answers 404 to a member of another org', async () => {
-    const file = writeBuildFile(`reg/${world.repo.id}/other.tgz`, 'x');
+    const file = writeBuildFile(world.repo.id, 'reg/other.tgz', 'x');
     const res = await register({ name: 'other.tgz', path: file }, world.outsider.token);
     expect(res.status).toBe(404);
+  });
+});
+
+describe('registering a file that takes longer to hash than the deadline', () => {
+  const deadline = config.artifactHashDeadlineMs;
+  let file: string;
+  beforeAll(() => {
+    // 64 GiB of holes: free on disk, and more than a test's 30 s to hash, so only an abandoned digest answers in time
+    file = writeBuildFile(world.repo.id, 'sparse/huge.img', '');
+    fs.truncateSync(path.join(inject('artifactsDir'), file), 64 * 1024 ** 3);
+    config.artifactHashDeadlineMs = 50;
+  });
+  afterAll(() => {
+    config.artifactHashDeadlineMs = deadline;
+    fs.rmSync(path.join(inject('artifactsDir'), file));
+  });
+
+  it('answers 422 saying how to raise ARTIFACT_HASH_DEADLINE_MS, registers nothing, and replays that answer', async () => {
+    const before = await artifactCount(world.repo.id);
+    const headers = { 'idempotency-key': `huge-${world.repo.id}` };
+    const send = () =>
+      invoke(createArtifact, {
+        path: `/api/v1/repos/${world.repo.id}/artifacts`,
+        pathParameters: { repo: world.repo.id },
+        body: { name: 'huge.img', path: file },
+        headers,
+        token: world.developer.token,
+      });
+    const res = await send();
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body).toMatchObject({
+      status: 422,
+      detail: expect.stringContaining('could not be hashed within 50 ms, so nothing was registered'),
+      errors: [{ path: '/body/path', message: 'could not be hashed within the deadline' }],
+    });
+    expect(res.body.detail).toContain('raise ARTIFACT_HASH_DEADLINE_MS');
+    const again = await send();
+    expect(again).toMatchObject({ status: 422, body: res.body, headers: { 'idempotent-replayed': 'true' } });
+    expect(await artifactCount(world.repo.id)).toBe(before);
   });
 });
 
@@ -137,7 +182,7 @@ describe('listing artifacts', () => {
     const fresh = await orgWithMembers(pool);
     const ids: string[] = [];
     for (const name of ['a', 'b', 'c']) {
-      const file = writeBuildFile(`list/${fresh.repo.id}/${name}`, name);
+      const file = writeBuildFile(fresh.repo.id, `list/${name}`, name);
       ids.push((await register({ name, path: file }, fresh.developer.token, fresh.repo.id)).body.id);
     }
     const first = await invoke(listArtifacts, {

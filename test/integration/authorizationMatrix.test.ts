@@ -75,7 +75,7 @@ const rows: Row[] = [
     case: 'register',
     event: () => ({
       pathParameters: { repo: world.repo.id },
-      body: { name: 'a', path: writeBuildFile(`matrix/${fresh()}`, 'x') },
+      body: { name: 'a', path: writeBuildFile(world.repo.id, `matrix/${fresh()}`, 'x') },
     }),
     expected: write,
   },
@@ -187,7 +187,7 @@ beforeAll(async () => {
   await revokeToken(pool, revoked.token);
   envs = await environmentsOf(pool, world.org.id);
   release = await releaseIn(pool, world.repo.id, world.releaseManager.id, '1.0.0');
-  const file = writeBuildFile(`matrix/${world.repo.id}`, 'x');
+  const file = writeBuildFile(world.repo.id, 'matrix/first', 'x');
   const artifact = await invoke((await import('../../functions/createArtifact')).handler, {
     pathParameters: { repo: world.repo.id },
     body: { name: 'a', path: file },

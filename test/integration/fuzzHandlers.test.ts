@@ -140,7 +140,7 @@ async function writeFixture() {
   const artifactIds: string[] = [];
   const files: string[] = [];
   for (const name of ['a', 'b', 'c']) {
-    const file = writeBuildFile(`fuzz/${world.repo.id}/${name}`, name);
+    const file = writeBuildFile(world.repo.id, `fuzz/${name}`, name);
     files.push(file);
     const res = await invoke(handlers.find(([n]) => n === 'createArtifact')![1], {
       pathParameters: { repo: world.repo.id },

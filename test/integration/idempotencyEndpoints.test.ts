@@ -50,7 +50,7 @@ describe('Idempotency-Key on the POST endpoints other than createRelease', () =>
         body: { name: `qa-${randomBytes(4).toString('hex')}` },
       }),
       createArtifact: async () => {
-        const file = writeBuildFile(`idem/${randomUUID()}`, 'built');
+        const file = writeBuildFile(world.repo.id, `idem/${randomUUID()}`, 'built');
         return { pathParameters: { repo: world.repo.id }, body: { name: 'app.tgz', path: file } };
       },
     };

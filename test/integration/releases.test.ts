@@ -21,7 +21,7 @@ afterAll(async () => {
 const releasesPath = (repo: string) => `/api/v1/repos/${repo}/releases`;
 
 async function artifactIn(repo: string, token: string, name = 'app.tgz') {
-  const file = writeBuildFile(`builds/${repo}/${Math.random()}/${name}`, `contents of ${name}`);
+  const file = writeBuildFile(repo, `${Math.random()}/${name}`, `contents of ${name}`);
   const res = await invoke(createArtifact, { pathParameters: { repo }, body: { name, path: file }, token });
   expect(res.status).toBe(201);
   return res.body;
