@@ -3,6 +3,7 @@
  * the identity cache kept fresh by LISTEN. Bundled into dist/server/main.mjs and run by scripts/start.mjs, which
  * sets DATABASE_URL first (see server/prepare.ts).
  */
+import { sweepStagedUploads } from '../lib/domain/artifacts';
 import { forgetIdentities, IDENTITY_CHANNEL } from '../lib/domain/identity';
 import { readConfig } from '../lib/infra/config';
 import { closeDb } from '../lib/infra/db';
@@ -22,6 +23,8 @@ export async function serve(root: string): Promise<Running> {
   // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity)
   const listener = listen(config.databaseUrl, IDENTITY_CHANNEL, forgetIdentities, () => forgetIdentities());
   const app = createApp(functions(root));
+  const swept = await sweepStagedUploads();
+  if (swept > 0) console.log(`[gitweave] removed ${swept} staged upload(s) that a crash left on the volume`);
   try {
     await new Promise<void>((resolve, reject) => {
       app.server.once('error', reject);

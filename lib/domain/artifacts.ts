@@ -96,10 +96,35 @@ function tooSlow(relative: string, deadlineMs: number): Unprocessable {
   );
 }
 
+/** Where uploads are written before they are renamed into the store: on the volume, so the rename is atomic. */
+const STAGING = '.staging';
+/** Longer than any request may last (the server's 60 s, Lambda's 29 s): a staged file this old was orphaned. */
+const STAGED_ORPHAN_MS = 60 * 60 * 1000;
+
 /**
- * Stores `bytes` on the volume at `repos/<repo>/<sha256>` and registers them. The file is written under a
- * temporary name, flushed, then renamed into place, so a crash never leaves a half-written artifact; a file
- * already there has the same content by construction and is kept.
+ * Removes staged uploads that a crash left behind (older than any request may take, so never a live upload of
+ * another server sharing the volume). Returns how many it removed. The server runs it at start.
+ */
+export async function sweepStagedUploads(now = Date.now()): Promise<number> {
+  const staging = path.join(config.artifactsDir, STAGING);
+  const names = await fs.readdir(staging).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const file = path.join(staging, name);
+    const stat = await fs.lstat(file).catch(() => null);
+    if (stat?.isFile() && now - stat.mtimeMs > STAGED_ORPHAN_MS) {
+      await fs.unlink(file).catch(() => undefined);
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Stores `bytes` on the volume at `repos/<repo>/<sha256>` and registers them. The file is written in the staging
+ * folder, flushed, then renamed into place, so a crash never leaves a half-written or misnamed file in the store;
+ * what it leaves in staging, `sweepStagedUploads` removes. A file already there has the same content by construction
+ * and is kept.
  */
 export async function uploadArtifact(
   db: Queryable,
@@ -125,7 +150,9 @@ export async function uploadArtifact(
     () => false,
   );
   if (!exists) {
-    const temporary = path.join(directory, `.upload-${randomBytes(8).toString('hex')}`);
+    const staging = path.join(config.artifactsDir, STAGING);
+    await fs.mkdir(staging, { recursive: true });
+    const temporary = path.join(staging, `${repoId}-${randomBytes(8).toString('hex')}`);
     const handle = await fs.open(temporary, 'wx', 0o644);
     try {
       await handle.writeFile(bytes);

@@ -24,10 +24,45 @@ function fresh() {
   return built > 0 && SOURCES.every((source) => newest(path.join(ROOT, source)) < built);
 }
 
+const LOCK = path.join(ROOT, 'dist', '.server-build.lock');
+
+/** One builder at a time across processes (npm start beside npm test): a directory made atomically, 2 min at most. */
+async function withBuildLock(fn) {
+  fs.mkdirSync(path.dirname(LOCK), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const stat = fs.statSync(LOCK, { throwIfNoEntry: false });
+      // a builder that died (SIGKILL) leaves its lock behind; no build takes a minute
+      if (stat && Date.now() - stat.mtimeMs > 60_000) fs.rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`${LOCK} is held by another build; remove it if none runs`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
 /** The bundles' paths, built first if any source is newer than them. */
 export async function ensureServerBuild({ force = false } = {}) {
   const outputs = Object.fromEntries(Object.keys(ENTRIES).map((name) => [name, path.join(OUT, `${name}.mjs`)]));
   if (!force && fresh()) return outputs;
+  return withBuildLock(async () => {
+    // another process may have built while this one waited
+    if (!force && fresh()) return outputs;
+    await build(outputs);
+    return outputs;
+  });
+}
+
+async function build(outputs) {
   const { build } = await import('esbuild');
   const functionsDir = path.join(ROOT, 'functions');
   const modules = fs
@@ -48,7 +83,7 @@ export async function ensureServerBuild({ force = false } = {}) {
       }));
     },
   };
-  // a temporary folder, renamed into place: two processes building at once never run a half-written bundle
+  // a temporary folder, renamed into place: a process that starts meanwhile never runs a half-written bundle
   fs.mkdirSync(path.join(ROOT, 'dist'), { recursive: true });
   const staging = fs.mkdtempSync(path.join(ROOT, 'dist', '.server-'));
   try {
@@ -71,8 +106,7 @@ export async function ensureServerBuild({ force = false } = {}) {
     fs.renameSync(staging, OUT);
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
-    if (!fs.existsSync(outputs.main)) throw err;
-    // another process renamed its build into place first: use that one
+    throw err;
   }
-  return outputs;
+  if (!fs.existsSync(outputs.main)) throw new Error(`the server build wrote no ${outputs.main}`);
 }

@@ -84,7 +84,21 @@ describe('a server killed mid-write', () => {
     stop = true;
     await Promise.all(workers);
 
+    // what the kill left in staging is swept at the next start once it is older than any request may be; a file
+    // staged a moment ago (another server's upload in flight on a shared volume) is left alone
+    const staging = path.join(inject('artifactsDir'), '.staging');
+    fs.mkdirSync(staging, { recursive: true });
+    const orphans = fs.readdirSync(staging).filter((name) => name.startsWith(`${world.repo.id}-`));
+    const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const name of orphans) fs.utimesSync(path.join(staging, name), hoursAgo, hoursAgo);
+    const inFlight = path.join(staging, `${world.repo.id}-in-flight`);
+    fs.writeFileSync(inFlight, 'partial');
+
     server = await start();
+    const left = fs.readdirSync(staging);
+    expect(orphans.filter((name) => left.includes(name))).toEqual([]);
+    expect(fs.existsSync(inFlight)).toBe(true);
+    fs.rmSync(inFlight);
     const rows = await pool.query(sql`
       SELECT r.id, count(ra.artifact_id)::int AS links FROM releases r LEFT JOIN release_artifacts ra ON ra.release_id = r.id
       WHERE r.repo_id = ${world.repo.id} GROUP BY r.id`);

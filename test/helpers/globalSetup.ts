@@ -85,8 +85,18 @@ async function startServer(project: TestProject, shared: World): Promise<Server>
 export default async function setup(project: TestProject) {
   users++;
   world ??= openWorld();
-  const shared = await world;
-  const server = project.name === 'integration' ? undefined : await startServer(project, shared);
+  let shared: World;
+  let server: Server | undefined;
+  try {
+    shared = await world;
+    server = project.name === 'integration' ? undefined : await startServer(project, shared);
+  } catch (err) {
+    // vitest 4 reports a failed global setup, then exits 0 with the project's tests unrun: make the run fail
+    process.once('exit', () => {
+      process.exitCode = 1;
+    });
+    throw err;
+  }
   project.provide('databaseUrl', shared.database.url);
   project.provide('artifactsDir', shared.artifactsDir);
   project.provide('apiUrl', server?.url ?? '');
