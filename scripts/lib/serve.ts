@@ -77,6 +77,14 @@ export async function serve(options: ServeOptions): Promise<Server> {
   child.once('exit', (code) => {
     exited = code;
   });
+  // the last lines it printed, for the error when it dies before it is ready
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 20));
+    });
+  }
   const url = `http://127.0.0.1:${options.port}/api/v1`;
   const stop = async () => {
     if (exited !== undefined) return;
@@ -88,7 +96,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`the server exited with code ${exited} before it was ready`);
+    if (exited !== undefined) throw new Error(`the server exited with code ${exited} before it was ready:\n${tail.join('\n')}`);
     try {
       const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       if (response.status === 200) return { url, child, stop };
