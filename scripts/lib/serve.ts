@@ -96,7 +96,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`the server exited with code ${exited} before it was ready:\n${tail.join('\n')}`);
+    if (exited !== undefined)
+      throw new Error(`the server exited with code ${exited} before it was ready:\n${tail.join('\n')}`);
     try {
       const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       if (response.status === 200) return { url, child, stop };
