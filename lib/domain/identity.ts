@@ -46,9 +46,22 @@ const MAX_CACHED = 10_000;
 /** The channel a trigger NOTIFYs on when a token, a membership or a user changes (migration 0009). */
 export const IDENTITY_CHANNEL = 'gitweave_identity';
 
+/** Where a process LISTENs for identity changes, whether it is subscribed now; null where nothing listens (Lambda). */
+let subscribed: boolean | null = null;
+
+/**
+ * Tells the cache that this process LISTENs on IDENTITY_CHANNEL (`true`) or has lost that subscription (`false`):
+ * from the first call on, identities are cached only while subscribed, since a change sent meanwhile would be missed.
+ * Either way, everything cached so far is forgotten.
+ */
+export function identitySubscription(listening: boolean): void {
+  subscribed = listening;
+  forgetIdentities();
+}
+
 /**
  * Forgets cached identities after a NOTIFY on IDENTITY_CHANNEL: `token:<sha256 hex>`, `user:<id>`, or anything
- * else (`*`, a lost subscription) for all of them.
+ * else (`*`) for all of them.
  */
 export function forgetIdentities(payload = '*'): void {
   generation++;
@@ -103,7 +116,7 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
       return null;
     }
     identity = { identity: found.identity, expires: now + config.authCacheTtlMs };
-    if (before === generation && config.authCacheTtlMs > 0) {
+    if (before === generation && config.authCacheTtlMs > 0 && subscribed !== false) {
       if (identities.size >= MAX_CACHED) identities.clear();
       identities.set(key, identity);
     }

@@ -50,6 +50,20 @@ describe('identity cache across two servers', () => {
     }
   });
 
+  it('still refuses a revoked token after the servers lost their LISTEN connection (they forget all, then re-listen)', async () => {
+    const world = await orgWithMembers(pool);
+    const token = await issueToken(pool, world.developer.id, 'across a lost subscription');
+    const path = `/repos/${world.repo.id}/releases`;
+    for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(200);
+    const [{ cut }] = await pool.query(sql`
+      SELECT count(pg_terminate_backend(pid))::int AS cut FROM pg_stat_activity
+      WHERE application_name = 'gitweave-releases listen' AND datname = current_database()`);
+    expect(cut).toBeGreaterThanOrEqual(2);
+    for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(200);
+    expect(await revokeToken(pool, token)).toBe(true);
+    for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(401);
+  });
+
   it('hides a repo on both servers from the very next request after the membership is removed', async () => {
     const world = await orgWithMembers(pool);
     const path = `/repos/${world.repo.id}/releases`;
