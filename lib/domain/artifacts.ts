@@ -110,7 +110,7 @@ export async function registerArtifact(
   repoId: string,
   input: { name: string; path: string; contentType?: string; sha256?: string },
 ): Promise<Artifact> {
-  const file = await confineToVolume(config.artifactsDir, input.path);
+  const file = await confineToVolume(config().artifactsDir, input.path);
   const digest = await digestFile(file.absolute);
   checkDeclaredDigest(input.sha256, digest.sha256, '/body/sha256');
   return insertArtifact(db, repoId, {
@@ -143,7 +143,7 @@ export async function uploadArtifact(
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   checkDeclaredDigest(input.sha256, sha256, '/query/sha256');
   const relative = `repos/${repoId}/${sha256}`;
-  const target = path.join(config.artifactsDir, relative);
+  const target = path.join(config().artifactsDir, relative);
   const directory = path.dirname(target);
   await fs.mkdir(directory, { recursive: true });
   const exists = await fs.stat(target).then(

@@ -1,5 +1,6 @@
 import type { SQLQuery } from '@databases/pg';
 import type { Release, ReleaseSummary } from '../../schemas/releases';
+import { config } from '../infra/config';
 import {
   decodeCursor,
   decodeTimeCursor,
@@ -116,6 +117,13 @@ export async function createRelease(
   if (version === null) {
     throw new BadRequest(`"${input.version}" is not a SemVer 2.0.0 version.`, [
       { path: '/body/version', message: 'must be SemVer 2.0.0' },
+    ]);
+  }
+  const notesMax = config().releaseNotesMaxLen;
+  // counted in code points, as the schema's maxLength counts them
+  if (input.notes !== undefined && input.notes.length > notesMax && [...input.notes].length > notesMax) {
+    throw new BadRequest(`Invalid request body: /notes must NOT have more than ${notesMax} characters.`, [
+      { path: '/body/notes', message: `must NOT have more than ${notesMax} characters` },
     ]);
   }
   const artifactIds = input.artifactIds ?? [];

@@ -46,7 +46,7 @@ export function idempotency(): {
       }
     } catch (err) {
       // the write itself succeeded; a retry with this key waits out the reservation, then runs again
-      log.warn({ err }, 'could not keep the response of an idempotent request');
+      log().warn({ err }, 'could not keep the response of an idempotent request');
     }
   };
   return {

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { JSONSchema } from 'json-schema-to-ts';
 import type { Typed } from '../../schemas/typed';
 import { authenticate, type User } from '../domain/identity';
+import { config } from '../infra/config';
 import { db } from '../infra/db';
 import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../infra/errors';
 import { isUuid } from '../infra/ids';
@@ -188,6 +189,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   spec: Spec<P, Q, B>,
   fn: (request: Request<P, Q, B>) => Promise<HttpResponse>,
 ) {
+  config(); // a bad environment stops a function at load, naming the variable, rather than failing its requests
   const checkParams = validator(spec.params, compileParameters, '/path', 'path parameter');
   const checkQuery = validator(spec.query, compileParameters, '/query', 'query parameter');
   const checkBody = validator(spec.body, compileBody, '/body', 'request body');

@@ -56,11 +56,11 @@ export function problemDetails(): MiddlewareObj<Event, Result, Error, Context> {
       const requestId = requestIdOf(request.event, request.context);
       const problem = toProblem(request.error);
       if (problem) {
-        if (problem.status >= 500) log.warn({ requestId, err: request.error }, 'request failed: %s', problem.message);
+        if (problem.status >= 500) log().warn({ requestId, err: request.error }, 'request failed: %s', problem.message);
         request.response = renderProblem(problem, requestId);
         return;
       }
-      log.error({ requestId, err: request.error }, 'unexpected error');
+      log().error({ requestId, err: request.error }, 'unexpected error');
       request.response = {
         statusCode: 500,
         headers: { ...commonHeaders(requestId), 'content-type': 'application/problem+json' },

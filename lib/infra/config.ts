@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { RELEASE_NOTES_HARD_MAX } from '../../schemas/releases';
 
 /** Thrown when an environment variable has a value we cannot run with; the message names the variable. */
 export class ConfigError extends Error {
@@ -39,7 +40,7 @@ function logLevel(env: NodeJS.ProcessEnv): (typeof LOG_LEVELS)[number] {
   return level;
 }
 
-/** Reads and checks the environment once; every later reader gets the same values. */
+/** Reads and checks `env`; `config()` is the process's memoised copy. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     /** unset: the scripts start an embedded Postgres; handlers always need it set */
@@ -48,7 +49,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     /** bound on connecting, waiting for a pooled connection and running one statement */
     databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
     artifactsDir: path.resolve(env.ARTIFACTS_DIR || path.join('data', 'artifacts')),
-    releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, 1_000_000),
+    releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, RELEASE_NOTES_HARD_MAX),
     port: integer(env, 'PORT', 3000, 1, 65535),
     logLevel: logLevel(env),
   };
@@ -56,4 +57,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
 
 export type Config = ReturnType<typeof readConfig>;
 
-export const config: Config = readConfig();
+let memo: Config | undefined;
+
+/** The configuration of this process, read and checked on first use (so importing a module reads no environment). */
+export function config(): Config {
+  memo ??= readConfig();
+  return memo;
+}

@@ -26,18 +26,19 @@ export const sql: typeof bundledSql = shared.sql;
 /** The pool of this process, opened on first use. */
 export function db(): ConnectionPool {
   if (!shared.pool) {
-    if (!config.databaseUrl) {
+    const { databaseUrl, databasePoolSize, databaseTimeoutMs } = config();
+    if (!databaseUrl) {
       throw new Error('DATABASE_URL is not set (npm start and npm test set it for the functions they serve)');
     }
     shared.pool = createConnectionPool({
-      connectionString: config.databaseUrl,
+      connectionString: databaseUrl,
       bigIntMode: 'number',
-      poolSize: config.databasePoolSize,
-      connectionTimeoutMilliseconds: config.databaseTimeoutMs,
-      queueTimeoutMilliseconds: config.databaseTimeoutMs,
-      statementTimeoutMilliseconds: config.databaseTimeoutMs,
-      queryTimeoutMilliseconds: config.databaseTimeoutMs + 1000,
-      idleInTransactionSessionTimeoutMilliseconds: config.databaseTimeoutMs,
+      poolSize: databasePoolSize,
+      connectionTimeoutMilliseconds: databaseTimeoutMs,
+      queueTimeoutMilliseconds: databaseTimeoutMs,
+      statementTimeoutMilliseconds: databaseTimeoutMs,
+      queryTimeoutMilliseconds: databaseTimeoutMs + 1000,
+      idleInTransactionSessionTimeoutMilliseconds: databaseTimeoutMs,
       applicationName: 'gitweave-releases',
       // a connection that dies while idle in the pool is dropped by the pool; it is not an error of any request
       onError: () => undefined,
