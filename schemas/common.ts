@@ -1,9 +1,21 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { typed } from './typed';
 /** Building blocks shared by the resource schemas. */
 
 export const uuid = { type: 'string', format: 'uuid' } as const;
 
 export const timestamp = { type: 'string', format: 'date-time' } as const;
+
+/** An org's slug: lowercase letters, digits and inner dashes, at most 64 characters. */
+export const orgSlug = {
+  type: 'string',
+  pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$',
+  description: 'lowercase letters, digits and inner dashes, at most 64 characters',
+} as const;
+
+/** A member's role in an org; deploying to a protected environment needs release_manager. */
+export const role = { type: 'string', enum: ['developer', 'release_manager'] } as const;
+export type Role = FromSchema<typeof role>;
 
 /** `limit` and `cursor` of every keyset-paginated list. */
 export const pageProperties = {

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { pageProperties, timestamp, uuid } from './common';
+import { orgSlug, pageProperties, timestamp, uuid } from './common';
 import { typed } from './typed';
 
 /** An environment's name: a lowercase slug of at most 32 characters (dev, stg, prod, eu-west-1). */
@@ -15,8 +15,7 @@ export const environmentName = {
 export const orgRef = {
   type: 'string',
   maxLength: 64,
-  pattern:
-    '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)$',
+  pattern: `^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|${orgSlug.pattern.slice(1, -1)})$`,
   description: 'org id or slug',
 } as const;
 

@@ -1,12 +1,12 @@
+import type { Role } from '../../schemas/common';
 import type { Deployment, DeploymentStatus, FinalStatus } from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { isCheckViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
-import type { Role } from './identity';
+import type { RepoAccess } from './access';
 import { findReleaseId } from './releases';
-import type { RepoAccess } from './repos';
 
 /** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;

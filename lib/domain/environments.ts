@@ -1,12 +1,12 @@
+import type { Role } from '../../schemas/common';
 import { type Environment, environmentName, type RepoEnvironment } from '../../schemas/environments';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
 import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { Conflict, Forbidden, NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
-import type { Role } from './identity';
+import type { RepoAccess } from './access';
 import type { OrgAccess } from './orgs';
-import type { RepoAccess } from './repos';
 
 /** The pattern of an environment's name, from its schema: a lowercase slug of at most 32 characters. */
 const ENVIRONMENT_NAME = new RegExp(environmentName.pattern);

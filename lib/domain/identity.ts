@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Queryable, sql } from '../infra/db';
-import type { RepoAccess } from './repos';
-
-export type Role = 'developer' | 'release_manager';
+import type { RepoAccess } from './access';
 
 /** The caller of a request, as its token identifies it. */
 export interface User {
