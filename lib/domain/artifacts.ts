@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Artifact } from '../../schemas/artifacts';
 import { config } from '../infra/config';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
-import { type Queryable, sql } from '../infra/db';
+import { type Queryable, type Row, sql } from '../infra/db';
 import { BadRequest, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 
@@ -78,7 +78,7 @@ function checkDeclaredDigest(declared: string | undefined, actual: string, where
 
 const columns = sql`id, repo_id, name, path, size_bytes, sha256, content_type, created_at`;
 
-function toArtifact(row: Record<string, any>): Artifact {
+function toArtifact(row: Row): Artifact {
   return {
     id: row.id,
     repoId: row.repo_id,

@@ -1,7 +1,7 @@
 import type { Role } from '../../schemas/common';
 import type { Deployment, DeploymentStatus, FinalStatus } from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
-import { isCheckViolation, type Queryable, sql } from '../infra/db';
+import { isCheckViolation, type Queryable, type Row, sql } from '../infra/db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
@@ -84,7 +84,7 @@ const columns = sql`
   d.status, d.started_at, d.ended_at, d.deployed_by`;
 const joined = sql`deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id`;
 
-function toDeployment(row: Record<string, any>): Deployment {
+function toDeployment(row: Row): Deployment {
   return {
     id: row.id,
     releaseId: row.release_id,

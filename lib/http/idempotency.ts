@@ -60,7 +60,8 @@ export function idempotency(): {
             'Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is a good choice).',
           );
         }
-        const user = request.context.user!;
+        const user = request.context.user;
+        if (!user) throw new Error('bearerAuth runs first and sets the user; reaching here without one is a bug');
         if (Math.random() < 0.01) await purgeExpiredKeys(db());
         const stored = await claimKey(db(), { userId: user.id, key, fingerprint: fingerprint(request.event) });
         if (stored)

@@ -109,8 +109,8 @@ function stringProblem(value: string): string | null {
 /** Unstorable strings and absurd nesting are never a valid request: both are 400. */
 function checkJsonShape(value: unknown): void {
   const stack: Array<[unknown, string, number]> = [[value, '', 0]];
-  while (stack.length > 0) {
-    const [item, path, depth] = stack.pop()!;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [item, path, depth] = next;
     if (typeof item === 'string') {
       const problem = stringProblem(item);
       if (problem)
@@ -158,7 +158,7 @@ function requestBody(spec: Spec<unknown, unknown, unknown>): MiddlewareObj<Event
       if (event.body === undefined || event.body === null || event.body === '') {
         throw new BadRequest('The request body is empty; send a JSON object.');
       }
-      await json.before!(request as never);
+      await json.before?.(request as never);
       checkJsonShape(event.body);
     },
   };
@@ -212,13 +212,15 @@ export function http<P = undefined, Q = undefined, B = undefined>(
           ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
           : Buffer.alloc(0);
       const requestId = requestIdOf(event, context);
+      const user = context.user;
+      if (!user) throw new Error('bearerAuth runs first and sets the user; reaching here without one is a bug');
       const response = await fn({
         params: params as P,
         query: query as Q,
         body: body as B,
         bytes,
         raw,
-        user: context.user!,
+        user,
         path: event.rawPath ?? '',
         requestId,
       });

@@ -14,6 +14,7 @@ async function conformance() {
 export interface ApiResponse {
   status: number;
   headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads any field of a body and asserts the body whole
   body: any;
 }
 

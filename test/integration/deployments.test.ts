@@ -8,7 +8,7 @@ import { createRepo } from '../../lib/domain/orgs';
 import { encodeTimeCursor } from '../../lib/infra/cursor';
 import { closeDb } from '../../lib/infra/db';
 import { deploymentCount, environmentsOf, releaseIn } from '../helpers/deployments';
-import { invoke } from '../helpers/events';
+import { type Invoked, invoke } from '../helpers/events';
 import { orgWithMembers, testPool } from '../helpers/factories';
 
 const pool = testPool();
@@ -469,7 +469,7 @@ describe('finishDeployment', () => {
 
 describe('listDeployments', () => {
   let release: Awaited<ReturnType<typeof releaseIn>>;
-  const made: Record<string, any> = {};
+  const made: Record<string, Invoked['body']> = {};
 
   beforeAll(async () => {
     release = await releaseIn(pool, world.repo.id, world.developer.id);

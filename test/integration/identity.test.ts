@@ -73,7 +73,7 @@ describe('tokens', () => {
     const rows = await pool.query(sql`SELECT token_hash FROM api_tokens WHERE user_id = ${world.developer.id}`);
     expect(rows).toEqual([{ token_hash: hashToken(world.developer.token) }]);
     const [{ n }] = await pool.query(
-      sql`SELECT count(*)::int AS n FROM api_tokens WHERE token_hash::text LIKE ${'%' + world.developer.token + '%'}`,
+      sql`SELECT count(*)::int AS n FROM api_tokens WHERE token_hash::text LIKE ${`%${world.developer.token}%`}`,
     );
     expect(n).toBe(0);
   });
