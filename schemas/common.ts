@@ -23,12 +23,6 @@ export const pageProperties = {
   cursor: { type: 'string', minLength: 1, maxLength: 1024, description: 'nextCursor of the previous page' },
 } as const;
 
-export const pageQuery = typed({
-  type: 'object',
-  properties: pageProperties,
-  additionalProperties: false,
-} as const);
-
 export const repoParams = typed({
   type: 'object',
   properties: { repo: uuid },

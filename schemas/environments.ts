@@ -12,7 +12,7 @@ export const environmentName = {
 } as const;
 
 /** An org named by its id or its slug. */
-export const orgRef = {
+const orgRef = {
   type: 'string',
   maxLength: 64,
   pattern: `^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|${orgSlug.pattern.slice(1, -1)})$`,
@@ -57,7 +57,6 @@ export const createEnvironmentBody = typed({
   required: ['name'],
   additionalProperties: false,
 } as const);
-export type CreateEnvironmentBody = FromSchema<typeof createEnvironmentBody>;
 
 const environmentProperties = {
   id: uuid,
@@ -76,7 +75,7 @@ export const environment = {
 export type Environment = FromSchema<typeof environment>;
 
 /** What runs in an environment for one repo: its newest successful deployment there. */
-export const currentDeployment = {
+const currentDeployment = {
   type: 'object',
   properties: {
     deploymentId: uuid,

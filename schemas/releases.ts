@@ -20,7 +20,6 @@ export const createReleaseBody = typed({
   required: ['version'],
   additionalProperties: false,
 } as const);
-export type CreateReleaseBody = FromSchema<typeof createReleaseBody>;
 
 export const listReleasesQuery = typed({
   type: 'object',
@@ -59,13 +58,6 @@ export const releaseRefParams = typed({
   additionalProperties: false,
 } as const);
 
-export const releaseParams = typed({
-  type: 'object',
-  properties: { repo: uuid, id: uuid },
-  required: ['repo', 'id'],
-  additionalProperties: false,
-} as const);
-
 export const releaseSummary = {
   type: 'object',
   properties: {
@@ -81,7 +73,7 @@ export const releaseSummary = {
 export type ReleaseSummary = FromSchema<typeof releaseSummary>;
 
 /** A deployment as listed inside its release. */
-export const releaseDeployment = {
+const releaseDeployment = {
   type: 'object',
   properties: {
     id: uuid,

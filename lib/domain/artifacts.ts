@@ -57,7 +57,7 @@ export async function confineToVolume(root: string, relative: string): Promise<{
 }
 
 /** Size and SHA-256 of a file, read as a stream so that large files cost no memory. */
-export async function digestFile(file: string): Promise<{ sizeBytes: number; sha256: string }> {
+async function digestFile(file: string): Promise<{ sizeBytes: number; sha256: string }> {
   const hash = createHash('sha256');
   let sizeBytes = 0;
   for await (const chunk of createReadStream(file)) {

@@ -43,7 +43,7 @@ function endBeforeStart(): BadRequest {
 }
 
 /** A client's time, which must be a real instant from 1970 on and not in the future. */
-export function parseTime(value: string, path: string, now = Date.now()): Date {
+function parseTime(value: string, path: string, now = Date.now()): Date {
   const time = new Date(value);
   if (Number.isNaN(time.getTime())) throw badTime(path, 'must be a valid ISO 8601 time');
   if (time.getTime() < EARLIEST) throw badTime(path, 'must not be before 1970');

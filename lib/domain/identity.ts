@@ -14,7 +14,7 @@ const TOKEN_PREFIX = 'gwr_';
 const TOKEN_PATTERN = /^gwr_[A-Za-z0-9_-]{43}$/;
 
 /** A new API token: 32 random bytes, prefixed so that secret scanners can spot a leaked one. */
-export function generateToken(): string {
+function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
@@ -23,7 +23,7 @@ export function hashToken(token: string): Buffer {
 }
 
 /** True when `token` has the shape of a token we issue (so a malformed one costs no query). */
-export function isWellFormedToken(token: string): boolean {
+function isWellFormedToken(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 

@@ -16,7 +16,7 @@ import { isoTime } from '../infra/time';
 import { type Comparator, normalizeVersion, parseRange } from './versions';
 
 /** How many of a release's deployments its detail view carries; the deployment list pages through all. */
-export const RELEASE_DEPLOYMENTS_SHOWN = 20;
+const RELEASE_DEPLOYMENTS_SHOWN = 20;
 
 /**
  * What is wrong with a request to link `requested` artifact ids, given the ids among them that exist in the

@@ -20,7 +20,7 @@ type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
 
 /** The largest JSON body any endpoint accepts. */
-export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+const MAX_JSON_BODY_BYTES = 1024 * 1024;
 const MAX_JSON_DEPTH = 32;
 
 export interface Spec<P, Q, B> {

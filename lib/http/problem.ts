@@ -14,7 +14,7 @@ export function requestIdOf(event: Event, context: Context): string {
 }
 
 /** Maps what a handler or middleware threw to the problem a client sees; anything unexpected is a bare 500. */
-export function toProblem(error: unknown): HttpProblem | null {
+function toProblem(error: unknown): HttpProblem | null {
   if (error instanceof HttpProblem) return error;
   if (isDatabaseUnavailable(error)) return new ServiceUnavailable('The database is unavailable; retry shortly.');
   // @middy/http-json-body-parser throws 415 for both a wrong content type and malformed JSON
@@ -31,7 +31,7 @@ export function toProblem(error: unknown): HttpProblem | null {
   return null;
 }
 
-export function renderProblem(problem: HttpProblem, requestId: string): Result {
+function renderProblem(problem: HttpProblem, requestId: string): Result {
   const body: Record<string, unknown> = {
     type: 'about:blank',
     title: problem.title,
