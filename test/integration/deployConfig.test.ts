@@ -49,7 +49,7 @@ describe('serverless package for the prod stage', () => {
     const declared = Object.keys(YAML.parse(fs.readFileSync('serverless.yml', 'utf8')).functions);
     expect(functions).toHaveLength(declared.length);
     for (const fn of functions) {
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Environment.Variables).toMatchObject({
         DATABASE_URL: 'postgres://gitweave:secret@db.internal:5432/gitweave',
         ARTIFACTS_DIR: '/mnt/artifacts',
