@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import createConnectionPool from '@databases/pg';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
 import { authenticate, hashToken, revokeToken } from '../../lib/domain/identity';
 import { bootstrap } from '../../lib/domain/orgs';
-import { closeDb, sql } from '../../lib/infra/db';
+import { sql } from '../../lib/infra/db';
 import { migrate } from '../../scripts/lib/migrate';
 import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { orgWithMembers } from '../helpers/factories';
+import { usePool } from '../helpers/world';
 
-const pool = testPool();
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
-});
+const pool = usePool();
 
 /** A database of this test's own on the run's server, so that "empty database" means empty. */
 async function withFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
