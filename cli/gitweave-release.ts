@@ -8,6 +8,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Artifact } from '../schemas/artifacts';
+import type { Deployment } from '../schemas/deployments';
+import type { RepoEnvironment } from '../schemas/environments';
+import type { Release, ReleaseSummary } from '../schemas/releases';
 
 const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <command>
 
@@ -34,18 +38,24 @@ class CliError extends Error {
 interface Options {
   url: string;
   token: string;
-  json: boolean;
+}
+
+/** The parts of an RFC 9457 problem the CLI prints. */
+interface Problem {
+  title?: string;
+  detail?: string;
+  errors?: { path: string; message: string }[];
 }
 
 const RETRIES = 3;
 
 /** One API call, retried with the same Idempotency-Key after a network error or a 502/503/504. */
-async function call(
+async function call<T>(
   options: Options,
   method: string,
   apiPath: string,
   body?: { json?: unknown; bytes?: Buffer },
-): Promise<any> {
+): Promise<T> {
   const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
   const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
   let payload: string | Buffer | undefined;
@@ -80,43 +90,51 @@ async function call(
       continue;
     }
     const text = await response.text();
-    let parsed: any = text;
+    let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       // not JSON: keep the text for the message
     }
     if (!response.ok) {
-      const detail = parsed && typeof parsed === 'object' && parsed.detail ? parsed.detail : String(text).slice(0, 200);
-      const fields =
-        parsed?.errors?.map((e: { path: string; message: string }) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
-      throw new CliError(`${response.status} ${parsed?.title ?? response.statusText}: ${detail}${fields}`);
+      const problem: Problem = parsed && typeof parsed === 'object' ? parsed : {};
+      const detail = problem.detail ? problem.detail : String(text).slice(0, 200);
+      const fields = problem.errors?.map((e) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
+      throw new CliError(`${response.status} ${problem.title ?? response.statusText}: ${detail}${fields}`);
     }
-    return parsed;
+    // the API's responses are checked against these schemas by the e2e suite
+    return parsed as T;
   }
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   return rows
     .map((row) =>
       row
-        .map((cell, i) => cell.padEnd(widths[i]!))
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
         .join('  ')
         .trimEnd(),
     )
     .join('\n');
 }
 
-async function findEnvironment(options: Options, repo: string, name: string): Promise<any> {
-  const view = await call(options, 'GET', `/repos/${repo}/environments`);
-  const environments: any[] = view.items ?? view;
+async function findEnvironment(options: Options, repo: string, name: string): Promise<RepoEnvironment> {
+  const { environments } = await repoEnvironments(options, repo);
   const environment = environments.find((e) => e.name === name || e.id === name);
   if (!environment)
     throw new CliError(
       `no environment "${name}" in this repo's org (there are: ${environments.map((e) => e.name).join(', ')})`,
     );
   return environment;
+}
+
+type EnvironmentsView = { items: RepoEnvironment[] } | RepoEnvironment[];
+
+/** The environments of `repo`'s org with what runs in each, as sent (a page) and as a list. */
+async function repoEnvironments(options: Options, repo: string) {
+  const view = await call<EnvironmentsView>(options, 'GET', `/repos/${repo}/environments`);
+  return { view, environments: Array.isArray(view) ? view : view.items };
 }
 
 async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
@@ -141,7 +159,7 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
   const token = values.token ?? process.env.GITWEAVE_TOKEN;
   if (!url) throw new CliError('set GITWEAVE_URL (or --url) to the API, e.g. http://127.0.0.1:3000', 2);
   if (!token) throw new CliError('set GITWEAVE_TOKEN (or --token) to an API token', 2);
-  const options: Options = { url, token, json: values.json ?? false };
+  const options: Options = { url, token };
   const [command, ...args] = positionals;
   const need = (count: number, what: string) => {
     if (args.length !== count) throw new CliError(`${command} takes ${what}\n\n${USAGE}`, 2);
@@ -152,20 +170,21 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       if (args[0] !== 'add') throw new CliError(`unknown command: artifact ${args[0] ?? ''}\n\n${USAGE}`, 2);
       const repo = values.repo ?? process.env.GITWEAVE_REPO;
       if (!repo) throw new CliError('artifact add needs --repo <repo> (or GITWEAVE_REPO)', 2);
-      let artifact: any;
+      let artifact: Artifact;
       if (values.path) {
         if (args.length !== 1) throw new CliError('artifact add --path <path> takes no file', 2);
-        artifact = await call(options, 'POST', `/repos/${repo}/artifacts`, {
+        artifact = await call<Artifact>(options, 'POST', `/repos/${repo}/artifacts`, {
           json: { name: values.name ?? path.basename(values.path), path: values.path },
         });
       } else {
-        if (args.length !== 2) throw new CliError('artifact add takes a file (or --path <path>)', 2);
-        const file = args[1]!;
+        const file = args[1];
+        if (args.length !== 2 || file === undefined)
+          throw new CliError('artifact add takes a file (or --path <path>)', 2);
         const bytes = await fs.promises.readFile(file).catch((err: NodeJS.ErrnoException) => {
           throw new CliError(`cannot read ${file}: ${err.code ?? err.message}`);
         });
         const query = new URLSearchParams({ name: values.name ?? path.basename(file) });
-        artifact = await call(options, 'POST', `/repos/${repo}/artifacts?${query}`, { bytes });
+        artifact = await call<Artifact>(options, 'POST', `/repos/${repo}/artifacts?${query}`, { bytes });
       }
       return {
         json: artifact,
@@ -176,7 +195,7 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       if (args[0] !== 'create') throw new CliError(`unknown command: release ${args[0] ?? ''}\n\n${USAGE}`, 2);
       if (args.length !== 3) throw new CliError('release create takes <repo> <version>', 2);
       const notes = values['notes-file'] ? await fs.promises.readFile(values['notes-file'], 'utf8') : undefined;
-      const release = await call(options, 'POST', `/repos/${args[1]}/releases`, {
+      const release = await call<Release>(options, 'POST', `/repos/${args[1]}/releases`, {
         json: {
           version: args[2],
           ...(notes !== undefined ? { notes } : {}),
@@ -191,9 +210,9 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
     case 'deploy': {
       need(3, '<repo> <version> <environment>');
       const [repo, version, environmentName] = args as [string, string, string];
-      const release = await call(options, 'GET', `/repos/${repo}/releases/${encodeURIComponent(version)}`);
+      const release = await call<Release>(options, 'GET', `/repos/${repo}/releases/${encodeURIComponent(version)}`);
       const environment = await findEnvironment(options, repo, environmentName);
-      const deployment = await call(options, 'POST', `/repos/${repo}/releases/${release.id}/deployments`, {
+      const deployment = await call<Deployment>(options, 'POST', `/repos/${repo}/releases/${release.id}/deployments`, {
         json: { environmentId: environment.id, ...(values.status ? { status: values.status } : {}) },
       });
       return {
@@ -204,22 +223,23 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
     case 'deployment': {
       if (args[0] !== 'finish' || args.length !== 3)
         throw new CliError(`deployment finish takes <id> <success|failed>\n\n${USAGE}`, 2);
-      const deployment = await call(options, 'PATCH', `/deployments/${args[1]}`, { json: { status: args[2] } });
+      const deployment = await call<Deployment>(options, 'PATCH', `/deployments/${args[1]}`, {
+        json: { status: args[2] },
+      });
       return { json: deployment, human: `deployment ${deployment.id}  ${deployment.status}` };
     }
     case 'releases': {
       need(1, '<repo>');
-      const page = await call(options, 'GET', `/repos/${args[0]}/releases?limit=20`);
+      const page = await call<{ items: ReleaseSummary[] }>(options, 'GET', `/repos/${args[0]}/releases?limit=20`);
       const rows = [
         ['VERSION', 'CREATED', 'ARTIFACTS', 'ID'],
-        ...page.items.map((r: any) => [r.version, r.createdAt, String(r.artifactCount), r.id]),
+        ...page.items.map((r) => [r.version, r.createdAt, String(r.artifactCount), r.id]),
       ];
       return { json: page, human: page.items.length ? table(rows) : 'no releases yet' };
     }
     case 'status': {
       need(1, '<repo>');
-      const view = await call(options, 'GET', `/repos/${args[0]}/environments`);
-      const environments: any[] = view.items ?? view;
+      const { view, environments } = await repoEnvironments(options, args[0] ?? '');
       const rows = [
         ['ENVIRONMENT', 'VERSION', 'DEPLOYED', 'BY'],
         ...environments.map((e) => [

@@ -23,7 +23,6 @@ export const registerArtifactBody = typed({
   required: ['name', 'path'],
   additionalProperties: false,
 } as const);
-export type RegisterArtifactBody = FromSchema<typeof registerArtifactBody>;
 
 /** Query of an upload (raw body); `name` is required there, which lib/artifacts checks. */
 export const uploadArtifactQuery = typed({
@@ -31,7 +30,6 @@ export const uploadArtifactQuery = typed({
   properties: { name: artifactName, contentType, sha256: declaredSha256 },
   additionalProperties: false,
 } as const);
-export type UploadArtifactQuery = FromSchema<typeof uploadArtifactQuery>;
 
 export const listArtifactsQuery = typed({
   type: 'object',

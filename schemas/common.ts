@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { typed } from './typed';
 
 /** Building blocks shared by the resource schemas. */
@@ -7,7 +8,8 @@ import { typed } from './typed';
  * paragraph separators (U+2028, U+2029), and the bidirectional marks, overrides and isolates (U+061C, U+200E/F,
  * U+202A–202E, U+2066–2069), which make `evil\u202egzt.exe` show as `evilexe.tzg`. A regex character class body.
  */
-export const UNPRINTABLE_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
+export const UNPRINTABLE_CHARACTERS =
+  '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
 const DISPLAY_NAME_PATTERN = `^[^${UNPRINTABLE_CHARACTERS}]+$`;
 
 /** Field errors for patterns whose own text would tell a client nothing. */
@@ -30,17 +32,22 @@ export const uuid = { type: 'string', format: 'uuid' } as const;
 
 export const timestamp = { type: 'string', format: 'date-time' } as const;
 
+/** An org's slug: lowercase letters, digits and inner dashes, at most 64 characters. */
+export const orgSlug = {
+  type: 'string',
+  pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$',
+  description: 'lowercase letters, digits and inner dashes, at most 64 characters',
+} as const;
+
+/** A member's role in an org; deploying to a protected environment needs release_manager. */
+export const role = { type: 'string', enum: ['developer', 'release_manager'] } as const;
+export type Role = FromSchema<typeof role>;
+
 /** `limit` and `cursor` of every keyset-paginated list. */
 export const pageProperties = {
   limit: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'page size, 1 to 100' },
   cursor: { type: 'string', minLength: 1, maxLength: 1024, description: 'nextCursor of the previous page' },
 } as const;
-
-export const pageQuery = typed({
-  type: 'object',
-  properties: pageProperties,
-  additionalProperties: false,
-} as const);
 
 export const repoParams = typed({
   type: 'object',

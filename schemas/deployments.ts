@@ -3,7 +3,7 @@ import { pageProperties, timestamp, uuid } from './common';
 import { environmentRef } from './environments';
 import { typed } from './typed';
 
-export const deploymentStatus = {
+const deploymentStatus = {
   type: 'string',
   enum: ['in_progress', 'success', 'failed'],
   description: 'in_progress until finished; success and failed are final',
@@ -11,7 +11,7 @@ export const deploymentStatus = {
 export type DeploymentStatus = FromSchema<typeof deploymentStatus>;
 
 /** The statuses a deployment can be finished with. */
-export const finalStatus = { type: 'string', enum: ['success', 'failed'] } as const;
+const finalStatus = { type: 'string', enum: ['success', 'failed'] } as const;
 export type FinalStatus = FromSchema<typeof finalStatus>;
 
 export const createDeploymentBody = typed({
@@ -28,7 +28,6 @@ export const createDeploymentBody = typed({
   required: ['environmentId'],
   additionalProperties: false,
 } as const);
-export type CreateDeploymentBody = FromSchema<typeof createDeploymentBody>;
 
 export const finishDeploymentBody = typed({
   type: 'object',
@@ -39,7 +38,6 @@ export const finishDeploymentBody = typed({
   required: ['status'],
   additionalProperties: false,
 } as const);
-export type FinishDeploymentBody = FromSchema<typeof finishDeploymentBody>;
 
 export const listDeploymentsQuery = typed({
   type: 'object',
@@ -50,7 +48,6 @@ export const listDeploymentsQuery = typed({
   },
   additionalProperties: false,
 } as const);
-export type ListDeploymentsQuery = FromSchema<typeof listDeploymentsQuery>;
 
 export const deploymentParams = typed({
   type: 'object',

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { pageProperties, timestamp, uuid } from './common';
+import { orgSlug, pageProperties, timestamp, uuid } from './common';
 import { typed } from './typed';
 
 /** An environment's name: a lowercase slug of at most 32 characters (dev, stg, prod, eu-west-1). */
@@ -12,11 +12,10 @@ export const environmentName = {
 } as const;
 
 /** An org named by its id or its slug. */
-export const orgRef = {
+const orgRef = {
   type: 'string',
   maxLength: 64,
-  pattern:
-    '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)$',
+  pattern: `^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|${orgSlug.pattern.slice(1, -1)})$`,
   description: 'org id or slug',
 } as const;
 
@@ -58,7 +57,6 @@ export const createEnvironmentBody = typed({
   required: ['name'],
   additionalProperties: false,
 } as const);
-export type CreateEnvironmentBody = FromSchema<typeof createEnvironmentBody>;
 
 const environmentProperties = {
   id: uuid,
@@ -77,7 +75,7 @@ export const environment = {
 export type Environment = FromSchema<typeof environment>;
 
 /** What runs in an environment for one repo: its newest successful deployment there. */
-export const currentDeployment = {
+const currentDeployment = {
   type: 'object',
   properties: {
     deploymentId: uuid,

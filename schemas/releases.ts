@@ -1,20 +1,25 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { config } from '../lib/infra/config';
 import { artifact } from './artifacts';
 import { pageProperties, timestamp, uuid } from './common';
 import { typed } from './typed';
+
+/** The most RELEASE_NOTES_MAX_LEN may allow; the configured limit is checked by lib/domain/releases `createRelease`. */
+export const RELEASE_NOTES_HARD_MAX = 1_000_000;
 
 export const createReleaseBody = typed({
   type: 'object',
   properties: {
     version: { type: 'string', maxLength: 256, format: 'semver', description: 'SemVer 2.0.0; a leading v is removed' },
-    notes: { type: 'string', maxLength: config.releaseNotesMaxLen, description: 'Markdown' },
+    notes: {
+      type: 'string',
+      maxLength: RELEASE_NOTES_HARD_MAX,
+      description: 'Markdown, at most RELEASE_NOTES_MAX_LEN characters (default 5000)',
+    },
     artifactIds: { type: 'array', items: uuid, maxItems: 100 },
   },
   required: ['version'],
   additionalProperties: false,
 } as const);
-export type CreateReleaseBody = FromSchema<typeof createReleaseBody>;
 
 export const listReleasesQuery = typed({
   type: 'object',
@@ -53,13 +58,6 @@ export const releaseRefParams = typed({
   additionalProperties: false,
 } as const);
 
-export const releaseParams = typed({
-  type: 'object',
-  properties: { repo: uuid, id: uuid },
-  required: ['repo', 'id'],
-  additionalProperties: false,
-} as const);
-
 export const releaseSummary = {
   type: 'object',
   properties: {
@@ -75,7 +73,7 @@ export const releaseSummary = {
 export type ReleaseSummary = FromSchema<typeof releaseSummary>;
 
 /** A deployment as listed inside its release. */
-export const releaseDeployment = {
+const releaseDeployment = {
   type: 'object',
   properties: {
     id: uuid,

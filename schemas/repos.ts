@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { pageProperties, uuid } from './common';
+import { pageProperties, role, uuid } from './common';
 import { typed } from './typed';
 
 export const listReposQuery = typed({
@@ -21,8 +21,7 @@ export const memberRepo = {
       additionalProperties: false,
     },
     role: {
-      type: 'string',
-      enum: ['developer', 'release_manager'],
+      ...role,
       description: "the caller's role in the repo's org; deploying to a protected environment needs release_manager",
     },
   },

@@ -5,9 +5,6 @@ declare const TYPE: unique symbol;
 /** A schema that carries, as a phantom, the type of the values it accepts (nothing is added at run time). */
 export type Typed<T> = JSONSchema & { readonly [TYPE]?: T };
 
-/** The type a typed schema accepts. */
-export type TypeOf<S> = S extends { readonly [TYPE]?: infer T } ? T : never;
-
 /**
  * Marks `schema` with its FromSchema type once, where it is defined, so that code generic over schemas (the HTTP
  * layer) reads the type instead of re-deriving it.

@@ -9,9 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
-import { type Role, revokeToken } from '../lib/domain/identity';
+import { revokeToken } from '../lib/domain/identity';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
 import { HttpProblem } from '../lib/infra/errors';
+import { role } from '../schemas/common';
 import { openDatabase } from './lib/database';
 import { migrate } from './lib/migrate';
 
@@ -30,26 +31,27 @@ async function run(pool: ConnectionPool, argv: string[]): Promise<unknown> {
     options: { org: { type: 'string' }, role: { type: 'string' } },
   });
   const [noun, verb, ...rest] = positionals;
+  const [first, second] = rest;
   switch (`${noun} ${verb}`) {
     case 'org create': {
-      if (rest.length !== 1) throw new UsageError('org create takes one slug');
-      return createOrg(pool, rest[0]!);
+      if (rest.length !== 1 || first === undefined) throw new UsageError('org create takes one slug');
+      return createOrg(pool, first);
     }
     case 'repo create': {
-      if (rest.length !== 2) throw new UsageError('repo create takes an org slug and a repo name');
-      return createRepo(pool, rest[0]!, rest[1]!);
+      if (rest.length !== 2 || first === undefined || second === undefined)
+        throw new UsageError('repo create takes an org slug and a repo name');
+      return createRepo(pool, first, second);
     }
     case 'user create': {
-      if (rest.length !== 1 || !values.org || !values.role)
+      if (rest.length !== 1 || first === undefined || !values.org || !values.role)
         throw new UsageError('user create takes a name, --org and --role');
-      if (values.role !== 'developer' && values.role !== 'release_manager') {
-        throw new UsageError('--role must be developer or release_manager');
-      }
-      return createUser(pool, rest[0]!, { orgSlug: values.org, role: values.role as Role });
+      const roleName = role.enum.find((candidate) => candidate === values.role);
+      if (!roleName) throw new UsageError(`--role must be ${role.enum.join(' or ')}`);
+      return createUser(pool, first, { orgSlug: values.org, role: roleName });
     }
     case 'token revoke': {
-      if (rest.length !== 1) throw new UsageError('token revoke takes the token');
-      if (!(await revokeToken(pool, rest[0]!))) throw new UsageError('no live token has that value');
+      if (rest.length !== 1 || first === undefined) throw new UsageError('token revoke takes the token');
+      if (!(await revokeToken(pool, first))) throw new UsageError('no live token has that value');
       return { revoked: true };
     }
     default:

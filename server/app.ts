@@ -212,7 +212,7 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
       });
       serve(req, res).catch((err: unknown) => {
         // handlers render their own failures; reaching here is a bug in this file or a handler's wrapper
-        log.error({ err }, 'the server failed to answer a request');
+        log().error({ err }, 'the server failed to answer a request');
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/problem+json' });
           res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));

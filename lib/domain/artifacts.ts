@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Artifact } from '../../schemas/artifacts';
 import { config } from '../infra/config';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
-import { type Queryable, sql } from '../infra/db';
+import { type Queryable, type Row, sql } from '../infra/db';
 import { BadRequest, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import { DigestDeadline, digestFile, openBuildFile } from './volume';
@@ -24,7 +24,7 @@ function checkDeclaredDigest(declared: string | undefined, actual: string, where
 
 const columns = sql`id, repo_id, name, path, size_bytes, sha256, content_type, created_at`;
 
-function toArtifact(row: Record<string, any>): Artifact {
+function toArtifact(row: Row): Artifact {
   return {
     id: row.id,
     repoId: row.repo_id,
@@ -59,9 +59,9 @@ export async function registerArtifact(
   db: Queryable,
   repoId: string,
   input: { name: string; path: string; contentType?: string; sha256?: string },
-  deadlineMs = config.artifactHashDeadlineMs,
+  deadlineMs = config().artifactHashDeadlineMs,
 ): Promise<Artifact> {
-  const file = await openBuildFile(config.artifactsDir, repoId, input.path);
+  const file = await openBuildFile(config().artifactsDir, repoId, input.path);
   let digest: { sizeBytes: number; sha256: string };
   try {
     digest = await digestFile(file.handle, Date.now() + deadlineMs);
@@ -106,7 +106,7 @@ const STAGED_ORPHAN_MS = 60 * 60 * 1000;
  * another server sharing the volume). Returns how many it removed. The server runs it at start.
  */
 export async function sweepStagedUploads(now = Date.now()): Promise<number> {
-  const staging = path.join(config.artifactsDir, STAGING);
+  const staging = path.join(config().artifactsDir, STAGING);
   const names = await fs.readdir(staging).catch(() => [] as string[]);
   let removed = 0;
   for (const name of names) {
@@ -142,7 +142,7 @@ export async function uploadArtifact(
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   checkDeclaredDigest(input.sha256, sha256, '/query/sha256');
   const relative = `repos/${repoId}/${sha256}`;
-  const target = path.join(config.artifactsDir, relative);
+  const target = path.join(config().artifactsDir, relative);
   const directory = path.dirname(target);
   await fs.mkdir(directory, { recursive: true });
   const exists = await fs.stat(target).then(
@@ -150,7 +150,7 @@ export async function uploadArtifact(
     () => false,
   );
   if (!exists) {
-    const staging = path.join(config.artifactsDir, STAGING);
+    const staging = path.join(config().artifactsDir, STAGING);
     await fs.mkdir(staging, { recursive: true });
     const temporary = path.join(staging, `${repoId}-${randomBytes(8).toString('hex')}`);
     const handle = await fs.open(temporary, 'wx', 0o644);

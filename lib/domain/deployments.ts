@@ -1,12 +1,12 @@
+import type { Role } from '../../schemas/common';
 import type { Deployment, DeploymentStatus, FinalStatus } from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
-import { isCheckViolation, type Queryable, sql } from '../infra/db';
+import { isCheckViolation, type Queryable, type Row, sql } from '../infra/db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
-import type { Role } from './identity';
+import type { RepoAccess } from './access';
 import { findReleaseId } from './releases';
-import type { RepoAccess } from './repos';
 
 /** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -43,7 +43,7 @@ function endBeforeStart(): BadRequest {
 }
 
 /** A client's time, which must be a real instant from 1970 on and not in the future. */
-export function parseTime(value: string, path: string, now = Date.now()): Date {
+function parseTime(value: string, path: string, now = Date.now()): Date {
   const time = new Date(value);
   if (Number.isNaN(time.getTime())) throw badTime(path, 'must be a valid ISO 8601 time');
   if (time.getTime() < EARLIEST) throw badTime(path, 'must not be before 1970');
@@ -84,7 +84,7 @@ const columns = sql`
   d.status, d.started_at, d.ended_at, d.deployed_by`;
 const joined = sql`deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id`;
 
-function toDeployment(row: Record<string, any>): Deployment {
+function toDeployment(row: Row): Deployment {
   return {
     id: row.id,
     releaseId: row.release_id,

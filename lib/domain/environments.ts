@@ -1,12 +1,12 @@
+import type { Role } from '../../schemas/common';
 import { type Environment, environmentName, type RepoEnvironment } from '../../schemas/environments';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
-import { isUniqueViolation, type Queryable, sql } from '../infra/db';
+import { isUniqueViolation, type Queryable, type Row, sql } from '../infra/db';
 import { Conflict, Forbidden, NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
-import type { Role } from './identity';
+import type { RepoAccess } from './access';
 import type { OrgAccess } from './orgs';
-import type { RepoAccess } from './repos';
 
 /** The pattern of an environment's name, from its schema: a lowercase slug of at most 32 characters. */
 const ENVIRONMENT_NAME = new RegExp(environmentName.pattern);
@@ -18,7 +18,7 @@ export function checkMayManageEnvironments(role: Role): void {
   }
 }
 
-function toEnvironment(row: Record<string, any>): Environment {
+function toEnvironment(row: Row): Environment {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -38,7 +38,7 @@ function afterName(cursor: string | undefined) {
   return sql`AND e.name > ${name}`;
 }
 
-function page<T>(rows: Record<string, any>[], limit: number, toItem: (row: Record<string, any>) => T) {
+function page<T>(rows: Row[], limit: number, toItem: (row: Row) => T) {
   return keysetPage(rows, limit, toItem, (last) => encodeCursor('environments', [last.name]));
 }
 

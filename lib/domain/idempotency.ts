@@ -3,7 +3,7 @@ import { type Queryable, sql } from '../infra/db';
 import { Conflict, Unprocessable } from '../infra/errors';
 
 /** How long a key and its response are kept. */
-export const KEY_TTL = "interval '24 hours'";
+const KEY_TTL = "interval '24 hours'";
 /** A reservation with no response this old belongs to a request whose process died; the key may be reused. */
 const ABANDONED_AFTER = "interval '60 seconds'";
 /** How long a request waits for another one with the same key to finish before answering 409. */

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../../schemas/common';
 import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
-import type { RepoAccess } from './repos';
-
-export type Role = 'developer' | 'release_manager';
+import type { RepoAccess } from './access';
 
 /** The caller of a request, as its token identifies it. */
 export interface User {
@@ -17,7 +16,7 @@ const TOKEN_PREFIX = 'gwr_';
 const TOKEN_PATTERN = /^gwr_[A-Za-z0-9_-]{43}$/;
 
 /** A new API token: 32 random bytes, prefixed so that secret scanners can spot a leaked one. */
-export function generateToken(): string {
+function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
@@ -26,7 +25,7 @@ export function hashToken(token: string): Buffer {
 }
 
 /** True when `token` has the shape of a token we issue (so a malformed one costs no query). */
-export function isWellFormedToken(token: string): boolean {
+function isWellFormedToken(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 
@@ -115,8 +114,8 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
       identities.delete(key);
       return null;
     }
-    identity = { identity: found.identity, expires: now + config.authCacheTtlMs };
-    if (before === generation && config.authCacheTtlMs > 0 && subscribed !== false) {
+    identity = { identity: found.identity, expires: now + config().authCacheTtlMs };
+    if (before === generation && config().authCacheTtlMs > 0 && subscribed !== false) {
       if (identities.size >= MAX_CACHED) identities.clear();
       identities.set(key, identity);
     }

@@ -1,7 +1,8 @@
+import { orgSlug, type Role } from '../../schemas/common';
 import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
-import { issueToken, type Role } from './identity';
+import { issueToken } from './identity';
 
 /** The environments every new org starts with; stg and prod need a release manager to deploy. */
 export const DEFAULT_ENVIRONMENTS = [
@@ -10,7 +11,7 @@ export const DEFAULT_ENVIRONMENTS = [
   { name: 'prod', protected: true },
 ] as const;
 
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const SLUG_PATTERN = new RegExp(orgSlug.pattern);
 /** A repo's name: letters, digits, dots, underscores and dashes, at most 100. */
 export const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 

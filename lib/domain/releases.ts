@@ -1,5 +1,6 @@
 import type { SQLQuery } from '@databases/pg';
 import type { Release, ReleaseSummary } from '../../schemas/releases';
+import { config } from '../infra/config';
 import {
   decodeCursor,
   decodeTimeCursor,
@@ -15,7 +16,7 @@ import { isoTime } from '../infra/time';
 import { type Comparator, normalizeVersion, parseRange } from './versions';
 
 /** How many of a release's deployments its detail view carries; the deployment list pages through all. */
-export const RELEASE_DEPLOYMENTS_SHOWN = 20;
+const RELEASE_DEPLOYMENTS_SHOWN = 20;
 
 /**
  * What is wrong with a request to link `requested` artifact ids, given the ids among them that exist in the
@@ -116,6 +117,13 @@ export async function createRelease(
   if (version === null) {
     throw new BadRequest(`"${input.version}" is not a SemVer 2.0.0 version.`, [
       { path: '/body/version', message: 'must be SemVer 2.0.0' },
+    ]);
+  }
+  const notesMax = config().releaseNotesMaxLen;
+  // counted in code points, as the schema's maxLength counts them
+  if (input.notes !== undefined && input.notes.length > notesMax && [...input.notes].length > notesMax) {
+    throw new BadRequest(`Invalid request body: /notes must NOT have more than ${notesMax} characters.`, [
+      { path: '/body/notes', message: `must NOT have more than ${notesMax} characters` },
     ]);
   }
   const artifactIds = input.artifactIds ?? [];

@@ -2,15 +2,9 @@ import type { MemberRepo } from '../../schemas/repos';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, sql } from '../infra/db';
 import { NotFound } from '../infra/errors';
-import type { Role, User } from './identity';
+import type { RepoAccess } from './access';
+import type { User } from './identity';
 import { REPO_NAME, SLUG_PATTERN } from './orgs';
-
-/** A repo as seen by one member of its org. */
-export interface RepoAccess {
-  id: string;
-  orgId: string;
-  role: Role;
-}
 
 /**
  * The repo `repoId` if `user` is a member of its org. A repo in an org the user is not in is reported exactly like

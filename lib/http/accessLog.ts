@@ -16,8 +16,8 @@ export function withAccessLog<C extends Context & { user?: User }>(handler: Hand
   return async (event, context) => {
     const started = performance.now();
     const response = await handler(event, context);
-    if (log.isLevelEnabled('info')) {
-      log.info(
+    if (log().isLevelEnabled('info')) {
+      log().info(
         {
           requestId: requestIdOf(event, context),
           route: event.routeKey,

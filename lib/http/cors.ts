@@ -19,7 +19,10 @@ function originOf(event: Event): string | undefined {
  * The CORS headers of a response to a request from `origin`: none unless CORS_ORIGINS lists it (or is `*`). Never
  * `access-control-allow-credentials`: the API takes bearer tokens, not cookies, so a browser never needs it.
  */
-export function corsHeaders(origin: string | undefined, allowed: Allowed = config.corsOrigins): Record<string, string> {
+export function corsHeaders(
+  origin: string | undefined,
+  allowed: Allowed = config().corsOrigins,
+): Record<string, string> {
   if (allowed === '*')
     return origin ? { 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSED } : {};
   if (allowed.length === 0) return {};
@@ -31,7 +34,7 @@ export function corsHeaders(origin: string | undefined, allowed: Allowed = confi
 /** Adds the CORS headers of the request's Origin to whatever `handler` answered, problems and replays included. */
 export function withCors<C>(
   handler: (event: Event, context: C) => Promise<Result>,
-  allowed: Allowed = config.corsOrigins,
+  allowed: Allowed = config().corsOrigins,
 ) {
   return async (event: Event, context: C): Promise<Result> => {
     const response = await handler(event, context);
@@ -49,7 +52,7 @@ export function withCors<C>(
  * The answer to a CORS preflight (`OPTIONS` with Access-Control-Request-Method), for the door that serves the API:
  * 204, with permission only for a listed origin. No function is routed for OPTIONS, so the server answers with this.
  */
-export function preflight(event: Event, allowed: Allowed = config.corsOrigins): Result {
+export function preflight(event: Event, allowed: Allowed = config().corsOrigins): Result {
   const cors = corsHeaders(originOf(event), allowed);
   if (!cors['access-control-allow-origin']) return { statusCode: 204, headers: cors, body: '' };
   return {

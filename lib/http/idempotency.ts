@@ -47,7 +47,7 @@ export function idempotency(): {
       }
     } catch (err) {
       // the write itself succeeded; a retry with this key waits out the reservation, then runs again
-      log.warn({ err }, 'could not keep the response of an idempotent request');
+      log().warn({ err }, 'could not keep the response of an idempotent request');
     }
   };
   return {
@@ -67,7 +67,8 @@ export function idempotency(): {
             [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 printable ASCII characters, no comma' }],
           );
         }
-        const user = request.context.user!;
+        const user = request.context.user;
+        if (!user) throw new Error('bearerAuth runs first and sets the user; reaching here without one is a bug');
         if (Math.random() < 0.01) await purgeExpiredKeys(db());
         const stored = await claimKey(db(), { userId: user.id, key, fingerprint: fingerprint(request.event) });
         if (stored)

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { JSONSchema } from 'json-schema-to-ts';
 import type { Typed } from '../../schemas/typed';
 import { authenticate, type User } from '../domain/identity';
+import { config } from '../infra/config';
 import { db } from '../infra/db';
 import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../infra/errors';
 import { isUuid } from '../infra/ids';
@@ -116,8 +117,8 @@ function stringProblem(value: string): string | null {
 /** Unstorable strings and absurd nesting are never a valid request: both are 400. */
 function checkJsonShape(value: unknown): void {
   const stack: Array<[unknown, string, number]> = [[value, '', 0]];
-  while (stack.length > 0) {
-    const [item, path, depth] = stack.pop()!;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [item, path, depth] = next;
     if (typeof item === 'string') {
       const problem = stringProblem(item);
       if (problem)
@@ -206,7 +207,7 @@ function requestBody(spec: Spec<unknown, unknown, unknown>): MiddlewareObj<Event
         throw new BadRequest('The request body is empty; send a JSON object.');
       }
       requireJson(event);
-      await json.before!(request as never);
+      await json.before?.(request as never);
       checkJsonShape(event.body);
     },
   };
@@ -237,6 +238,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   spec: Spec<P, Q, B>,
   fn: (request: Request<P, Q, B>) => Promise<HttpResponse>,
 ) {
+  config(); // a bad environment stops a function at load, naming the variable, rather than failing its requests
   const checkParams = validator(spec.params, compileParameters, '/path', 'path parameter');
   const checkQuery = validator(spec.query, compileParameters, '/query', 'query parameter');
   const checkBody = validator(spec.body, compileBody, '/body', 'request body');
@@ -262,13 +264,15 @@ export function http<P = undefined, Q = undefined, B = undefined>(
             ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
             : Buffer.alloc(0);
         const requestId = requestIdOf(event, context);
+        const user = context.user;
+        if (!user) throw new Error('bearerAuth runs first and sets the user; reaching here without one is a bug');
         const response = await fn({
           params: params as P,
           query: query as Q,
           body: body as B,
           bytes,
           raw,
-          user: context.user!,
+          user,
           path: event.rawPath ?? '',
           requestId,
         });

@@ -23,9 +23,9 @@ type Schema = Exclude<JSONSchema, boolean> & { properties?: Record<string, JSONS
 /** The problem statuses an endpoint can answer, from what it takes, plus the ones it declares. */
 function problemStatuses(api: Described): number[] {
   const statuses = new Set<number>([500, 503]);
-  if (!api.public) [400, 401].forEach((s) => statuses.add(s));
+  if (!api.public) for (const s of [400, 401]) statuses.add(s);
   if (api.params) statuses.add(404);
-  if (api.body || api.raw) [409, 413, 415, 422].forEach((s) => statuses.add(s));
+  if (api.body || api.raw) for (const s of [409, 413, 415, 422]) statuses.add(s);
   for (const s of api.problems ?? []) statuses.add(s);
   return [...statuses].sort();
 }

@@ -14,7 +14,7 @@ export function requestIdOf(event: Event, context: Context): string {
 }
 
 /** Maps what a handler or middleware threw to the problem a client sees; anything unexpected is a bare 500. */
-export function toProblem(error: unknown): HttpProblem | null {
+function toProblem(error: unknown): HttpProblem | null {
   if (error instanceof HttpProblem) return error;
   if (isDatabaseUnavailable(error)) return new ServiceUnavailable('The database is unavailable; retry shortly.');
   // @middy/http-json-body-parser throws 415 for both a wrong content type and malformed JSON
@@ -56,11 +56,11 @@ export function problemDetails(): MiddlewareObj<Event, Result, Error, Context> {
       const requestId = requestIdOf(request.event, request.context);
       const problem = toProblem(request.error);
       if (problem) {
-        if (problem.status >= 500) log.warn({ requestId, err: request.error }, 'request failed: %s', problem.message);
+        if (problem.status >= 500) log().warn({ requestId, err: request.error }, 'request failed: %s', problem.message);
         request.response = renderProblem(problem, requestId);
         return;
       }
-      log.error({ requestId, err: request.error }, 'unexpected error');
+      log().error({ requestId, err: request.error }, 'unexpected error');
       request.response = {
         statusCode: 500,
         headers: { ...commonHeaders(requestId), 'content-type': 'application/problem+json' },

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { RELEASE_NOTES_HARD_MAX } from '../../schemas/releases';
 
 /** Thrown when an environment variable has a value we cannot run with; the message names the variable. */
 export class ConfigError extends Error {
@@ -64,7 +65,7 @@ function corsOrigins(env: NodeJS.ProcessEnv): '*' | string[] {
   });
 }
 
-/** Reads and checks the environment once; every later reader gets the same values. */
+/** Reads and checks `env`; `config()` is the process's memoised copy. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     /** unset: the scripts start an embedded Postgres; handlers always need it set */
@@ -77,7 +78,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     artifactsDir: path.resolve(env.ARTIFACTS_DIR || path.join('data', 'artifacts')),
     /** a registration still hashing after this long is abandoned with a 422, well inside Lambda's 29 s timeout */
     artifactHashDeadlineMs: integer(env, 'ARTIFACT_HASH_DEADLINE_MS', 20_000, 1, 600_000),
-    releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, 1_000_000),
+    releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, RELEASE_NOTES_HARD_MAX),
     port: integer(env, 'PORT', 3000, 1, 65535),
     /** the address npm start listens on */
     host: env.HOST || '127.0.0.1',
@@ -88,4 +89,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
 
 export type Config = ReturnType<typeof readConfig>;
 
-export const config: Config = readConfig();
+let memo: Config | undefined;
+
+/** The configuration of this process, read and checked on first use (so importing a module reads no environment). */
+export function config(): Config {
+  memo ??= readConfig();
+  return memo;
+}

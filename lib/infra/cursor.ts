@@ -1,3 +1,4 @@
+import type { Row } from './db';
 import { BadRequest } from './errors';
 import { isUuid } from './ids';
 
@@ -68,10 +69,10 @@ export function decodeTimeCursor(ordering: string, cursor: string): TimePosition
  * and a cursor from the last item's row when an extra row showed there is a next page.
  */
 export function keysetPage<T>(
-  rows: Record<string, any>[],
+  rows: Row[],
   limit: number,
-  toItem: (row: Record<string, any>) => T,
-  cursorOf: (lastRow: Record<string, any>) => string,
+  toItem: (row: Row) => T,
+  cursorOf: (lastRow: Row) => string,
 ): { items: T[]; nextCursor: string | null } {
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { items: rows.slice(0, limit).map(toItem), nextCursor: last ? cursorOf(last) : null };

@@ -8,6 +8,10 @@ import { config } from './config';
 
 export type { Queryable };
 
+/** A row as @databases returns it (untyped): each domain module maps its columns to a schema's type. */
+// biome-ignore lint/suspicious/noExplicitAny: the driver types rows as any; the mappers are what give them a type
+export type Row = Record<string, any>;
+
 const SHARED = Symbol.for('gitweave.releases.db');
 type Shared = { sql: typeof bundledSql; pool?: ConnectionPool };
 type WithShared = typeof globalThis & { [SHARED]?: Shared };
@@ -18,7 +22,8 @@ type WithShared = typeof globalThis & { [SHARED]?: Shared };
  * shares both its pool and its `sql` tag through globalThis, and every bundle uses those.
  */
 const holder = globalThis as WithShared;
-const shared: Shared = (holder[SHARED] ??= { sql: bundledSql });
+holder[SHARED] ??= { sql: bundledSql };
+const shared: Shared = holder[SHARED];
 
 /** The `sql` tag to build every query with (shared by all bundles in one process, see above). */
 export const sql: typeof bundledSql = shared.sql;
@@ -26,18 +31,19 @@ export const sql: typeof bundledSql = shared.sql;
 /** The pool of this process, opened on first use. */
 export function db(): ConnectionPool {
   if (!shared.pool) {
-    if (!config.databaseUrl) {
+    const { databaseUrl, databasePoolSize, databaseTimeoutMs } = config();
+    if (!databaseUrl) {
       throw new Error('DATABASE_URL is not set (npm start and npm test set it for the functions they serve)');
     }
     shared.pool = createConnectionPool({
-      connectionString: config.databaseUrl,
+      connectionString: databaseUrl,
       bigIntMode: 'number',
-      poolSize: config.databasePoolSize,
-      connectionTimeoutMilliseconds: config.databaseTimeoutMs,
-      queueTimeoutMilliseconds: config.databaseTimeoutMs,
-      statementTimeoutMilliseconds: config.databaseTimeoutMs,
-      queryTimeoutMilliseconds: config.databaseTimeoutMs + 1000,
-      idleInTransactionSessionTimeoutMilliseconds: config.databaseTimeoutMs,
+      poolSize: databasePoolSize,
+      connectionTimeoutMilliseconds: databaseTimeoutMs,
+      queueTimeoutMilliseconds: databaseTimeoutMs,
+      statementTimeoutMilliseconds: databaseTimeoutMs,
+      queryTimeoutMilliseconds: databaseTimeoutMs + 1000,
+      idleInTransactionSessionTimeoutMilliseconds: databaseTimeoutMs,
       applicationName: 'gitweave-releases',
       // a connection that dies while idle in the pool is dropped by the pool; it is not an error of any request
       onError: () => undefined,

@@ -86,7 +86,7 @@ async function embeddedPostgres() {
 /** Whether `pid` runs a postgres binary (a stale lock file's pid may have been reused by anything). */
 function isPostgres(pid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.endsWith('postgres');
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('postgres') ?? false;
   } catch {
     return true; // no /proc (macOS): trust the lock file as Postgres itself does
   }

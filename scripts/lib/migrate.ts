@@ -21,6 +21,8 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
       dir: MIGRATIONS_DIR,
       direction: 'up',
       migrationsTable: 'pgmigrations',
+      // dotfiles (the default) and the folder's README are not migrations
+      ignorePattern: '(?:\\..*|README\\.md)',
       checkOrder: true,
       singleTransaction: true,
       noLock: true,

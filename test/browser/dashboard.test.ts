@@ -228,7 +228,7 @@ describe('the release dashboard in Chromium', () => {
 
   it('shows Deploy disabled with the reason where the user may not deploy, and the problem detail of a refused request', async () => {
     const { context, page, errors } = await session();
-    await signIn(page, 'gwr_' + 'A'.repeat(43));
+    await signIn(page, `gwr_${'A'.repeat(43)}`);
     await page.getByText('The API token is not valid, or has been revoked.').waitFor();
 
     await signIn(page, world.developer.token);

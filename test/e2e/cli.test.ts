@@ -4,22 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
 const exec = promisify(execFile);
 const CLI = 'bin/gitweave-release.mjs';
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const { world } = useWorld();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-pipeline-'));
 
 beforeAll(async () => {
   // npm ci's prepare step builds the CLI; build it here too when a developer skipped that
   if (!fs.existsSync(CLI)) await exec('npm', ['run', '-s', 'build:cli']);
-  world = await orgWithMembers(pool);
 }, 60_000);
 afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
-  await pool.dispose();
 });
 
 async function cli(args: string[], token = world.developer.token) {

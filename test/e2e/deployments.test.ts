@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api } from '../helpers/api';
-import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { writeBuildFile } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(() => pool.dispose());
+const { world } = useWorld();
 
 describe('deployments over HTTP through serverless-offline', () => {
   it('builds, registers, releases and deploys to dev; the deployment shows everywhere; prod needs a release manager', async () => {

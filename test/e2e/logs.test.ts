@@ -2,16 +2,14 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const { world } = useWorld();
 let server: Server;
 let output = '';
 const workFolder = `.esbuild-logs-${process.pid}`;
 
 beforeAll(async () => {
-  world = await orgWithMembers(pool);
   server = await serve({
     databaseUrl: inject('databaseUrl'),
     port: await freePort(),
@@ -25,7 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   fs.rmSync(workFolder, { recursive: true, force: true });
-  await pool.dispose();
 });
 
 describe('request logs', () => {

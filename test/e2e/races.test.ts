@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
-import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { writeBuildFile } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(() => pool.dispose());
+const { pool, world } = useWorld();
 
 describe('races over HTTP', () => {
   it('lets exactly one of 100 concurrent creates of one version win; the rest are 409, none 5xx', async () => {

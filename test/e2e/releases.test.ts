@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api } from '../helpers/api';
-import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { orgWithMembers, writeBuildFile } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(() => pool.dispose());
+const { pool, world } = useWorld();
 
 describe('releases over HTTP through serverless-offline', () => {
   it('registers a built artifact, releases it, and lists and gets the release', async () => {

@@ -21,6 +21,7 @@ export const onServerDoor = process.env.E2E_DOOR !== 'offline';
 export interface ApiResponse {
   status: number;
   headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads any field of a body and asserts the body whole
   body: any;
 }
 

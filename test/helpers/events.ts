@@ -77,6 +77,7 @@ export function lambdaContext(): Context {
 export interface Invoked {
   status: number;
   headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads any field of a body and asserts the body whole
   body: any;
 }
 

@@ -10,7 +10,7 @@ export function testPool(): ConnectionPool {
   return createConnectionPool({ connectionString: inject('databaseUrl'), bigIntMode: 'number', poolSize: 3 });
 }
 
-export function uniqueSlug(prefix = 'org'): string {
+function uniqueSlug(prefix = 'org'): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 

@@ -64,9 +64,10 @@ async function startServer(project: TestProject, shared: World): Promise<Server>
   if (server.child.stdout && server.child.stderr) {
     fs.mkdirSync('data', { recursive: true });
     const log = fs.createWriteStream(path.join('data', `test-server-${project.name}.log`));
-    server.child.stdout.pipe(log);
-    server.child.stderr.pipe(log);
-    server.child.once('exit', (code, signal) => log.write(`\n[server exited: code ${code}, signal ${signal}]\n`));
+    // the log ends on 'close' (both pipes drained), not on either pipe's end: Node 24 ends stdout before 'exit'
+    server.child.stdout.pipe(log, { end: false });
+    server.child.stderr.pipe(log, { end: false });
+    server.child.once('close', (code, signal) => log.end(`\n[server exited: code ${code}, signal ${signal}]\n`));
   }
   return {
     ...server,

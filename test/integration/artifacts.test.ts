@@ -86,16 +86,16 @@ describe('registering a file on the volume', () => {
 });
 
 describe('registering a file that takes longer to hash than the deadline', () => {
-  const deadline = config.artifactHashDeadlineMs;
+  const deadline = config().artifactHashDeadlineMs;
   let file: string;
   beforeAll(() => {
     // 64 GiB of holes: free on disk, and more than a test's 30 s to hash, so only an abandoned digest answers in time
     file = writeBuildFile(world.repo.id, 'sparse/huge.img', '');
     fs.truncateSync(path.join(inject('artifactsDir'), file), 64 * 1024 ** 3);
-    config.artifactHashDeadlineMs = 50;
+    config().artifactHashDeadlineMs = 50;
   });
   afterAll(() => {
-    config.artifactHashDeadlineMs = deadline;
+    config().artifactHashDeadlineMs = deadline;
     fs.rmSync(path.join(inject('artifactsDir'), file));
   });
 

@@ -1,18 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { createDeployment as recordDeployment } from '../../lib/domain/deployments';
 import { revokeToken } from '../../lib/domain/identity';
 import { createUser } from '../../lib/domain/orgs';
-import { closeDb } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { type EventOptions, invoke } from '../helpers/events';
-import { type Member, orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { type Member, writeBuildFile } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
 // Every endpoint against every kind of caller, with the exact status each must get.
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const { pool, world } = useWorld();
 let revoked: Member;
 let envs: Awaited<ReturnType<typeof environmentsOf>>;
 let release: { id: string; version: string };
@@ -182,7 +181,6 @@ type Handler = Parameters<typeof invoke>[0];
 const handlers = new Map<string, Handler>();
 
 beforeAll(async () => {
-  world = await orgWithMembers(pool);
   revoked = await createUser(pool, 'revoked', { orgSlug: world.org.slug, role: 'release_manager' });
   await revokeToken(pool, revoked.token);
   envs = await environmentsOf(pool, world.org.id);
@@ -198,10 +196,6 @@ beforeAll(async () => {
   for (const name of new Set(rows.map((row) => row.fn))) {
     handlers.set(name, ((await import(`../../functions/${name}.ts`)) as { handler: Handler }).handler);
   }
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
 });
 
 describe('the authorization matrix', () => {

@@ -40,13 +40,16 @@ describe('serverless package for the prod stage', () => {
     const template = JSON.parse(
       fs.readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
     );
-    const functions = Object.values(template.Resources as Record<string, { Type: string; Properties: any }>).filter(
-      (resource) => resource.Type === 'AWS::Lambda::Function',
-    );
+    const functions = Object.values(
+      template.Resources as Record<
+        string,
+        { Type: string; Properties: { Runtime: string; Environment: { Variables: object } } }
+      >,
+    ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
     const declared = Object.keys(YAML.parse(fs.readFileSync('serverless.yml', 'utf8')).functions);
     expect(functions).toHaveLength(declared.length);
     for (const fn of functions) {
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Environment.Variables).toMatchObject({
         DATABASE_URL: 'postgres://gitweave:secret@db.internal:5432/gitweave',
         ARTIFACTS_DIR: '/mnt/artifacts',

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as createDeployment } from '../../functions/createDeployment';
 import { handler as finishDeployment } from '../../functions/finishDeployment';
 import { handler as getDeployment } from '../../functions/getDeployment';
@@ -6,25 +6,18 @@ import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listDeployments } from '../../functions/listDeployments';
 import { createRepo } from '../../lib/domain/orgs';
 import { encodeTimeCursor } from '../../lib/infra/cursor';
-import { closeDb } from '../../lib/infra/db';
 import { deploymentCount, environmentsOf, releaseIn } from '../helpers/deployments';
-import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { type Invoked, invoke } from '../helpers/events';
+import { orgWithMembers } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-type World = Awaited<ReturnType<typeof orgWithMembers>>;
-let world: World;
+const { pool, world } = useWorld();
 let envs: Awaited<ReturnType<typeof environmentsOf>>;
 let foreignEnvs: Awaited<ReturnType<typeof environmentsOf>>;
 
 beforeAll(async () => {
-  world = await orgWithMembers(pool);
   envs = await environmentsOf(pool, world.org.id);
   foreignEnvs = await environmentsOf(pool, world.otherOrg.id);
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
 });
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -469,7 +462,7 @@ describe('finishDeployment', () => {
 
 describe('listDeployments', () => {
   let release: Awaited<ReturnType<typeof releaseIn>>;
-  const made: Record<string, any> = {};
+  const made: Record<string, Invoked['body']> = {};
 
   beforeAll(async () => {
     release = await releaseIn(pool, world.repo.id, world.developer.id);

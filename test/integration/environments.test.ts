@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as createDeployment } from '../../functions/createDeployment';
 import { handler as createEnvironment } from '../../functions/createEnvironment';
 import { handler as finishDeployment } from '../../functions/finishDeployment';
@@ -6,22 +6,12 @@ import { handler as getEnvironment } from '../../functions/getEnvironment';
 import { handler as listOrgEnvironments } from '../../functions/listOrgEnvironments';
 import { handler as repoEnvironments } from '../../functions/repoEnvironments';
 import { createRepo } from '../../lib/domain/orgs';
-import { closeDb } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { orgWithMembers } from '../helpers/factories';
+import { useWorld, type World } from '../helpers/world';
 
-const pool = testPool();
-type World = Awaited<ReturnType<typeof orgWithMembers>>;
-let world: World;
-
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
-});
+const { pool, world } = useWorld();
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const orgPath = (org: string) => `/api/v1/orgs/${org}/environments`;

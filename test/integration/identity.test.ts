@@ -2,21 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import createConnectionPool from '@databases/pg';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
 import { authenticate, hashToken, revokeToken } from '../../lib/domain/identity';
 import { bootstrap } from '../../lib/domain/orgs';
 import { config } from '../../lib/infra/config';
-import { closeDb, sql } from '../../lib/infra/db';
+import { sql } from '../../lib/infra/db';
 import { migrate } from '../../scripts/lib/migrate';
 import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { orgWithMembers } from '../helpers/factories';
+import { usePool } from '../helpers/world';
 
-const pool = testPool();
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
-});
+const pool = usePool();
 
 /** A database of this test's own on the run's server, so that "empty database" means empty. */
 async function withFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
@@ -75,7 +72,7 @@ describe('tokens', () => {
     const rows = await pool.query(sql`SELECT token_hash FROM api_tokens WHERE user_id = ${world.developer.id}`);
     expect(rows).toEqual([{ token_hash: hashToken(world.developer.token) }]);
     const [{ n }] = await pool.query(
-      sql`SELECT count(*)::int AS n FROM api_tokens WHERE token_hash::text LIKE ${'%' + world.developer.token + '%'}`,
+      sql`SELECT count(*)::int AS n FROM api_tokens WHERE token_hash::text LIKE ${`%${world.developer.token}%`}`,
     );
     expect(n).toBe(0);
   });
@@ -83,8 +80,8 @@ describe('tokens', () => {
   it('stop working once revoked, within AUTH_CACHE_TTL_MS where the process does not listen for changes (Lambda)', async () => {
     const world = await orgWithMembers(pool);
     const call = () => invoke(listReleases, { pathParameters: { repo: world.repo.id }, token: world.developer.token });
-    const lifetime = config.authCacheTtlMs;
-    config.authCacheTtlMs = 300;
+    const lifetime = config().authCacheTtlMs;
+    config().authCacheTtlMs = 300;
     try {
       expect((await call()).status).toBe(200);
       expect(await revokeToken(pool, world.developer.token)).toBe(true);
@@ -96,7 +93,7 @@ describe('tokens', () => {
       expect(res.status).toBe(401);
       expect(res.body.detail).toBe('The API token is not valid, or has been revoked.');
     } finally {
-      config.authCacheTtlMs = lifetime;
+      config().authCacheTtlMs = lifetime;
     }
   });
 });

@@ -1,5 +1,5 @@
 import type { Queryable, SQLQuery } from '@databases/pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getArtifact, listArtifacts } from '../../lib/domain/artifacts';
 import { getDeployment, listDeployments } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
@@ -7,12 +7,11 @@ import { authenticate } from '../../lib/domain/identity';
 import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';
 import { repoForMember } from '../../lib/domain/repos';
 import { sql } from '../../lib/infra/db';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
 // Every list and lookup query of lib/, run against a seeded and analysed table, must find its rows through an
 // index: a sequential scan of releases or deployments is a page cost that grows with history.
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const { pool, world } = useWorld();
 let releaseId: string;
 let deploymentId: string;
 let artifactId: string;
@@ -44,7 +43,6 @@ function explaining(db: Queryable, plans: Array<{ text: string; scans: string[] 
 }
 
 beforeAll(async () => {
-  world = await orgWithMembers(pool);
   const repo = world.repo.id;
   const user = world.releaseManager.id;
   await pool.query(sql`
@@ -77,7 +75,6 @@ beforeAll(async () => {
     { id: string },
   ];
 }, 120_000);
-afterAll(() => pool.dispose());
 
 describe('query plans over seeded tables', () => {
   it('use an index for every list and lookup, never a sequential scan of releases or deployments', async () => {

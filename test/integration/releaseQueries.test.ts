@@ -1,22 +1,21 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as createRelease } from '../../functions/createRelease';
 import { handler as getLatestRelease } from '../../functions/getLatestRelease';
 import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listReleases } from '../../functions/listReleases';
-import { closeDb, sql } from '../../lib/infra/db';
+import { sql } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { orgWithMembers, writeBuildFile } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const { pool, world } = useWorld();
 const VERSIONS = ['1.9.0', '1.10.0', '2.0.0-rc.2', '2.0.0-rc.10', '1.10.1-beta.1', '0.9.0', '1.4.2+build.5'];
 
 beforeAll(async () => {
-  world = await orgWithMembers(pool);
   for (const version of VERSIONS) {
     const res = await invoke(createRelease, {
       pathParameters: { repo: world.repo.id },
@@ -25,10 +24,6 @@ beforeAll(async () => {
     });
     expect(res.status).toBe(201);
   }
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
 });
 
 function list(query: Record<string, string>, repo = world.repo.id) {

@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as createRelease } from '../../functions/createRelease';
 import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listReleases } from '../../functions/listReleases';
-import { closeDb } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { orgWithMembers, writeBuildFile } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
-
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
-});
+const { pool, world } = useWorld();
 
 const releasesPath = (repo: string) => `/api/v1/repos/${repo}/releases`;
 

@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as listRepos } from '../../functions/listRepos';
 import { addMember, createRepo } from '../../lib/domain/orgs';
-import { closeDb } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
+const { pool, world } = useWorld();
 let second: Awaited<ReturnType<typeof createRepo>>;
 
 beforeAll(async () => {
-  world = await orgWithMembers(pool);
   second = await createRepo(pool, world.org.slug, 'api');
   // the developer of world.org is also a release manager of the other org
   await addMember(pool, world.otherOrg.slug, world.developer.id, 'release_manager');
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
 });
 
 const list = (token: string, query?: Record<string, string>) =>

@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import semver from 'semver';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rangeCondition } from '../../lib/domain/releases';
 import { parseRange } from '../../lib/domain/versions';
 import { sql } from '../../lib/infra/db';
-import { testPool } from '../helpers/factories';
+import { usePool } from '../helpers/world';
 
 // The sort key is a Postgres function (migrations/0003), so its tests run on Postgres: it is the one definition.
-const pool = testPool();
-afterAll(() => pool.dispose());
+const pool = usePool();
 
 async function keys(versions: string[]): Promise<string[]> {
   const rows = await pool.query(

@@ -23,6 +23,12 @@ const details = new Map<string, Release>();
 /** Bumped whenever the repo changes or the user signs out: answers that arrive for an older one are dropped. */
 let generation = 0;
 
+/** The signed-in client and its chosen repo; the calls below run only once signing in has set both. */
+function session(): { api: Api; repo: MemberRepo } {
+  if (!api || !repo) throw new Error('not signed in');
+  return { api, repo };
+}
+
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function showAlert(message: string | null): void {
@@ -63,7 +69,8 @@ async function signIn(token: string): Promise<void> {
     return;
   }
   const remembered = repos.find((r) => r.id === sessionStorage.getItem(REPO_KEY));
-  fillPickers(remembered ?? repos[0]!);
+  const first = remembered ?? repos[0];
+  if (first) fillPickers(first);
 }
 
 function fillPickers(choice: MemberRepo): void {
@@ -120,13 +127,14 @@ async function selectRepo(choice: MemberRepo): Promise<void> {
 }
 
 function loadEnvironments(): Promise<RepoEnvironment[]> {
-  return allPages<RepoEnvironment>(api!, `/repos/${repo!.id}/environments`);
+  const { api, repo } = session();
+  return allPages<RepoEnvironment>(api, `/repos/${repo.id}/environments`);
 }
 
 function loadReleases(cursor: string | null): Promise<Page<ReleaseSummary>> {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (cursor) query.set('cursor', cursor);
-  return api!.get<Page<ReleaseSummary>>(`/repos/${repo!.id}/releases?${query}`);
+  return session().api.get<Page<ReleaseSummary>>(`/repos/${session().repo.id}/releases?${query}`);
 }
 
 /** Why the user may not deploy to `environment`, or null when it may. */
@@ -260,7 +268,7 @@ function queueDetails(ids: string[]): void {
 
 async function fetchDetails(id: string): Promise<Release> {
   const mine = generation;
-  const release = await api!.get<Release>(`/repos/${repo!.id}/releases/${id}`);
+  const release = await session().api.get<Release>(`/repos/${session().repo.id}/releases/${id}`);
   if (mine === generation) {
     details.set(id, release);
     renderRow(id);
@@ -410,11 +418,13 @@ async function deploy(
   result.className = 'deploy-result';
   result.textContent = `Deploying ${release.version} to ${environment.name}…`;
   try {
-    await api!.post(`/repos/${repo!.id}/releases/${release.id}/deployments`, { environmentId: environment.id });
+    await session().api.post(`/repos/${session().repo.id}/releases/${release.id}/deployments`, {
+      environmentId: environment.id,
+    });
     if (mine !== generation) return;
     const [envs, updated] = await Promise.all([
       loadEnvironments(),
-      api!.get<Release>(`/repos/${repo!.id}/releases/${release.id}`),
+      session().api.get<Release>(`/repos/${session().repo.id}/releases/${release.id}`),
     ]);
     if (mine !== generation) return;
     environments = envs;
@@ -454,13 +464,13 @@ function start(): void {
     event.preventDefault();
     const token = byId<HTMLInputElement>('token').value.trim();
     const error = byId('sign-in-error');
-    const submit = byId('sign-in-form').querySelector('button')!;
+    const submit = byId<HTMLFormElement>('sign-in-form').querySelector('button');
     if (!/^[\x21-\x7e]+$/.test(token)) {
       error.textContent = 'An API token is printable ASCII without spaces (gwr_…).';
       error.hidden = false;
       return;
     }
-    submit.disabled = true;
+    if (submit) submit.disabled = true;
     error.hidden = true;
     signIn(token)
       .catch((err: unknown) => {
@@ -468,7 +478,7 @@ function start(): void {
         error.hidden = false;
       })
       .finally(() => {
-        submit.disabled = false;
+        if (submit) submit.disabled = false;
       });
   });
   byId('sign-out').addEventListener('click', () => {

@@ -1,9 +1,9 @@
 /**
  * The parts of the public API's responses the dashboard reads: a client's view of the OpenAPI document
- * (GET /api/v1/openapi.json), as the CLI has its own. Fields the page does not use are left out.
+ * (GET /api/v1/openapi.json). Fields the page does not use are left out; the roles are their schema's enum.
  */
 
-export type Role = 'developer' | 'release_manager';
+import type { Role } from '../../schemas/common';
 
 export interface Page<T> {
   items: T[];
@@ -32,7 +32,7 @@ export interface ReleaseSummary {
   artifactCount: number;
 }
 
-export interface Artifact {
+interface Artifact {
   id: string;
   name: string;
   sizeBytes: number;

@@ -1,0 +1,47 @@
+/** The layers of DESIGN.md §1 as rules: `npm run layers` fails on any import that crosses them the wrong way. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'a cycle makes load order matter and hides which module owns what',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'schemas-are-leaves',
+      severity: 'error',
+      comment: 'a schema is data: importing one must not read the environment, open a pool or pull in the domain',
+      from: { path: '^schemas/' },
+      to: { path: '^(lib|functions|scripts|server|cli|web|bench|test)/' },
+    },
+    {
+      name: 'lib-stays-inside',
+      severity: 'error',
+      comment: 'lib/ is what every caller builds on; it never sees handlers, scripts, the server or tests',
+      from: { path: '^lib/' },
+      to: { path: '^(functions|scripts|server|bench|test|cli|web)/' },
+    },
+    {
+      name: 'functions-are-wiring',
+      severity: 'error',
+      comment: 'a handler uses lib/ and schemas/ only (openapi.ts reads its siblings; the dashboard serves web/dist)',
+      from: { path: '^functions/' },
+      to: { path: '^(scripts|server|bench|test|cli|web/src)/' },
+    },
+    {
+      name: 'clients-talk-http',
+      severity: 'error',
+      comment: 'the dashboard and the CLI are API clients: they may share schemas and types, never server code',
+      from: { path: '^(web|cli)/' },
+      to: { path: '^(lib|functions|scripts|server|bench|test)/', dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|web/dist|bin|bench/results|data)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
+  },
+};
