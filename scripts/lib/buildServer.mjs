@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = path.join(ROOT, 'dist', 'server');
 const SOURCES = ['functions', 'lib', 'schemas', 'server', 'scripts/lib', 'web/dist', 'package.json'];
-export const ENTRIES = { prepare: 'server/prepare.ts', main: 'server/main.ts' };
+const ENTRIES = { prepare: 'server/prepare.ts', main: 'server/main.ts' };
 
 function newest(file) {
   const stat = fs.statSync(file, { throwIfNoEntry: false });

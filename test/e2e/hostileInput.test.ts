@@ -394,7 +394,7 @@ function withRepeatedHeaders(
   path: string,
   headers: Record<string, string | string[]>,
   body?: string,
-): Promise<{ status: number; type: string | undefined; body: any }> {
+): Promise<{ status: number; type: string | undefined; body: { errors?: unknown } }> {
   return new Promise((resolve, reject) => {
     const req = request(`${inject('apiUrl')}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];

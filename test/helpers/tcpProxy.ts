@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-export type ProxyMode = 'pass' | 'refuse' | 'hang';
+type ProxyMode = 'pass' | 'refuse' | 'hang';
 
 export interface TcpProxy {
   /** the proxy's address as a Postgres URL: `target` with its host and port replaced */
