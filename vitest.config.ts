@@ -14,7 +14,7 @@ export default defineConfig({
     pool: 'forks',
     allowOnly: false,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { LOG_LEVEL: 'fatal' } } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...withDatabase } },
       // E2E_DOOR=offline runs the same files through serverless-offline (npm run dev) instead of npm start's server
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...withDatabase } },

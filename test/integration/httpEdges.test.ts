@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as createRelease } from '../../functions/createRelease';
 import { handler as listReleases } from '../../functions/listReleases';
-import { closeDb, sql } from '../../lib/infra/db';
+import { sql } from '../../lib/infra/db';
 import { apiEvent, invoke, lambdaContext } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
 // The handler as API Gateway (payload 2.0) calls it: repeated headers arrive joined by commas into one value.
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
-});
+const { pool, world } = useWorld();
 
 const releases = () => ({ path: `/api/v1/repos/${world.repo.id}/releases`, pathParameters: { repo: world.repo.id } });
 

@@ -1,25 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as createDeployment } from '../../functions/createDeployment';
 import { handler as createEnvironment } from '../../functions/createEnvironment';
-import { closeDb, sql } from '../../lib/infra/db';
+import { sql } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { type EventOptions, invoke } from '../helpers/events';
-import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
+import { writeBuildFile } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
 // README, Safe retries: "Every POST accepts an Idempotency-Key header" and "A 5xx is not kept".
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
-});
+const { pool, world } = useWorld();
 
 /** Rows of `table` in the fixture org only, so that other test files writing at the same time do not count. */
 async function count(table: 'deployments' | 'environments' | 'artifacts'): Promise<number> {

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler as getLatestRelease } from '../../functions/getLatestRelease';
 import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listReleases } from '../../functions/listReleases';
 import { createDeployment } from '../../lib/domain/deployments';
-import { closeDb } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { orgWithMembers } from '../helpers/factories';
+import { useWorld } from '../helpers/world';
 
 // Two promises of the README's Releases section that no other test held it to.
-const pool = testPool();
-let world: Awaited<ReturnType<typeof orgWithMembers>>;
-beforeAll(async () => {
-  world = await orgWithMembers(pool);
-});
-afterAll(async () => {
-  await closeDb();
-  await pool.dispose();
-});
+const { pool, world } = useWorld();
 
 describe('a release with more than 20 deployments', () => {
   it('shows its 20 newest deployments, newest first, and counts them all', async () => {
