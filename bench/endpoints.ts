@@ -86,11 +86,12 @@ export async function writes(origin: string, data: Seeded, artifactsDir: string)
   const stamp = Math.floor(Date.now() / 1000);
   const repo = data.repos.writes;
   const sets: string[][] = [];
-  fs.mkdirSync(path.join(artifactsDir, 'builds'), { recursive: true });
+  // a repo registers files from its own builds/<repo>/ (lib/domain/volume)
+  fs.mkdirSync(path.join(artifactsDir, 'builds', repo), { recursive: true });
   for (let set = 0; set < ARTIFACT_SETS; set++) {
     const ids: string[] = [];
     for (let k = 1; k <= 3; k++) {
-      const file = `builds/app-${stamp}-${set}-${k}.tgz`;
+      const file = `builds/${repo}/app-${stamp}-${set}-${k}.tgz`;
       fs.writeFileSync(path.join(artifactsDir, file), Buffer.alloc(16 * 1024, `${set}-${k}`));
       ids.push(
         await post(origin, data.token, `${API}/repos/${repo}/artifacts`, { name: path.basename(file), path: file }),
