@@ -477,3 +477,52 @@ describe('what the hostile corpus must not catch', () => {
     },
   );
 });
+
+// What npm start's server answers before any handler runs; serverless-offline (npm run dev) answers these with its
+// own bodies, so they are checked on the server door
+describe.runIf(onServerDoor)('what the server meets first, over HTTP', () => {
+  const problemOf = async (res: Response) => ({
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: (await res.json()) as { status: number; detail: string },
+  });
+
+  it('refuses a JSON body over 1 MiB with a 413 problem', async () => {
+    const before = await rowCounts();
+    const res = await fetch(`${inject('apiUrl')}${releases(world.repo.id)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${world.developer.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '1.0.0', notes: 'x'.repeat(1024 * 1024) }),
+    });
+    expect(await problemOf(res)).toMatchObject({ status: 413, type: 'application/problem+json' });
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('answers a method the route does not take with a 405 problem and Allow', async () => {
+    const res = await fetch(`${inject('apiUrl')}${releases(world.repo.id)}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${world.developer.token}` },
+    });
+    expect(res.headers.get('allow')).toBe('GET, POST');
+    expect(await problemOf(res)).toMatchObject({ status: 405, type: 'application/problem+json' });
+  });
+
+  it('answers bad percent-encoding in the path with a 400 problem', async () => {
+    const res = await fetch(`${inject('apiUrl')}/repos/${world.repo.id}/releases/%E0%A4%A`, {
+      headers: { authorization: `Bearer ${world.developer.token}` },
+    });
+    expect(await problemOf(res)).toMatchObject({ status: 400, type: 'application/problem+json' });
+  });
+
+  it('answers a 100 KiB header line with a 431 problem', async () => {
+    const res = await fetch(`${inject('apiUrl')}/health`, { headers: { 'x-padding': 'a'.repeat(100 * 1024) } });
+    expect(await problemOf(res)).toMatchObject({ status: 431, type: 'application/problem+json' });
+  });
+
+  it('answers an unknown route with a 404 problem that lists nothing', async () => {
+    const res = await fetch(`${inject('apiUrl')}/no/such/route`);
+    const problem = await problemOf(res);
+    expect(problem).toMatchObject({ status: 404, type: 'application/problem+json' });
+    expect(Object.keys(problem.body).sort()).toEqual(['detail', 'status', 'title', 'type']);
+  });
+});
