@@ -94,7 +94,7 @@ beforeAll(async () => {
     dashboardScript: async () => ({}),
   };
   for (const file of fs.readdirSync('functions').filter((f) => f.endsWith('.ts'))) {
-    const module = (await import(`../../functions/${file}`)) as { handler: Handler };
+    const module = (await import(/* @vite-ignore */ `../../functions/${file}`)) as { handler: Handler };
     handlers.set(file.replace(/\.ts$/, ''), module.handler);
   }
 }, 120_000);

@@ -24,7 +24,7 @@ beforeAll(async () => {
     .sort()) {
     handlers.push([
       file.replace(/\.ts$/, ''),
-      ((await import(`../../functions/${file}`)) as { handler: Handler }).handler,
+      ((await import(/* @vite-ignore */ `../../functions/${file}`)) as { handler: Handler }).handler,
     ]);
   }
 });
