@@ -4,7 +4,7 @@
  * sets DATABASE_URL first (see server/prepare.ts).
  */
 import { sweepStagedUploads } from '../lib/domain/artifacts';
-import { forgetIdentities, IDENTITY_CHANNEL, identitySubscription } from '../lib/domain/identity';
+import { IDENTITY_CHANNEL, identitySubscription, onIdentityChange } from '../lib/domain/identity';
 import { readConfig } from '../lib/infra/config';
 import { closeDb } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
@@ -23,7 +23,7 @@ export async function serve(root: string): Promise<Running> {
   // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity);
   // nothing is cached until the subscription is up, nor while it is being re-made
   identitySubscription(false);
-  const listener = listen(config.databaseUrl, IDENTITY_CHANNEL, forgetIdentities, identitySubscription);
+  const listener = listen(config.databaseUrl, IDENTITY_CHANNEL, onIdentityChange, identitySubscription);
   const app = createApp(functions(root));
   const swept = await sweepStagedUploads();
   if (swept > 0) console.log(`[gitweave] removed ${swept} staged upload(s) that a crash left on the volume`);

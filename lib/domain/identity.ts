@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
 import type { Role } from '../../schemas/common';
 import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
+import type { Reply } from '../infra/listen';
 import type { RepoAccess } from './access';
 
 /** The caller of a request, as its token identifies it. */
@@ -44,6 +46,60 @@ const MAX_CACHED = 10_000;
 
 /** The channel a trigger NOTIFYs on when a token, a membership or a user changes (migration 0009). */
 export const IDENTITY_CHANNEL = 'gitweave_identity';
+/** Where a server answers each identity change once it has forgotten it (see `forgottenEverywhere`). */
+const IDENTITY_ACK_CHANNEL = 'gitweave_identity_ack';
+/** The application name of the connections servers LISTEN on (lib/infra/listen). */
+const LISTENER_APPLICATION = 'gitweave-releases listen';
+const ACK_WAIT_MS = 2_000;
+
+/** A server's handler of identity changes: forget, then say so to whoever waits for it. */
+export function onIdentityChange(payload: string, reply: Reply): void {
+  forgetIdentities(payload);
+  reply(IDENTITY_ACK_CHANNEL, payload);
+}
+
+/**
+ * Runs `change` (a write that takes access away: it must commit before it returns) and returns once every server
+ * that was listening has forgotten what the change names (`token:<sha256 hex>` or `user:<id>`), or after 2 s for a
+ * server that does not answer. The NOTIFY reaches servers at commit, but a request already on its way to one could
+ * otherwise overtake it: with this, the next request after the change returns is refused on every server.
+ */
+export async function forgottenEverywhere<T>(payloads: string[], change: () => Promise<T>): Promise<T> {
+  const url = config().databaseUrl;
+  if (!url) return change();
+  const client = new pg.Client({ connectionString: url, application_name: 'gitweave-releases revoke' });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const acks = new Map<number, Set<string>>();
+    let wake: (() => void) | undefined;
+    client.on('notification', (message) => {
+      if (message.channel !== IDENTITY_ACK_CHANNEL) return;
+      const seen = acks.get(message.processId) ?? new Set<string>();
+      seen.add(message.payload ?? '');
+      acks.set(message.processId, seen);
+      wake?.();
+    });
+    await client.query(`LISTEN ${IDENTITY_ACK_CHANNEL}`);
+    const { rows } = await client.query(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
+      [LISTENER_APPLICATION],
+    );
+    const listeners = rows.map((row: { pid: number }) => row.pid);
+    const result = await change();
+    const deadline = Date.now() + ACK_WAIT_MS;
+    const done = () => listeners.every((pid) => payloads.every((payload) => acks.get(pid)?.has(payload)));
+    while (!done() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
+      });
+    }
+    return result;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 /** Where a process LISTENs for identity changes, whether it is subscribed now; null where nothing listens (Lambda). */
 let subscribed: boolean | null = null;
@@ -145,12 +201,15 @@ export async function issueToken(db: Queryable, userId: string, name: string): P
   return token;
 }
 
-/** Revokes `token`; false when no live token has that value. */
+/** Revokes `token`; false when no live token has that value. Every server refuses it from the next request. */
 export async function revokeToken(db: Queryable, token: string): Promise<boolean> {
-  const rows = await db.query(sql`
-    UPDATE api_tokens SET revoked_at = now()
-    WHERE token_hash = ${hashToken(token)} AND revoked_at IS NULL
-    RETURNING id
-  `);
+  const hash = hashToken(token);
+  const rows = await forgottenEverywhere([`token:${hash.toString('hex')}`], () =>
+    db.query(sql`
+      UPDATE api_tokens SET revoked_at = now()
+      WHERE token_hash = ${hash} AND revoked_at IS NULL
+      RETURNING id
+    `),
+  );
   return rows.length > 0;
 }

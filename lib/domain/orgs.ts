@@ -2,7 +2,7 @@ import { orgSlug, type Role } from '../../schemas/common';
 import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
-import { issueToken } from './identity';
+import { forgottenEverywhere, issueToken } from './identity';
 
 /** The environments every new org starts with; stg and prod need a release manager to deploy. */
 export const DEFAULT_ENVIRONMENTS = [
@@ -90,10 +90,13 @@ export async function createUser(
 /** Adds `userId` to `orgSlug` with `role`, or changes its role there. */
 export async function addMember(db: Queryable, orgSlug: string, userId: string, role: Role): Promise<void> {
   const org = await findOrgBySlug(db, orgSlug);
-  await db.query(sql`
-    INSERT INTO memberships (org_id, user_id, role) VALUES (${org.id}, ${userId}, ${role})
-    ON CONFLICT (org_id, user_id) DO UPDATE SET role = EXCLUDED.role
-  `);
+  // a lowered role takes effect on every server from the next request
+  await forgottenEverywhere([`user:${userId}`], () =>
+    db.query(sql`
+      INSERT INTO memberships (org_id, user_id, role) VALUES (${org.id}, ${userId}, ${role})
+      ON CONFLICT (org_id, user_id) DO UPDATE SET role = EXCLUDED.role
+    `),
+  );
 }
 
 export interface Bootstrap {

@@ -4,6 +4,9 @@ export interface Listener {
   stop(): Promise<void>;
 }
 
+/** Sends a NOTIFY on `channel` from the listening connection itself (so its backend pid names the sender). */
+export type Reply = (channel: string, payload: string) => void;
+
 /**
  * LISTENs on `channel` over a connection of its own (a pooled one would lose the subscription when returned),
  * calling `onMessage` for each NOTIFY payload. The connection is re-made after it drops, with a growing pause;
@@ -12,7 +15,7 @@ export interface Listener {
 export function listen(
   connectionString: string,
   channel: string,
-  onMessage: (payload: string) => void,
+  onMessage: (payload: string, reply: Reply) => void,
   onChange: (listening: boolean) => void,
 ): Listener {
   let client: pg.Client | undefined;
@@ -56,8 +59,11 @@ export function listen(
     }
     client = next;
     pause = 100;
+    const reply: Reply = (to, payload) => {
+      next.query('SELECT pg_notify($1, $2)', [to, payload]).catch(() => undefined);
+    };
     next.on('notification', (message) => {
-      if (message.channel === channel) onMessage(message.payload ?? '');
+      if (message.channel === channel) onMessage(message.payload ?? '', reply);
     });
     next.on('error', lost);
     next.on('end', lost);

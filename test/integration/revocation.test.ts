@@ -1,12 +1,14 @@
 import { sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { issueToken, revokeToken } from '../../lib/domain/identity';
+import { forgottenEverywhere, issueToken, revokeToken } from '../../lib/domain/identity';
+import { addMember } from '../../lib/domain/orgs';
 import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 import { orgWithMembers, testPool } from '../helpers/factories';
 
-// Two npm start servers on one database, each caching what tokens resolve to: a change made anywhere must reach
-// both before the next request, through the NOTIFY the writing transaction sends (migration 0009).
+// Two npm start servers on one database, each caching what tokens resolve to: a change made through lib/ must reach
+// both before the next request: the writing transaction NOTIFYs (migration 0009), and lib/ waits for each server's
+// answer that it forgot (forgottenEverywhere) before it returns.
 const pool = testPool();
 const servers: Server[] = [];
 
@@ -68,7 +70,9 @@ describe('identity cache across two servers', () => {
     const world = await orgWithMembers(pool);
     const path = `/repos/${world.repo.id}/releases`;
     for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(200);
-    await pool.query(sql`DELETE FROM memberships WHERE user_id = ${world.developer.id}`);
+    await forgottenEverywhere([`user:${world.developer.id}`], () =>
+      pool.query(sql`DELETE FROM memberships WHERE user_id = ${world.developer.id}`),
+    );
     for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(404);
   });
 
@@ -78,7 +82,7 @@ describe('identity cache across two servers', () => {
     for (const [i, server] of servers.entries()) {
       expect(await status(server, 'POST', path, world.releaseManager.token, { name: `qa${i}` })).toBe(201);
     }
-    await pool.query(sql`UPDATE memberships SET role = 'developer' WHERE user_id = ${world.releaseManager.id}`);
+    await addMember(pool, world.org.slug, world.releaseManager.id, 'developer');
     for (const [i, server] of servers.entries()) {
       expect(await status(server, 'POST', path, world.releaseManager.token, { name: `uat${i}` })).toBe(403);
     }
