@@ -118,7 +118,7 @@ export function identitySubscription(listening: boolean): void {
  * Forgets cached identities after a NOTIFY on IDENTITY_CHANNEL: `token:<sha256 hex>`, `user:<id>`, or anything
  * else (`*`) for all of them.
  */
-export function forgetIdentities(payload = '*'): void {
+function forgetIdentities(payload = '*'): void {
   generation++;
   if (payload.startsWith('token:')) identities.delete(payload.slice(6));
   else if (payload.startsWith('user:')) {
