@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Role } from '../../schemas/common';
 import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
-import type { Reply } from '../infra/listen';
+import { LISTENING, type Reply } from '../infra/listen';
 import type { RepoAccess } from './access';
 
 /** The caller of a request, as its token identifies it. */
@@ -48,8 +48,6 @@ const MAX_CACHED = 10_000;
 export const IDENTITY_CHANNEL = 'gitweave_identity';
 /** Where a server answers each identity change once it has forgotten it (see `forgottenEverywhere`). */
 const IDENTITY_ACK_CHANNEL = 'gitweave_identity_ack';
-/** The application name of the connections servers LISTEN on (lib/infra/listen). */
-const LISTENER_APPLICATION = 'gitweave-releases listen';
 const ACK_WAIT_MS = 2_000;
 
 /** A server's handler of identity changes: forget, then say so to whoever waits for it. */
@@ -60,13 +58,13 @@ export function onIdentityChange(payload: string, reply: Reply): void {
 
 /**
  * Runs `change` (a write that takes access away: it must commit before it returns) and returns once every server
- * that was listening has forgotten what the change names (`token:<sha256 hex>` or `user:<id>`), or after 2 s for a
- * server that does not answer. The NOTIFY reaches servers at commit, but a request already on its way to one could
+ * that was listening has forgotten what the change says it touched (`forget`: `token:<sha256 hex>` or `user:<id>`;
+ * none when it changed nothing, so no trigger fired), or after 2 s for a server that does not answer. The NOTIFY reaches servers at commit, but a request already on its way to one could
  * otherwise overtake it: with this, the next request after the change returns is refused on every server.
  */
-export async function forgottenEverywhere<T>(payloads: string[], change: () => Promise<T>): Promise<T> {
+export async function forgottenEverywhere<T>(change: () => Promise<{ value: T; forget: string[] }>): Promise<T> {
   const url = config().databaseUrl;
-  if (!url) return change();
+  if (!url) return (await change()).value;
   const client = new pg.Client({ connectionString: url, application_name: 'gitweave-releases revoke' });
   client.on('error', () => undefined);
   await client.connect();
@@ -83,19 +81,19 @@ export async function forgottenEverywhere<T>(payloads: string[], change: () => P
     await client.query(`LISTEN ${IDENTITY_ACK_CHANNEL}`);
     const { rows } = await client.query(
       'SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
-      [LISTENER_APPLICATION],
+      [LISTENING],
     );
     const listeners = rows.map((row: { pid: number }) => row.pid);
-    const result = await change();
+    const { value, forget } = await change();
     const deadline = Date.now() + ACK_WAIT_MS;
-    const done = () => listeners.every((pid) => payloads.every((payload) => acks.get(pid)?.has(payload)));
+    const done = () => listeners.every((pid) => forget.every((payload) => acks.get(pid)?.has(payload)));
     while (!done() && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
       });
     }
-    return result;
+    return value;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -204,12 +202,12 @@ export async function issueToken(db: Queryable, userId: string, name: string): P
 /** Revokes `token`; false when no live token has that value. Every server refuses it from the next request. */
 export async function revokeToken(db: Queryable, token: string): Promise<boolean> {
   const hash = hashToken(token);
-  const rows = await forgottenEverywhere([`token:${hash.toString('hex')}`], () =>
-    db.query(sql`
+  return forgottenEverywhere(async () => {
+    const rows = await db.query(sql`
       UPDATE api_tokens SET revoked_at = now()
       WHERE token_hash = ${hash} AND revoked_at IS NULL
       RETURNING id
-    `),
-  );
-  return rows.length > 0;
+    `);
+    return { value: rows.length > 0, forget: rows.length > 0 ? [`token:${hash.toString('hex')}`] : [] };
+  });
 }

@@ -91,12 +91,13 @@ export async function createUser(
 export async function addMember(db: Queryable, orgSlug: string, userId: string, role: Role): Promise<void> {
   const org = await findOrgBySlug(db, orgSlug);
   // a lowered role takes effect on every server from the next request
-  await forgottenEverywhere([`user:${userId}`], () =>
-    db.query(sql`
+  await forgottenEverywhere(async () => {
+    await db.query(sql`
       INSERT INTO memberships (org_id, user_id, role) VALUES (${org.id}, ${userId}, ${role})
       ON CONFLICT (org_id, user_id) DO UPDATE SET role = EXCLUDED.role
-    `),
-  );
+    `);
+    return { value: undefined, forget: [`user:${userId}`] };
+  });
 }
 
 export interface Bootstrap {

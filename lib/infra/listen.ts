@@ -4,6 +4,9 @@ export interface Listener {
   stop(): Promise<void>;
 }
 
+/** The application name of a connection that LISTENs and answers (set after its LISTEN succeeded). */
+export const LISTENING = 'gitweave-releases listening';
+
 /** Sends a NOTIFY on `channel` from the listening connection itself (so its backend pid names the sender). */
 export type Reply = (channel: string, payload: string) => void;
 
@@ -44,6 +47,8 @@ export function listen(
     try {
       await next.connect();
       await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      // named once subscribed, so that whoever waits for listeners' answers counts only those that will answer
+      await next.query(`SET application_name = ${pg.escapeLiteral(LISTENING)}`);
     } catch {
       next.end().catch(() => undefined);
       if (!stopped) {

@@ -4,7 +4,7 @@ import createConnectionPool from '@databases/pg';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
-import { authenticate, hashToken, revokeToken } from '../../lib/domain/identity';
+import { authenticate, hashToken } from '../../lib/domain/identity';
 import { bootstrap } from '../../lib/domain/orgs';
 import { config } from '../../lib/infra/config';
 import { sql } from '../../lib/infra/db';
@@ -84,8 +84,11 @@ describe('tokens', () => {
     config().authCacheTtlMs = 300;
     try {
       expect((await call()).status).toBe(200);
-      expect(await revokeToken(pool, world.developer.token)).toBe(true);
-      expect(await revokeToken(pool, world.developer.token)).toBe(false);
+      // straight in the database: revokeToken would wait for the answers of listening servers, this is about a process
+      // that does not listen
+      await pool.query(
+        sql`UPDATE api_tokens SET revoked_at = now() WHERE token_hash = ${hashToken(world.developer.token)}`,
+      );
       // nothing told this process: the identity it cached a moment ago still holds, for at most the lifetime
       expect((await call()).status).toBe(200);
       await sleep(400);

@@ -2,6 +2,7 @@ import { sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgottenEverywhere, issueToken, revokeToken } from '../../lib/domain/identity';
 import { addMember } from '../../lib/domain/orgs';
+import { LISTENING } from '../../lib/infra/listen';
 import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 import { orgWithMembers, testPool } from '../helpers/factories';
@@ -49,6 +50,7 @@ describe('identity cache across two servers', () => {
       for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(200);
       expect(await revokeToken(pool, token)).toBe(true);
       for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(401);
+      expect(await revokeToken(pool, token)).toBe(false);
     }
   });
 
@@ -59,7 +61,7 @@ describe('identity cache across two servers', () => {
     for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(200);
     const [{ cut }] = await pool.query(sql`
       SELECT count(pg_terminate_backend(pid))::int AS cut FROM pg_stat_activity
-      WHERE application_name = 'gitweave-releases listen' AND datname = current_database()`);
+      WHERE application_name = ${LISTENING} AND datname = current_database()`);
     expect(cut).toBeGreaterThanOrEqual(2);
     for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(200);
     expect(await revokeToken(pool, token)).toBe(true);
@@ -70,9 +72,10 @@ describe('identity cache across two servers', () => {
     const world = await orgWithMembers(pool);
     const path = `/repos/${world.repo.id}/releases`;
     for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(200);
-    await forgottenEverywhere([`user:${world.developer.id}`], () =>
-      pool.query(sql`DELETE FROM memberships WHERE user_id = ${world.developer.id}`),
-    );
+    await forgottenEverywhere(async () => {
+      await pool.query(sql`DELETE FROM memberships WHERE user_id = ${world.developer.id}`);
+      return { value: undefined, forget: [`user:${world.developer.id}`] };
+    });
     for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(404);
   });
 
