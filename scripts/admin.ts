@@ -61,6 +61,8 @@ async function run(pool: ConnectionPool, argv: string[]): Promise<unknown> {
 
 async function main() {
   const database = await openDatabase((line) => console.error(`[gitweave] ${line}`));
+  // lib/ reads it (a revoke waits for every server's answer on this database), embedded or not
+  process.env.DATABASE_URL = database.url;
   const pool = createConnectionPool({ connectionString: database.url, bigIntMode: 'number' });
   try {
     await migrate(database.url);
