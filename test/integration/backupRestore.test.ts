@@ -173,14 +173,21 @@ async function gate(databaseUrl: string) {
   return {
     /** resolves once pg_dump (started with the backup's exported snapshot) is waiting for the lock */
     async dumpIsWaiting(): Promise<void> {
-      for (let tries = 0; tries < 600; tries++) {
-        const { rows } = await client.query(
-          "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_dump' AND wait_event_type = 'Lock'",
-        );
-        if (rows.length) return;
-        await sleep(100);
+      // asked from another connection: inside the gate's transaction pg_stat_activity would stay as first read
+      const watcher = new pg.Client({ connectionString: databaseUrl });
+      await watcher.connect();
+      try {
+        for (let tries = 0; tries < 600; tries++) {
+          const { rows } = await watcher.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_dump' AND wait_event_type = 'Lock'",
+          );
+          if (rows.length) return;
+          await sleep(100);
+        }
+        throw new Error('pg_dump never waited for the gate');
+      } finally {
+        await watcher.end();
       }
-      throw new Error('pg_dump never waited for the gate');
     },
     async open(): Promise<void> {
       await client.query('COMMIT');
