@@ -90,8 +90,9 @@ export async function backup(databaseUrl: string, artifactsDir: string, target: 
     const { version: serverVersion, num: serverVersionNum } = versionRows[0] as { version: string; num: number };
     const tools = await pgToolsFor(serverVersionNum);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { rows: snapshotRows } = await client.query('SELECT pg_export_snapshot() AS snapshot');
-    const snapshot: string = snapshotRows[0].snapshot;
+    // now() is the transaction's start: the instant the backup holds
+    const { rows: snapshotRows } = await client.query('SELECT pg_export_snapshot() AS snapshot, now() AS taken');
+    const { snapshot, taken } = snapshotRows[0] as { snapshot: string; taken: Date };
     const migration = await lastMigration(client);
     const hasArtifacts = (await client.query("SELECT to_regclass('artifacts') IS NOT NULL AS present")).rows[0]
       ?.present;
@@ -119,14 +120,16 @@ export async function backup(databaseUrl: string, artifactsDir: string, target: 
     const artifacts: Manifest['artifacts'] = [];
     for (const [relative, expected] of filesOf(rows)) {
       const source = path.join(artifactsDir, relative);
-      const copied = await copyWithDigest(source, path.join(dir, FILES_DIR, relative)).catch(
-        (err: NodeJS.ErrnoException) => {
-          throw new BackupError(
-            `The file of artifact ${expected.ids.join(', ')} is not readable at ${source} (${err.code ?? err.message}); ` +
-              'run `npm run -s admin -- verify` to list every problem, and restore or re-register the file.',
-          );
-        },
-      );
+      const copy = path.join(dir, FILES_DIR, relative);
+      const copied = await copyWithDigest(source, copy).catch((err: NodeJS.ErrnoException) => {
+        if (err.path !== source && err.code !== 'EISDIR') {
+          throw new BackupError(`Could not write ${copy} (${err.code ?? err.message}); the backup was removed.`);
+        }
+        throw new BackupError(
+          `The file of artifact ${expected.ids.join(', ')} is not readable at ${source} (${err.code ?? err.message}); ` +
+            'run `npm run -s admin -- verify` to list every problem, and restore or re-register the file.',
+        );
+      });
       if (copied.sha256 !== expected.sha256 || copied.sizeBytes !== expected.sizeBytes) {
         throw new BackupError(
           `The file ${source} (${copied.sizeBytes} bytes, sha256 ${copied.sha256}) is not what artifact ` +
@@ -139,7 +142,7 @@ export async function backup(databaseUrl: string, artifactsDir: string, target: 
 
     const manifest: Manifest = {
       format: FORMAT,
-      createdAt: new Date().toISOString(),
+      createdAt: taken.toISOString(),
       serverVersion,
       serverVersionNum,
       migration,

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 
 /** The system user the embedded Postgres runs as. */
-export interface RunAs {
+interface RunAs {
   name: string;
   uid: number;
   gid: number;

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 
 /** pg_dump and pg_restore of one PostgreSQL major version. */
-export interface PgTools {
+interface PgTools {
   major: number;
   pgDump: string;
   pgRestore: string;

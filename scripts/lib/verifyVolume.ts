@@ -11,7 +11,7 @@ interface Problem {
   artifactIds: string[];
 }
 
-export interface VolumeReport {
+interface VolumeReport {
   clean: boolean;
   /** artifact rows read */
   rows: number;

@@ -215,15 +215,22 @@ describe('backup and restore', () => {
     const writer = (async () => {
       while (writing) await publish(server.url, source, `2.0.${written++}`);
     })();
+    cleanups.push(async () => {
+      writing = false;
+      await writer.catch(() => undefined);
+    });
 
     const held = await gate(source.databaseUrl);
     const backupDir = path.join(freshDir('backup'), 'snapshot');
     const backup = admin(source, 'backup', backupDir);
-    await held.dumpIsWaiting();
     // committed after the snapshot the dump reads: none of these may be in the backup, files or rows
     const after: string[] = [];
-    for (let i = 0; i < 3; i++) after.push(await publish(server.url, source, `3.0.${i}`));
-    await held.open();
+    try {
+      await held.dumpIsWaiting();
+      for (let i = 0; i < 3; i++) after.push(await publish(server.url, source, `3.0.${i}`));
+    } finally {
+      await held.open();
+    }
     const made = await backup;
     writing = false;
     await writer;
