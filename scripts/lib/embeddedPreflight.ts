@@ -161,6 +161,6 @@ export function explainFailure(action: string, dataDir: string, output: string):
       `directory, ${FIX_ELSEWHERE}.`
     );
   }
-  const telling = lines.filter((line) => /FATAL|ERROR|PANIC|could not|failed|invalid|wrong/i.test(line));
+  const telling = [...new Set(lines.filter((line) => /FATAL|ERROR|PANIC|could not|failed|invalid|wrong/i.test(line)))];
   return `The embedded Postgres could not ${action} in ${dataDir}: ${(telling.length ? telling : lines.slice(-3)).join(' / ') || 'no reason given'}.`;
 }

@@ -152,9 +152,23 @@ export async function restore(databaseUrl: string, artifactsDir: string, source:
   );
   let bytes = 0;
   for (const entry of manifest.artifacts) {
-    const copied = await copyWithDigest(path.join(dir, FILES_DIR, entry.path), path.join(artifactsDir, entry.path));
-    if (copied.sha256 !== entry.sha256 || copied.sizeBytes !== entry.sizeBytes) {
-      throw new BackupError(`The backup's ${FILES_DIR}/${entry.path} changed while it was being restored.`);
+    const copied = await copyWithDigest(
+      path.join(dir, FILES_DIR, entry.path),
+      path.join(artifactsDir, entry.path),
+    ).then(
+      (digest) => (digest.sha256 === entry.sha256 && digest.sizeBytes === entry.sizeBytes ? digest : null),
+      (err: Error) => {
+        throw new Error(
+          `Restoring the files stopped at ${entry.path} (${err.message}): the database is restored and ${artifactsDir} ` +
+            'only partly filled; empty both and run restore again.',
+        );
+      },
+    );
+    if (!copied) {
+      throw new BackupError(
+        `The backup's ${FILES_DIR}/${entry.path} changed while it was being restored: the database is restored and ` +
+          `${artifactsDir} only partly filled; empty both and restore from an intact backup.`,
+      );
     }
     bytes += copied.sizeBytes;
   }
