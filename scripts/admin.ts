@@ -6,7 +6,7 @@
  *   repo create <orgSlug> <name>
  *   user create <name> --org <slug> --role developer|release_manager
  *   token revoke <token>
- *   backup <dir> | restore <dir> | verify     (the database and the artifacts volume; see README "Backup and restore")
+ *   backup <dir> | restore <dir> | verify     (the database and the artifacts volume; see README "Backup, restore and verify")
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
@@ -30,7 +30,7 @@ const USAGE = `usage:
   npm run -s admin -- restore <dir>
   npm run -s admin -- verify`;
 
-/** Exit code of `verify` when it found missing, altered or orphan files (1 is an error, 2 a usage error). */
+/** Exit code of `verify` when it found missing, altered or orphan files (1 is an unexpected failure, 2 a refusal or bad usage). */
 const FOUND_PROBLEMS = 3;
 /** Commands that read or fill the database as it is: no migration runs first (restore needs it empty). */
 const AS_IS = new Set(['backup', 'restore', 'verify']);
