@@ -27,8 +27,11 @@ function candidateDirs(major: number): string[] {
   } catch {
     // not installed (a DATABASE_URL deployment may omit dev dependencies)
   }
+  // Debian, Ubuntu: every installed version, so that the message can say which ones are there
+  const debian = '/usr/lib/postgresql';
+  const installed = fs.existsSync(debian) ? fs.readdirSync(debian).sort((a, b) => Number(b) - Number(a)) : [];
+  dirs.push(`${debian}/${major}/bin`, ...installed.map((version) => `${debian}/${version}/bin`));
   dirs.push(
-    `/usr/lib/postgresql/${major}/bin`, // Debian, Ubuntu
     `/usr/pgsql-${major}/bin`, // RHEL, Fedora (PGDG)
     `/opt/homebrew/opt/postgresql@${major}/bin`,
     `/usr/local/opt/postgresql@${major}/bin`,
@@ -55,10 +58,15 @@ async function majorOf(binary: string): Promise<{ major: number; version: string
 export async function pgToolsFor(serverVersionNum: number): Promise<PgTools> {
   const major = Math.floor(serverVersionNum / 10_000);
   const found = new Set<string>();
+  const tried = new Set<string>();
   for (const dir of candidateDirs(major)) {
     const pgDump = path.join(dir, 'pg_dump');
     const pgRestore = path.join(dir, 'pg_restore');
     if (!fs.existsSync(pgDump) || !fs.existsSync(pgRestore)) continue;
+    // /bin and /usr/bin, or a wrapper on PATH, can name one binary twice
+    const real = fs.realpathSync(pgDump);
+    if (tried.has(real)) continue;
+    tried.add(real);
     const version = await majorOf(pgDump);
     if (!version) continue;
     if (version.major === major) return { major, pgDump, pgRestore, version: version.version };

@@ -40,6 +40,12 @@ export async function verifyVolume(databaseUrl: string, artifactsDir: string): P
   const named = new Map<string, (Digest & { id: string })[]>();
   let rows = 0;
   try {
+    const { rows: tables } = await client.query("SELECT to_regclass('artifacts') IS NOT NULL AS present");
+    if (!tables[0]?.present) {
+      throw new Error(
+        'The database has no artifacts table: it was never migrated (npm start or npm run migrate creates it).',
+      );
+    }
     // keyset batches: the rows of a large volume are never all in one result
     let after = { path: '', id: '00000000-0000-0000-0000-000000000000' };
     for (;;) {
