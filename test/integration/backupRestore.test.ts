@@ -286,6 +286,22 @@ describe('backup and restore', () => {
     }
   }, 180_000);
 
+  it('stops a backup at a file that no longer matches its row, naming it, and leaves no partial backup behind', async () => {
+    const source = await sourceWorld();
+    const [, changed] = await seed(source, ['kept.bin', 'changed.bin']);
+    fs.writeFileSync(path.join(source.artifactsDir, changed!), 'rewritten after it was registered');
+    const backupDir = freshDir('backup');
+
+    const failed = await admin(source, 'backup', backupDir);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(
+      new RegExp(
+        `^error: The file ${path.join(source.artifactsDir, changed!)} \\(33 bytes, sha256 [0-9a-f]{64}\\) is not what artifact [0-9a-f-]{36} registered .*run \`npm run -s admin -- verify\` to list every problem, and restore or re-register the file\\.$`,
+      ),
+    );
+    expect(fs.readdirSync(backupDir)).toEqual([]);
+  }, 60_000);
+
   it('refuses a backup with an altered file or a truncated dump, naming the file, before changing anything', async () => {
     const source = await sourceWorld();
     const [file] = await seed(source, ['a.bin']);
