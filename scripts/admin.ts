@@ -6,21 +6,60 @@
  *   repo create <orgSlug> <name>
  *   user create <name> --org <slug> --role developer|release_manager
  *   token revoke <token>
+ *   backup <dir> | restore <dir> | verify     (the database and the artifacts volume; see README "Backup, restore and verify")
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
 import { revokeToken } from '../lib/domain/identity';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
+import { config } from '../lib/infra/config';
 import { HttpProblem } from '../lib/infra/errors';
 import { role } from '../schemas/common';
+import { BackupError, backup } from './lib/backup';
 import { openDatabase } from './lib/database';
 import { migrate } from './lib/migrate';
+import { restore } from './lib/restore';
+import { verifyVolume } from './lib/verifyVolume';
 
 const USAGE = `usage:
   npm run -s admin -- org create <slug>
   npm run -s admin -- repo create <orgSlug> <name>
   npm run -s admin -- user create <name> --org <slug> --role developer|release_manager
-  npm run -s admin -- token revoke <token>`;
+  npm run -s admin -- token revoke <token>
+  npm run -s admin -- backup <dir>
+  npm run -s admin -- restore <dir>
+  npm run -s admin -- verify`;
+
+/** Exit code of `verify` when it found missing, altered or orphan files (1 is an unexpected failure, 2 a refusal or bad usage). */
+const FOUND_PROBLEMS = 3;
+/** Commands that read or fill the database as it is: no migration runs first (restore needs it empty). */
+const AS_IS = new Set(['backup', 'restore', 'verify']);
+
+/** backup, restore and verify: the database at `url` and the artifacts volume, as a whole. */
+async function runOnVolume(url: string, command: string, args: string[]): Promise<unknown> {
+  const [dir] = args;
+  const artifactsDir = config().artifactsDir;
+  if (command === 'verify') {
+    if (args.length) throw new UsageError('verify takes no arguments');
+    const report = await verifyVolume(url, artifactsDir);
+    if (!report.clean) process.exitCode = FOUND_PROBLEMS;
+    return report;
+  }
+  if (args.length !== 1 || dir === undefined) throw new UsageError(`${command} takes the backup's folder`);
+  if (command === 'backup') {
+    const manifest = await backup(url, artifactsDir, dir);
+    const bytes = manifest.artifacts.reduce((sum, file) => sum + file.sizeBytes, 0);
+    return {
+      dir,
+      createdAt: manifest.createdAt,
+      serverVersion: manifest.serverVersion,
+      database: manifest.database,
+      artifacts: manifest.artifacts.length,
+      bytes,
+    };
+  }
+  return restore(url, artifactsDir, dir);
+}
 
 class UsageError extends Error {}
 
@@ -65,13 +104,18 @@ async function main() {
   process.env.DATABASE_URL = database.url;
   const pool = createConnectionPool({ connectionString: database.url, bigIntMode: 'number' });
   try {
-    await migrate(database.url);
-    console.log(JSON.stringify(await run(pool, process.argv.slice(2))));
-    process.exitCode = 0;
+    const [command = '', ...args] = process.argv.slice(2);
+    if (AS_IS.has(command)) {
+      console.log(JSON.stringify(await runOnVolume(database.url, command, args)));
+    } else {
+      await migrate(database.url);
+      console.log(JSON.stringify(await run(pool, process.argv.slice(2))));
+    }
+    process.exitCode ??= 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(err instanceof UsageError ? `${message}\n${USAGE}` : `error: ${message}`);
-    process.exitCode = err instanceof UsageError || err instanceof HttpProblem ? 2 : 1;
+    process.exitCode = err instanceof UsageError || err instanceof HttpProblem || err instanceof BackupError ? 2 : 1;
   } finally {
     await pool.dispose();
     await database.stop();

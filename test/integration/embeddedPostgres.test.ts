@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,70 @@ describe('the embedded Postgres', () => {
       );
     } finally {
       squatter.close();
+    }
+  });
+});
+
+describe('the embedded Postgres anywhere', () => {
+  const isRoot = process.getuid?.() === 0;
+
+  /** Runs `fn` and returns the uncaught exceptions the process saw meanwhile (an unhandled 'error' event is one). */
+  async function uncaughtDuring(fn: () => Promise<void>): Promise<unknown[]> {
+    const seen: unknown[] = [];
+    const record = (err: unknown) => seen.push(err);
+    process.on('uncaughtException', record);
+    try {
+      await fn();
+      // a spawn failure is emitted on a later tick than the call that spawned
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('uncaughtException', record);
+    }
+    return seen;
+  }
+
+  it('under a 0700 folder refuses as root in one line naming the folder the postgres user cannot enter and the fixes, with no unhandled error; as another user it starts', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-private-'));
+    fs.chmodSync(parent, 0o700);
+    try {
+      const dataDir = path.join(parent, 'pg');
+      const uncaught = await uncaughtDuring(async () => {
+        const attempt = startEmbedded({ dataDir, port: await freePort(), database: 'x', fast: true });
+        if (isRoot) {
+          await expect(attempt).rejects.toThrow(
+            new Error(
+              `The embedded Postgres runs as the system user "postgres" (Postgres refuses to run as root), who cannot enter ${parent} (mode 0700, owner uid 0): move the checkout (and the data directory) where that user can reach them, run \`chmod o+x ${parent}\`, or set DATABASE_URL to a Postgres you run.`,
+            ),
+          );
+        } else {
+          await (await attempt).stop();
+        }
+      });
+      expect(uncaught).toEqual([]);
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a data directory that belongs to another user, naming the owner and the fix', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-owned-'));
+    fs.chmodSync(parent, 0o755);
+    try {
+      // as root: a cluster handed to nobody; as another user: a folder root owns
+      const dataDir = isRoot ? path.join(parent, 'pg') : path.parse(parent).root;
+      if (isRoot) {
+        fs.mkdirSync(dataDir, { mode: 0o700 });
+        fs.writeFileSync(path.join(dataDir, 'PG_VERSION'), '17\n');
+        fs.chownSync(dataDir, 65534, 65534);
+      }
+      const runsAs = isRoot ? 'postgres' : os.userInfo().username;
+      await expect(startEmbedded({ dataDir, port: await freePort(), database: 'x', fast: true })).rejects.toThrow(
+        new Error(
+          `The embedded Postgres data directory ${dataDir} belongs to user ${isRoot ? 'nobody' : 'root'}, but the embedded Postgres runs as ${runsAs}: run \`chown -R ${runsAs} ${dataDir}\`, move it away to start afresh, or set DATABASE_URL to a Postgres you run.`,
+        ),
+      );
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
     }
   });
 });
