@@ -12,6 +12,7 @@ import type { Artifact } from '../schemas/artifacts';
 import type { Deployment } from '../schemas/deployments';
 import type { RepoEnvironment } from '../schemas/environments';
 import type { Release, ReleaseSummary } from '../schemas/releases';
+import type { CreatedToken, TokenSummary } from '../schemas/tokens';
 
 const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <command>
 
@@ -22,6 +23,10 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
   deployment finish <id> <success|failed>
   releases <repo>                                         the newest releases
   status <repo>                                           what runs where
+  token create <name> --scopes read,deploy [--expires <ISO time>]
+                                                          a token for you, with some of this token's scopes
+  token list                                              your tokens: scopes, expiry, last use
+  token revoke <id>                                       revoke one of your tokens at once
 
   <repo> is the repo's id. GITWEAVE_URL (e.g. http://127.0.0.1:3000) and GITWEAVE_TOKEN configure it;
   GITWEAVE_REPO may stand in for --repo.`;
@@ -137,6 +142,43 @@ async function repoEnvironments(options: Options, repo: string) {
   return { view, environments: Array.isArray(view) ? view : view.items };
 }
 
+/** token create | list | revoke: the caller's own tokens. */
+async function tokenCommand(
+  options: Options,
+  args: string[],
+  values: { scopes?: string | undefined; expires?: string | undefined },
+): Promise<{ json: unknown; human: string }> {
+  const [verb, id] = args;
+  if (verb === 'create' && args.length === 2 && id !== undefined) {
+    if (!values.scopes) throw new CliError('token create needs --scopes, e.g. --scopes read,deploy', 2);
+    const made = await call<CreatedToken>(options, 'POST', '/tokens', {
+      json: {
+        name: id,
+        scopes: values.scopes.split(',').map((scope) => scope.trim()),
+        ...(values.expires ? { expiresAt: values.expires } : {}),
+      },
+    });
+    const expiry = made.expiresAt ? `expires ${made.expiresAt}` : 'never expires';
+    return {
+      json: made,
+      human: `token ${made.id}  ${made.name}  ${made.scopes.join(',')}  ${expiry}\n${made.token}\n(shown only now: keep it secret)`,
+    };
+  }
+  if (verb === 'list' && args.length === 1) {
+    const page = await call<{ items: TokenSummary[] }>(options, 'GET', '/tokens?limit=100');
+    const rows = [
+      ['ID', 'NAME', 'SCOPES', 'EXPIRES', 'LAST USED'],
+      ...page.items.map((t) => [t.id, t.name, t.scopes.join(','), t.expiresAt ?? 'never', t.lastUsedAt ?? 'never']),
+    ];
+    return { json: page, human: table(rows) };
+  }
+  if (verb === 'revoke' && args.length === 2 && id !== undefined) {
+    await call<null>(options, 'DELETE', `/tokens/${encodeURIComponent(id)}`);
+    return { json: { revoked: id }, human: `token ${id} revoked` };
+  }
+  throw new CliError(`token takes create <name> --scopes …, list, or revoke <id>\n\n${USAGE}`, 2);
+}
+
 async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -151,6 +193,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       'notes-file': { type: 'string' },
       artifact: { type: 'string', multiple: true },
       status: { type: 'string' },
+      scopes: { type: 'string' },
+      expires: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -251,6 +295,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       ];
       return { json: view, human: table(rows) };
     }
+    case 'token':
+      return tokenCommand(options, args, values);
     default:
       throw new CliError(`unknown command: ${command}\n\n${USAGE}`, 2);
   }
