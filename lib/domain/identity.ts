@@ -87,9 +87,10 @@ async function lookUp(db: Queryable, hash: Buffer, repoId: string | undefined) {
   `);
   if (!row) return null;
   const expiresAt = row.expires_at ? (row.expires_at as Date).getTime() : null;
-  // an expired token is refused without being marked used
-  if (row.stale && !hasExpired(expiresAt))
+  // an expired token is refused, so it was not used
+  if (row.stale && !(expiresAt !== null && expiresAt <= Date.now())) {
     await db.query(sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${row.token_id}`);
+  }
   const roles = new Map<string, Role>();
   for (const entry of row.roles as string[]) {
     const [orgId, role] = entry.split(':') as [string, Role];
@@ -102,13 +103,10 @@ async function lookUp(db: Queryable, hash: Buffer, repoId: string | undefined) {
   };
 }
 
-function hasExpired(expiresAt: number | null): boolean {
-  return expiresAt !== null && expiresAt <= Date.now();
-}
-
 /**
- * The user a token belongs to, or null when it is unknown or revoked; an expired token throws a 401 that says so. Looked up by its SHA-256 hash, so the
- * comparison happens on a digest in an index, never on the secret. Marks the token used at most once a minute.
+ * The user a token belongs to, with the token's scopes, or null when it is unknown or revoked; an expired token is a
+ * 401 that says so. Looked up by its SHA-256 hash, so the comparison happens on a digest in an index, never on the
+ * secret. Marks the token used at most once a minute.
  * With `repoId`, it also finds the user's access to that repo, which saves every repo-scoped request a round trip
  * (lib/domain/repos `repoForMember` uses it).
  *
@@ -124,7 +122,8 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
   const now = Date.now();
   let identity = identities.get(key);
   let repoOrgId = repoId ? repoOrgs.get(repoId) : undefined;
-  if (!identity || identity.expires <= now) {
+  const cached = identity !== undefined && identity.expires > now;
+  if (!identity || !cached) {
     const before = generation;
     const found = await lookUp(db, hash, repoId && repoOrgId === undefined ? repoId : undefined);
     if (!found) {
@@ -137,17 +136,19 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
       identities.set(key, identity);
     }
     if (found.repoOrgId) repoOrgId = found.repoOrgId as string;
-  } else if (repoId && repoOrgId === undefined) {
+  }
+  const { token: found } = identity.identity;
+  // compared here on every request, so that a cached token stops at its expiry, not at the cache's
+  if (found.expiresAt !== null && found.expiresAt <= now) {
+    throw new Unauthorized(`The API token expired at ${new Date(found.expiresAt).toISOString()}; make a new one.`);
+  }
+  if (cached && repoId && repoOrgId === undefined) {
     const [repo] = await db.query(sql`SELECT org_id FROM repos WHERE id = ${repoId}`);
     repoOrgId = repo?.org_id as string | undefined;
   }
   if (repoId && repoOrgId) {
     if (repoOrgs.size >= MAX_CACHED) repoOrgs.clear();
     repoOrgs.set(repoId, repoOrgId);
-  }
-  const { token: found } = identity.identity;
-  if (hasExpired(found.expiresAt)) {
-    throw new Unauthorized(`The API token expired at ${new Date(found.expiresAt ?? 0).toISOString()}; make a new one.`);
   }
   const user: User = {
     ...identity.identity.user,

@@ -2,7 +2,7 @@ import type { Role } from '../../schemas/common';
 import { type CreatedToken, SCOPES, type Scope, type TokenSummary } from '../../schemas/tokens';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, type Row, sql } from '../infra/db';
-import { type FieldError, Forbidden, NotFound, Unprocessable } from '../infra/errors';
+import { BadRequest, type FieldError, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import { forgetIdentities, generateToken, hashToken } from './identity';
@@ -23,14 +23,14 @@ function isScope(name: string): name is Scope {
 }
 
 /** What a token is asked for with: scope names as sent (any unknown one is a 422), and an ISO time. */
-export interface TokenRequest {
+interface TokenRequest {
   name: string;
   scopes: readonly string[];
   expiresAt?: string | undefined;
 }
 
 /** What bounds a new token beyond its owner's roles: the token that asks for it (absent for the admin command). */
-export interface Issuer {
+interface Issuer {
   scopes: readonly Scope[];
   expiresAt: Date | null;
 }
@@ -65,6 +65,12 @@ export async function createToken(
   if (request.expiresAt !== undefined) {
     expiresAt = new Date(request.expiresAt);
     const path = '/body/expiresAt';
+    // the date-time format lets a leap second (23:59:60) through, which no Date can hold
+    if (Number.isNaN(expiresAt.getTime())) {
+      throw new BadRequest('expiresAt must be a valid ISO 8601 time.', [
+        { path, message: 'must be a valid ISO 8601 time' },
+      ]);
+    }
     if (expiresAt.getTime() <= Date.now())
       problems.push({ path, message: `${request.expiresAt} is not in the future` });
     else if (issuer?.expiresAt && expiresAt > issuer.expiresAt) {

@@ -133,6 +133,15 @@ describe('POST /tokens', () => {
     ]);
   });
 
+  it('answers 400, not 500, to a leap second, which the date-time format allows and no Date holds', async () => {
+    const res = await issue(
+      { name: 'leap', scopes: ['read'], expiresAt: '2030-06-30T23:59:60Z' },
+      world.developer.token,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: '/body/expiresAt', message: 'must be a valid ISO 8601 time' }]);
+  });
+
   it('writes nothing when it refuses', async () => {
     const before = await pool.query(
       sql`SELECT count(*)::int AS n FROM api_tokens WHERE user_id = ${world.developer.id}`,
