@@ -54,12 +54,16 @@ interface Problem {
 
 const RETRIES = 3;
 
-/** One API call, retried with the same Idempotency-Key after a network error or a 502/503/504. */
+/**
+ * One API call, retried with the same Idempotency-Key after a network error or a 502/503/504; with `once`, sent once
+ * and without a key (POST /tokens: its answer holds a secret the API never keeps, so it cannot be replayed).
+ */
 async function call<T>(
   options: Options,
   method: string,
   apiPath: string,
   body?: { json?: unknown; bytes?: Buffer },
+  once = false,
 ): Promise<T> {
   const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
   const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
@@ -71,7 +75,8 @@ async function call<T>(
     headers['content-type'] = 'application/octet-stream';
     payload = body.bytes;
   }
-  if (method === 'POST') headers['idempotency-key'] = randomUUID();
+  if (method === 'POST' && !once) headers['idempotency-key'] = randomUUID();
+  const tries = once ? 1 : RETRIES;
   for (let attempt = 1; ; attempt += 1) {
     let response: Response;
     try {
@@ -81,7 +86,7 @@ async function call<T>(
         ...(payload !== undefined ? { body: payload } : {}),
       });
     } catch (err) {
-      if (attempt < RETRIES) {
+      if (attempt < tries) {
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
         continue;
       }
@@ -89,7 +94,7 @@ async function call<T>(
         `cannot reach ${base}: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`,
       );
     }
-    if ([502, 503, 504].includes(response.status) && attempt < RETRIES) {
+    if ([502, 503, 504].includes(response.status) && attempt < tries) {
       const wait = Number(response.headers.get('retry-after')) || attempt;
       await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 10) * 1000));
       continue;
@@ -151,13 +156,12 @@ async function tokenCommand(
   const [verb, id] = args;
   if (verb === 'create' && args.length === 2 && id !== undefined) {
     if (!values.scopes) throw new CliError('token create needs --scopes, e.g. --scopes read,deploy', 2);
-    const made = await call<CreatedToken>(options, 'POST', '/tokens', {
-      json: {
-        name: id,
-        scopes: values.scopes.split(',').map((scope) => scope.trim()),
-        ...(values.expires ? { expiresAt: values.expires } : {}),
-      },
-    });
+    const json = {
+      name: id,
+      scopes: values.scopes.split(',').map((scope) => scope.trim()),
+      ...(values.expires ? { expiresAt: values.expires } : {}),
+    };
+    const made = await call<CreatedToken>(options, 'POST', '/tokens', { json }, true);
     const expiry = made.expiresAt ? `expires ${made.expiresAt}` : 'never expires';
     return {
       json: made,

@@ -12,6 +12,7 @@ export const handler = http(
     route: 'POST /api/v1/tokens',
     summary: "Issue a token for the caller with some of its own token's scopes (the secret is shown only here)",
     success: { status: 201, schema: createdToken },
+    idempotent: false,
   },
   async ({ body, user }) => {
     const token = await createToken(db(), user.id, body, user.token);

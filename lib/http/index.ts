@@ -48,12 +48,17 @@ export interface Spec<P, Q, B> {
   success: { status: number; schema: JSONSchema | null };
   /** problem statuses this endpoint answers beyond those every endpoint of its kind can */
   problems?: number[];
+  /**
+   * false: the endpoint refuses an Idempotency-Key (400), since keeping its answer for replays would store what
+   * must never be stored (a new token's secret)
+   */
+  idempotent?: false;
 }
 
 /** What the API document needs to know of an endpoint, as its handler carries it. */
 export type Described = Pick<
   Spec<unknown, unknown, unknown>,
-  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems'
+  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems' | 'idempotent'
 > & {
   scope?: Scope | null;
   public?: boolean;
@@ -112,6 +117,19 @@ function bearerAuth(scope: Scope | null): MiddlewareObj<Event, Result, Error, Co
         );
       }
       request.context.user = user;
+    },
+  };
+}
+
+/** An endpoint whose answer may not be kept says so, rather than let a client believe its retries are safe. */
+function refuseIdempotencyKey(): MiddlewareObj<Event, Result, Error, Context> {
+  return {
+    before: async (request) => {
+      if (header(request.event, 'idempotency-key') === undefined) return;
+      throw new BadRequest(
+        'This endpoint takes no Idempotency-Key: its answer holds a secret that is never stored, so it cannot be replayed. Send the request without one; if an answer is lost, revoke the token it made (GET /tokens lists it).',
+        [{ path: '/headers/idempotency-key', message: 'is not accepted here' }],
+      );
     },
   };
 }
@@ -258,10 +276,11 @@ export function http<P = undefined, Q = undefined, B = undefined>(
 
   const takesBody = spec.body !== undefined || spec.raw !== undefined;
   let stack = middy<Event, Result, Error, Context & { user?: User }>();
-  const retries = takesBody ? idempotency() : undefined;
+  const retries = takesBody && spec.idempotent !== false ? idempotency() : undefined;
   if (retries) stack = stack.use(retries.keep);
   stack = stack.use(problemDetails()).use(bearerAuth(spec.scope));
   if (retries) stack = stack.use(retries.claim);
+  else if (takesBody) stack = stack.use(refuseIdempotencyKey());
   if (takesBody) stack = stack.use(requestBody(spec));
   const handler = withAccessLog(
     withCors(

@@ -70,7 +70,7 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
     if (api.body) body['application/json'] = { schema: api.body };
     if (api.raw) body[api.raw.contentType] = { schema: { type: 'string', contentMediaType: api.raw.contentType } };
     const headerParameters =
-      api.body || api.raw
+      (api.body || api.raw) && api.idempotent !== false
         ? [
             {
               name: 'Idempotency-Key',

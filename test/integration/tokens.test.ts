@@ -142,6 +142,21 @@ describe('POST /tokens', () => {
     expect(res.body.errors).toEqual([{ path: '/body/expiresAt', message: 'must be a valid ISO 8601 time' }]);
   });
 
+  it('refuses an Idempotency-Key with a 400, since replaying the answer would mean storing the secret', async () => {
+    const res = await invoke(createToken, {
+      path: '/api/v1/tokens',
+      body: { name: 'retried', scopes: ['read'] },
+      token: world.developer.token,
+      headers: { 'idempotency-key': randomBytes(8).toString('hex') },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: '/headers/idempotency-key', message: 'is not accepted here' }]);
+    const [row] = await pool.query(
+      sql`SELECT count(*)::int AS n FROM api_tokens WHERE user_id = ${world.developer.id} AND name = 'retried'`,
+    );
+    expect(row.n).toBe(0);
+  });
+
   it('writes nothing when it refuses', async () => {
     const before = await pool.query(
       sql`SELECT count(*)::int AS n FROM api_tokens WHERE user_id = ${world.developer.id}`,
