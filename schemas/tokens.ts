@@ -3,7 +3,7 @@ import { displayName, pageProperties, timestamp, uuid } from './common';
 import { typed } from './typed';
 
 /** What a token may do: read anything; write artifacts and releases; deployments; environments (and webhooks). */
-export const scope = {
+const scope = {
   type: 'string',
   enum: ['read', 'release', 'deploy', 'admin'],
   description: 'read: every GET; release: artifacts and releases; deploy: deployments; admin: environments',

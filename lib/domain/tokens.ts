@@ -71,10 +71,11 @@ export async function createToken(
         { path, message: 'must be a valid ISO 8601 time' },
       ]);
     }
-    if (expiresAt.getTime() <= Date.now())
-      problems.push({ path, message: `${request.expiresAt} is not in the future` });
-    else if (issuer?.expiresAt && expiresAt > issuer.expiresAt) {
-      problems.push({ path, message: `is after ${issuer.expiresAt.toISOString()}, when the token that asks expires` });
+    if (expiresAt.getTime() <= Date.now()) {
+      problems.push({ path, message: `expiresAt ${request.expiresAt} is not in the future` });
+    } else if (issuer?.expiresAt && expiresAt > issuer.expiresAt) {
+      const message = `expiresAt ${request.expiresAt} is after ${issuer.expiresAt.toISOString()}, when the token that asks expires`;
+      problems.push({ path, message });
     }
   }
   if (problems.length) {

@@ -126,11 +126,12 @@ describe('POST /tokens', () => {
 
   it('refuses with a 422 an expiry later than that of the token asking', async () => {
     const parent = await tokenWith(pool, world.releaseManager.id, ['read'], inHours(1));
-    const res = await issue({ name: 'longer', scopes: ['read'], expiresAt: inHours(5).toISOString() }, parent.token);
+    const later = inHours(5).toISOString();
+    const res = await issue({ name: 'longer', scopes: ['read'], expiresAt: later }, parent.token);
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([
-      { path: '/body/expiresAt', message: `is after ${parent.expiresAt}, when the token that asks expires` },
-    ]);
+    const message = `expiresAt ${later} is after ${parent.expiresAt}, when the token that asks expires`;
+    expect(res.body.errors).toEqual([{ path: '/body/expiresAt', message }]);
+    expect(res.body.detail).toBe(`The token cannot be issued: ${message}.`);
   });
 
   it('answers 400, not 500, to a leap second, which the date-time format allows and no Date holds', async () => {
