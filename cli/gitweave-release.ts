@@ -12,6 +12,7 @@ import type { Artifact } from '../schemas/artifacts';
 import type { Deployment } from '../schemas/deployments';
 import type { RepoEnvironment } from '../schemas/environments';
 import type { Release, ReleaseSummary } from '../schemas/releases';
+import type { CreatedToken, TokenSummary } from '../schemas/tokens';
 
 const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <command>
 
@@ -22,6 +23,10 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
   deployment finish <id> <success|failed>
   releases <repo>                                         the newest releases
   status <repo>                                           what runs where
+  token create <name> --scopes read,deploy [--expires <ISO time>]
+                                                          a token for you, with some of this token's scopes
+  token list                                              your tokens: scopes, expiry, last use
+  token revoke <id>                                       revoke one of your tokens at once
 
   <repo> is the repo's id. GITWEAVE_URL (e.g. http://127.0.0.1:3000) and GITWEAVE_TOKEN configure it;
   GITWEAVE_REPO may stand in for --repo.`;
@@ -49,12 +54,16 @@ interface Problem {
 
 const RETRIES = 3;
 
-/** One API call, retried with the same Idempotency-Key after a network error or a 502/503/504. */
+/**
+ * One API call, retried with the same Idempotency-Key after a network error or a 502/503/504; with `once`, sent once
+ * and without a key (POST /tokens: its answer holds a secret the API never keeps, so it cannot be replayed).
+ */
 async function call<T>(
   options: Options,
   method: string,
   apiPath: string,
   body?: { json?: unknown; bytes?: Buffer },
+  once = false,
 ): Promise<T> {
   const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
   const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
@@ -66,7 +75,8 @@ async function call<T>(
     headers['content-type'] = 'application/octet-stream';
     payload = body.bytes;
   }
-  if (method === 'POST') headers['idempotency-key'] = randomUUID();
+  if (method === 'POST' && !once) headers['idempotency-key'] = randomUUID();
+  const tries = once ? 1 : RETRIES;
   for (let attempt = 1; ; attempt += 1) {
     let response: Response;
     try {
@@ -76,7 +86,7 @@ async function call<T>(
         ...(payload !== undefined ? { body: payload } : {}),
       });
     } catch (err) {
-      if (attempt < RETRIES) {
+      if (attempt < tries) {
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
         continue;
       }
@@ -84,7 +94,7 @@ async function call<T>(
         `cannot reach ${base}: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`,
       );
     }
-    if ([502, 503, 504].includes(response.status) && attempt < RETRIES) {
+    if ([502, 503, 504].includes(response.status) && attempt < tries) {
       const wait = Number(response.headers.get('retry-after')) || attempt;
       await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 10) * 1000));
       continue;
@@ -137,6 +147,42 @@ async function repoEnvironments(options: Options, repo: string) {
   return { view, environments: Array.isArray(view) ? view : view.items };
 }
 
+/** token create | list | revoke: the caller's own tokens. */
+async function tokenCommand(
+  options: Options,
+  args: string[],
+  values: { scopes?: string | undefined; expires?: string | undefined },
+): Promise<{ json: unknown; human: string }> {
+  const [verb, id] = args;
+  if (verb === 'create' && args.length === 2 && id !== undefined) {
+    if (!values.scopes) throw new CliError('token create needs --scopes, e.g. --scopes read,deploy', 2);
+    const json = {
+      name: id,
+      scopes: values.scopes.split(',').map((scope) => scope.trim()),
+      ...(values.expires ? { expiresAt: values.expires } : {}),
+    };
+    const made = await call<CreatedToken>(options, 'POST', '/tokens', { json }, true);
+    const expiry = made.expiresAt ? `expires ${made.expiresAt}` : 'never expires';
+    return {
+      json: made,
+      human: `token ${made.id}  ${made.name}  ${made.scopes.join(',')}  ${expiry}\n${made.token}\n(shown only now: keep it secret)`,
+    };
+  }
+  if (verb === 'list' && args.length === 1) {
+    const page = await call<{ items: TokenSummary[] }>(options, 'GET', '/tokens?limit=100');
+    const rows = [
+      ['ID', 'NAME', 'SCOPES', 'EXPIRES', 'LAST USED'],
+      ...page.items.map((t) => [t.id, t.name, t.scopes.join(','), t.expiresAt ?? 'never', t.lastUsedAt ?? 'never']),
+    ];
+    return { json: page, human: table(rows) };
+  }
+  if (verb === 'revoke' && args.length === 2 && id !== undefined) {
+    await call<null>(options, 'DELETE', `/tokens/${encodeURIComponent(id)}`);
+    return { json: { revoked: id }, human: `token ${id} revoked` };
+  }
+  throw new CliError(`token takes create <name> --scopes …, list, or revoke <id>\n\n${USAGE}`, 2);
+}
+
 async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -151,6 +197,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       'notes-file': { type: 'string' },
       artifact: { type: 'string', multiple: true },
       status: { type: 'string' },
+      scopes: { type: 'string' },
+      expires: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -251,6 +299,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       ];
       return { json: view, human: table(rows) };
     }
+    case 'token':
+      return tokenCommand(options, args, values);
     default:
       throw new CliError(`unknown command: ${command}\n\n${USAGE}`, 2);
   }

@@ -15,6 +15,7 @@ export const handler = http(
     query: uploadArtifactQuery,
     body: registerArtifactBody,
     raw: { contentType: 'application/octet-stream', maxBytes: MAX_UPLOAD_BYTES },
+    scope: 'release',
     route: 'POST /api/v1/repos/{repo}/artifacts',
     summary: 'Register a file on the artifacts volume (JSON), or upload one (application/octet-stream, ?name=)',
     success: { status: 201, schema: artifact },

@@ -10,6 +10,7 @@ export const handler = http(
   {
     params: releaseRefParams,
     body: createDeploymentBody,
+    scope: 'deploy',
     route: 'POST /api/v1/repos/{repo}/releases/{id}/deployments',
     summary: 'Record a deployment of a release to an environment (protected ones need a release manager)',
     success: { status: 201, schema: deployment },

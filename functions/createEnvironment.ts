@@ -9,6 +9,7 @@ export const handler = http(
   {
     params: orgParams,
     body: createEnvironmentBody,
+    scope: 'admin',
     route: 'POST /api/v1/orgs/{org}/environments',
     summary: 'Create an environment of an org (release managers only; names are unique in the org)',
     success: { status: 201, schema: environment },

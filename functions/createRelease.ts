@@ -10,6 +10,7 @@ export const handler = http(
   {
     params: repoParams,
     body: createReleaseBody,
+    scope: 'release',
     route: 'POST /api/v1/repos/{repo}/releases',
     summary: 'Publish a release: a SemVer version, Markdown notes and its artifacts, all or nothing',
     success: { status: 201, schema: release },

@@ -8,6 +8,7 @@ export const handler = http(
   {
     params: deploymentParams,
     body: finishDeploymentBody,
+    scope: 'deploy',
     route: 'PATCH /api/v1/deployments/{id}',
     summary: 'Finish an in_progress deployment as success or failed (once; anything else is 409)',
     success: { status: 200, schema: deployment },

@@ -8,6 +8,7 @@ import { artifact, artifactParams } from '../schemas/artifacts';
 export const handler = http(
   {
     params: artifactParams,
+    scope: 'read',
     route: 'GET /api/v1/repos/{repo}/artifacts/{id}',
     summary: 'Get an artifact',
     success: { status: 200, schema: artifact },

@@ -7,6 +7,7 @@ import { deployment, deploymentParams } from '../schemas/deployments';
 export const handler = http(
   {
     params: deploymentParams,
+    scope: 'read',
     route: 'GET /api/v1/deployments/{id}',
     summary: 'Get a deployment with its release and environment',
     success: { status: 200, schema: deployment },

@@ -8,6 +8,7 @@ import { environment, environmentParams } from '../schemas/environments';
 export const handler = http(
   {
     params: environmentParams,
+    scope: 'read',
     route: 'GET /api/v1/orgs/{org}/environments/{environment}',
     summary: 'Get an environment of an org by id or name',
     success: { status: 200, schema: environment },

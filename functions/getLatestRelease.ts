@@ -10,6 +10,7 @@ export const handler = http(
   {
     params: repoParams,
     query: latestReleaseQuery,
+    scope: 'read',
     route: 'GET /api/v1/repos/{repo}/releases/latest',
     summary: 'Get the release with the highest SemVer precedence',
     success: { status: 200, schema: release },

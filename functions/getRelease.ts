@@ -8,6 +8,7 @@ import { release, releaseRefParams } from '../schemas/releases';
 export const handler = http(
   {
     params: releaseRefParams,
+    scope: 'read',
     route: 'GET /api/v1/repos/{repo}/releases/{id}',
     summary: 'Get a release by id or version, with its artifacts and newest deployments',
     success: { status: 200, schema: release },

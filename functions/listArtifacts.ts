@@ -10,6 +10,7 @@ export const handler = http(
   {
     params: repoParams,
     query: listArtifactsQuery,
+    scope: 'read',
     route: 'GET /api/v1/repos/{repo}/artifacts',
     summary: "List a repo's artifacts, newest first",
     success: { status: 200, schema: pageOf(artifact) },

@@ -11,6 +11,7 @@ export const handler = http(
   {
     params: releaseRefParams,
     query: listDeploymentsQuery,
+    scope: 'read',
     route: 'GET /api/v1/repos/{repo}/releases/{id}/deployments',
     summary: "List a release's deployments, newest first, filtered by environment (id or name) and status",
     success: { status: 200, schema: pageOf(deployment) },

@@ -10,6 +10,7 @@ export const handler = http(
   {
     params: orgParams,
     query: listEnvironmentsQuery,
+    scope: 'read',
     route: 'GET /api/v1/orgs/{org}/environments',
     summary: "List an org's environments by name ({org} is its id or slug)",
     success: { status: 200, schema: pageOf(environment) },

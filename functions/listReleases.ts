@@ -10,6 +10,7 @@ export const handler = http(
   {
     params: repoParams,
     query: listReleasesQuery,
+    scope: 'read',
     route: 'GET /api/v1/repos/{repo}/releases',
     summary: "List a repo's releases, newest first or by SemVer, filtered by pre-release and version range",
     success: { status: 200, schema: pageOf(releaseSummary) },

@@ -8,6 +8,7 @@ import { listReposQuery, memberRepo } from '../schemas/repos';
 export const handler = http(
   {
     query: listReposQuery,
+    scope: 'read',
     route: 'GET /api/v1/repos',
     summary: "List the repos of the caller's orgs, by org and name, with the caller's role in each org",
     success: { status: 200, schema: pageOf(memberRepo) },

@@ -4,6 +4,8 @@ import { handler as createArtifact } from './createArtifact';
 import { handler as createDeployment } from './createDeployment';
 import { handler as createEnvironment } from './createEnvironment';
 import { handler as createRelease } from './createRelease';
+import { handler as createToken } from './createToken';
+import { handler as deleteToken } from './deleteToken';
 import { handler as finishDeployment } from './finishDeployment';
 import { handler as getArtifact } from './getArtifact';
 import { handler as getDeployment } from './getDeployment';
@@ -16,6 +18,7 @@ import { handler as listDeployments } from './listDeployments';
 import { handler as listOrgEnvironments } from './listOrgEnvironments';
 import { handler as listReleases } from './listReleases';
 import { handler as listRepos } from './listRepos';
+import { handler as listTokens } from './listTokens';
 import { handler as repoEnvironments } from './repoEnvironments';
 
 /** Every endpoint the document describes, by operation id (= function name in serverless.yml). */
@@ -37,6 +40,9 @@ export const endpoints = {
   getEnvironment,
   repoEnvironments,
   listRepos,
+  createToken,
+  listTokens,
+  deleteToken,
 };
 
 const document = { ...buildOpenApi(endpoints, '1.0.0') };

@@ -10,6 +10,7 @@ export const handler = http(
   {
     params: repoParams,
     query: listEnvironmentsQuery,
+    scope: 'read',
     route: 'GET /api/v1/repos/{repo}/environments',
     summary: "What runs where: the org's environments, each with the repo's newest successful deployment there",
     success: { status: 200, schema: pageOf(repoEnvironment) },

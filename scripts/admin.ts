@@ -5,16 +5,21 @@
  *   org create <slug>
  *   repo create <orgSlug> <name>
  *   user create <name> --org <slug> --role developer|release_manager
- *   token revoke <token>
+ *   token create <userId> --scopes read,release,deploy,admin [--expires <ISO time>] [--name <name>]
+ *   token list <userId>
+ *   token revoke <token or token id>
  *   backup <dir> | restore <dir> | verify     (the database and the artifacts volume; see README "Backup, restore and verify")
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
 import { revokeToken } from '../lib/domain/identity';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
+import { createToken, listTokens, revokeTokenById } from '../lib/domain/tokens';
 import { config } from '../lib/infra/config';
 import { HttpProblem } from '../lib/infra/errors';
+import { isUuid } from '../lib/infra/ids';
 import { role } from '../schemas/common';
+import { createTokenBody } from '../schemas/tokens';
 import { BackupError, backup } from './lib/backup';
 import { openDatabase } from './lib/database';
 import { migrate } from './lib/migrate';
@@ -25,7 +30,9 @@ const USAGE = `usage:
   npm run -s admin -- org create <slug>
   npm run -s admin -- repo create <orgSlug> <name>
   npm run -s admin -- user create <name> --org <slug> --role developer|release_manager
-  npm run -s admin -- token revoke <token>
+  npm run -s admin -- token create <userId> --scopes read,release,deploy,admin [--expires <ISO time>] [--name <name>]
+  npm run -s admin -- token list <userId>
+  npm run -s admin -- token revoke <token or token id>
   npm run -s admin -- backup <dir>
   npm run -s admin -- restore <dir>
   npm run -s admin -- verify`;
@@ -67,7 +74,13 @@ async function run(pool: ConnectionPool, argv: string[]): Promise<unknown> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { org: { type: 'string' }, role: { type: 'string' } },
+    options: {
+      org: { type: 'string' },
+      role: { type: 'string' },
+      scopes: { type: 'string' },
+      expires: { type: 'string' },
+      name: { type: 'string' },
+    },
   });
   const [noun, verb, ...rest] = positionals;
   const [first, second] = rest;
@@ -88,14 +101,46 @@ async function run(pool: ConnectionPool, argv: string[]): Promise<unknown> {
       if (!roleName) throw new UsageError(`--role must be ${role.enum.join(' or ')}`);
       return createUser(pool, first, { orgSlug: values.org, role: roleName });
     }
+    case 'token create': {
+      if (rest.length !== 1 || first === undefined || !values.scopes)
+        throw new UsageError('token create takes a user id and --scopes');
+      return createToken(pool, first, tokenRequest(values));
+    }
+    case 'token list': {
+      if (rest.length !== 1 || first === undefined) throw new UsageError('token list takes a user id');
+      if (!isUuid(first)) throw new UsageError(`${first} is not a user id`);
+      const items = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listTokens(pool, first, { limit: 100, ...(cursor ? { cursor } : {}) });
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return { items };
+    }
     case 'token revoke': {
-      if (rest.length !== 1 || first === undefined) throw new UsageError('token revoke takes the token');
-      if (!(await revokeToken(pool, first))) throw new UsageError('no live token has that value');
+      if (rest.length !== 1 || first === undefined) throw new UsageError('token revoke takes the token or its id');
+      // by id (what token list shows), else by value (what user create printed)
+      if (isUuid(first)) await revokeTokenById(pool, first);
+      else if (!(await revokeToken(pool, first))) throw new UsageError('no live token has that value');
       return { revoked: true };
     }
     default:
       throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`);
   }
+}
+
+/** `token create`'s options as the API's body would carry them, checked as the API checks its name and time. */
+function tokenRequest(values: { scopes?: string; expires?: string; name?: string }) {
+  const name = values.name ?? 'issued by the admin command';
+  const { maxLength, pattern } = createTokenBody.properties.name;
+  if (name.length > maxLength || !new RegExp(pattern).test(name)) {
+    throw new UsageError(`--name must be 1 to ${maxLength} characters, none of them control characters`);
+  }
+  const expiresAt = values.expires === undefined ? undefined : new Date(values.expires);
+  if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new UsageError('--expires must be an ISO 8601 time');
+  const scopes = (values.scopes ?? '').split(',').map((scope) => scope.trim());
+  return { name, scopes, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
 }
 
 async function main() {

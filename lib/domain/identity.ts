@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Role } from '../../schemas/common';
+import type { Scope } from '../../schemas/tokens';
 import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
+import { Unauthorized } from '../infra/errors';
 import { LISTENING, type Reply } from '../infra/listen';
 import type { RepoAccess } from './access';
 
@@ -12,13 +14,15 @@ export interface User {
   name: string;
   /** the caller's access to the repo the request names, looked up with the token (null: not a member, or no repo) */
   repo?: { id: string; access: RepoAccess | null };
+  /** the token the request came with: what it may do (lib/http checks each endpoint's scope) and until when */
+  token: { id: string; scopes: Scope[]; expiresAt: Date | null };
 }
 
 const TOKEN_PREFIX = 'gwr_';
 const TOKEN_PATTERN = /^gwr_[A-Za-z0-9_-]{43}$/;
 
 /** A new API token: 32 random bytes, prefixed so that secret scanners can spot a leaked one. */
-function generateToken(): string {
+export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
@@ -31,10 +35,11 @@ function isWellFormedToken(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 
-/** What a token resolves to: its user and every org membership, cached per token (see `authenticate`). */
+/** What a token resolves to: its user, every org membership, its scopes and expiry, cached per token (see `authenticate`). */
 interface Identity {
   user: { id: string; name: string };
   roles: Map<string, Role>;
+  token: { id: string; scopes: Scope[]; expiresAt: number | null };
 }
 
 const identities = new Map<string, { identity: Identity; expires: number }>();
@@ -116,7 +121,7 @@ export function identitySubscription(listening: boolean): void {
  * Forgets cached identities after a NOTIFY on IDENTITY_CHANNEL: `token:<sha256 hex>`, `user:<id>`, or anything
  * else (`*`) for all of them.
  */
-function forgetIdentities(payload = '*'): void {
+export function forgetIdentities(payload = '*'): void {
   generation++;
   if (payload.startsWith('token:')) identities.delete(payload.slice(6));
   else if (payload.startsWith('user:')) {
@@ -127,7 +132,7 @@ function forgetIdentities(payload = '*'): void {
 
 async function lookUp(db: Queryable, hash: Buffer, repoId: string | undefined) {
   const [row] = await db.query(sql`
-    SELECT t.id AS token_id, u.id, u.name,
+    SELECT t.id AS token_id, t.scopes, t.expires_at, u.id, u.name,
            (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale,
            ARRAY(SELECT m.org_id || ':' || m.role FROM memberships m WHERE m.user_id = u.id) AS roles
            ${repoId ? sql`, (SELECT r.org_id FROM repos r WHERE r.id = ${repoId}) AS repo_org_id` : sql``}
@@ -135,24 +140,34 @@ async function lookUp(db: Queryable, hash: Buffer, repoId: string | undefined) {
     WHERE t.token_hash = ${hash} AND t.revoked_at IS NULL
   `);
   if (!row) return null;
-  if (row.stale) await db.query(sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${row.token_id}`);
+  const expiresAt = row.expires_at ? (row.expires_at as Date).getTime() : null;
+  // an expired token is refused, so it was not used
+  if (row.stale && !(expiresAt !== null && expiresAt <= Date.now())) {
+    await db.query(sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${row.token_id}`);
+  }
   const roles = new Map<string, Role>();
   for (const entry of row.roles as string[]) {
     const [orgId, role] = entry.split(':') as [string, Role];
     roles.set(orgId, role);
   }
-  return { identity: { user: { id: row.id as string, name: row.name as string }, roles }, repoOrgId: row.repo_org_id };
+  const token = { id: row.token_id as string, scopes: row.scopes as Scope[], expiresAt };
+  return {
+    identity: { user: { id: row.id as string, name: row.name as string }, roles, token },
+    repoOrgId: row.repo_org_id,
+  };
 }
 
 /**
- * The user a token belongs to, or null when it is unknown or revoked. Looked up by its SHA-256 hash, so the
- * comparison happens on a digest in an index, never on the secret. Marks the token used at most once a minute.
+ * The user a token belongs to, with the token's scopes, or null when it is unknown or revoked; an expired token is a
+ * 401 that says so. Looked up by its SHA-256 hash, so the comparison happens on a digest in an index, never on the
+ * secret. Marks the token used at most once a minute.
  * With `repoId`, it also finds the user's access to that repo, which saves every repo-scoped request a round trip
  * (lib/domain/repos `repoForMember` uses it).
  *
  * What a token resolves to is kept in this process for `authCacheTtlMs`, so a warm server spends no round trip on
  * it. A revoked token, a removed membership or a changed role is forgotten at once where the process LISTENs for
  * identity changes (the server does: see `forgetIdentities`); the lifetime bounds it where nothing listens (Lambda).
+ * Expiry needs no message: it is compared on every request, cached or not.
  */
 export async function authenticate(db: Queryable, token: string, repoId?: string): Promise<User | null> {
   if (!isWellFormedToken(token)) return null;
@@ -161,7 +176,8 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
   const now = Date.now();
   let identity = identities.get(key);
   let repoOrgId = repoId ? repoOrgs.get(repoId) : undefined;
-  if (!identity || identity.expires <= now) {
+  const cached = identity !== undefined && identity.expires > now;
+  if (!identity || !cached) {
     const before = generation;
     const found = await lookUp(db, hash, repoId && repoOrgId === undefined ? repoId : undefined);
     if (!found) {
@@ -174,7 +190,13 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
       identities.set(key, identity);
     }
     if (found.repoOrgId) repoOrgId = found.repoOrgId as string;
-  } else if (repoId && repoOrgId === undefined) {
+  }
+  const { token: found } = identity.identity;
+  // compared here on every request, so that a cached token stops at its expiry, not at the cache's
+  if (found.expiresAt !== null && found.expiresAt <= now) {
+    throw new Unauthorized(`The API token expired at ${new Date(found.expiresAt).toISOString()}; make a new one.`);
+  }
+  if (cached && repoId && repoOrgId === undefined) {
     const [repo] = await db.query(sql`SELECT org_id FROM repos WHERE id = ${repoId}`);
     repoOrgId = repo?.org_id as string | undefined;
   }
@@ -182,7 +204,14 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
     if (repoOrgs.size >= MAX_CACHED) repoOrgs.clear();
     repoOrgs.set(repoId, repoOrgId);
   }
-  const user: User = { ...identity.identity.user };
+  const user: User = {
+    ...identity.identity.user,
+    token: {
+      id: found.id,
+      scopes: found.scopes,
+      expiresAt: found.expiresAt === null ? null : new Date(found.expiresAt),
+    },
+  };
   if (repoId) {
     const role = repoOrgId ? identity.identity.roles.get(repoOrgId) : undefined;
     user.repo = { id: repoId, access: role && repoOrgId ? { id: repoId, orgId: repoOrgId, role } : null };
@@ -190,7 +219,7 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
   return user;
 }
 
-/** Issues a token for `userId`; the token is returned once and only its hash is kept. */
+/** Issues a token with every scope and no expiry for `userId`; the token is returned once and only its hash is kept. */
 export async function issueToken(db: Queryable, userId: string, name: string): Promise<string> {
   const token = generateToken();
   await db.query(

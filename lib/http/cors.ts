@@ -7,7 +7,7 @@ type Allowed = '*' | readonly string[];
 
 // the headers a browser client needs to read: where a created thing is, the next page, the id to quote, replays
 const EXPOSED = 'location, link, x-request-id, idempotent-replayed, retry-after';
-const ALLOWED_METHODS = 'GET, POST, PATCH';
+const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
 const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key';
 
 function originOf(event: Event): string | undefined {

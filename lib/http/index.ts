@@ -2,11 +2,12 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { JSONSchema } from 'json-schema-to-ts';
+import type { Scope } from '../../schemas/tokens';
 import type { Typed } from '../../schemas/typed';
 import { authenticate, type User } from '../domain/identity';
 import { config } from '../infra/config';
 import { db } from '../infra/db';
-import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../infra/errors';
+import { BadRequest, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { withAccessLog } from './accessLog';
 import { withCors } from './cors';
@@ -15,7 +16,7 @@ import { problemDetails, requestIdOf } from './problem';
 import { type HttpResponse, serialise } from './responses';
 import { compileBody, compileParameters, fieldErrors } from './validation';
 
-export { created, type HttpResponse, ok, pageHeaders } from './responses';
+export { created, type HttpResponse, noContent, ok, pageHeaders } from './responses';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -33,6 +34,12 @@ export interface Spec<P, Q, B> {
   body?: Typed<B>;
   /** the endpoint takes raw bytes of this content type, up to `maxBytes`, instead of JSON */
   raw?: { contentType: string; maxBytes: number };
+  /**
+   * the scope a token needs to call this endpoint, checked right after authentication: read for every GET, release
+   * for artifacts and releases, deploy for deployments, admin for environments; null: any token (the token endpoints,
+   * which bound what they do by the caller's token themselves)
+   */
+  scope: Scope | null;
   /** the route, exactly as serverless.yml declares it (a test keeps the two equal): 'POST /api/v1/repos/{repo}/releases' */
   route: string;
   /** one line for the API document */
@@ -41,13 +48,19 @@ export interface Spec<P, Q, B> {
   success: { status: number; schema: JSONSchema | null };
   /** problem statuses this endpoint answers beyond those every endpoint of its kind can */
   problems?: number[];
+  /**
+   * false: the endpoint refuses an Idempotency-Key (400), since keeping its answer for replays would store what
+   * must never be stored (a new token's secret)
+   */
+  idempotent?: false;
 }
 
 /** What the API document needs to know of an endpoint, as its handler carries it. */
 export type Described = Pick<
   Spec<unknown, unknown, unknown>,
-  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems'
+  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems' | 'idempotent'
 > & {
+  scope?: Scope | null;
   public?: boolean;
 };
 
@@ -80,8 +93,8 @@ export function bodyBytes(event: Pick<Event, 'body' | 'isBase64Encoded'>): numbe
   return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
-/** `Authorization: Bearer <token>` → the user, else 401. */
-function bearerAuth(): MiddlewareObj<Event, Result, Error, Context & { user?: User }> {
+/** `Authorization: Bearer <token>` → the user, else 401; a token without the endpoint's `scope` is a 403. */
+function bearerAuth(scope: Scope | null): MiddlewareObj<Event, Result, Error, Context & { user?: User }> {
   return {
     before: async (request) => {
       const value = header(request.event, 'authorization');
@@ -98,7 +111,25 @@ function bearerAuth(): MiddlewareObj<Event, Result, Error, Context & { user?: Us
       const repo = request.event.pathParameters?.repo;
       const user = await authenticate(db(), match[1], repo && isUuid(repo) ? repo : undefined);
       if (!user) throw new Unauthorized('The API token is not valid, or has been revoked.');
+      if (scope && !user.token.scopes.includes(scope)) {
+        throw new Forbidden(
+          `This endpoint needs a token with the ${scope} scope; the token you sent has ${user.token.scopes.join(', ')}.`,
+        );
+      }
       request.context.user = user;
+    },
+  };
+}
+
+/** An endpoint whose answer may not be kept says so, rather than let a client believe its retries are safe. */
+function refuseIdempotencyKey(): MiddlewareObj<Event, Result, Error, Context> {
+  return {
+    before: async (request) => {
+      if (header(request.event, 'idempotency-key') === undefined) return;
+      throw new BadRequest(
+        'This endpoint takes no Idempotency-Key: its answer holds a secret that is never stored, so it cannot be replayed. Send the request without one; if an answer is lost, revoke the token it made (GET /tokens lists it).',
+        [{ path: '/headers/idempotency-key', message: 'is not accepted here' }],
+      );
     },
   };
 }
@@ -245,10 +276,11 @@ export function http<P = undefined, Q = undefined, B = undefined>(
 
   const takesBody = spec.body !== undefined || spec.raw !== undefined;
   let stack = middy<Event, Result, Error, Context & { user?: User }>();
-  const retries = takesBody ? idempotency() : undefined;
+  const retries = takesBody && spec.idempotent !== false ? idempotency() : undefined;
   if (retries) stack = stack.use(retries.keep);
-  stack = stack.use(problemDetails()).use(bearerAuth());
+  stack = stack.use(problemDetails()).use(bearerAuth(spec.scope));
   if (retries) stack = stack.use(retries.claim);
+  else if (takesBody) stack = stack.use(refuseIdempotencyKey());
   if (takesBody) stack = stack.use(requestBody(spec));
   const handler = withAccessLog(
     withCors(

@@ -24,6 +24,7 @@ type Schema = Exclude<JSONSchema, boolean> & { properties?: Record<string, JSONS
 function problemStatuses(api: Described): number[] {
   const statuses = new Set<number>([500, 503]);
   if (!api.public) for (const s of [400, 401]) statuses.add(s);
+  if (api.scope) statuses.add(403);
   if (api.params) statuses.add(404);
   if (api.body || api.raw) for (const s of [409, 413, 415, 422]) statuses.add(s);
   for (const s of api.problems ?? []) statuses.add(s);
@@ -69,7 +70,7 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
     if (api.body) body['application/json'] = { schema: api.body };
     if (api.raw) body[api.raw.contentType] = { schema: { type: 'string', contentMediaType: api.raw.contentType } };
     const headerParameters =
-      api.body || api.raw
+      (api.body || api.raw) && api.idempotent !== false
         ? [
             {
               name: 'Idempotency-Key',
@@ -87,7 +88,9 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
       parameters: [...parameters(api.params, 'path'), ...parameters(api.query, 'query'), ...headerParameters],
       ...(Object.keys(body).length ? { requestBody: { required: true, content: body } } : {}),
       responses: { [String(api.success.status)]: success, ...problems },
-      ...(api.public ? { security: [] } : {}),
+      // a bearer token's "scopes" here are the one scope it must carry (OpenAPI 3.1 allows them for any scheme)
+      security: api.public ? [] : [{ bearer: api.scope ? [api.scope] : [] }],
+      ...(api.scope ? { 'x-required-scope': api.scope } : {}),
     };
   }
   return {
@@ -101,7 +104,14 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (gwr_…)' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'an API token (gwr_…) with scopes: read (every GET), release (artifacts, releases), deploy (deployments), admin (environments); a token without the scope an operation lists is a 403',
+        },
+      },
       schemas: { Problem: problem },
     },
   };

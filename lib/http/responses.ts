@@ -17,6 +17,10 @@ export function created(location: string, body: unknown): HttpResponse {
   return { status: 201, body, headers: { location } };
 }
 
+export function noContent(): HttpResponse {
+  return { status: 204 };
+}
+
 /** Headers on every response, success or problem. */
 export function commonHeaders(requestId: string): Record<string, string> {
   return {

@@ -90,4 +90,20 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
     const usage = await cli(['frobnicate']);
     expect(usage.code).toBe(2);
   });
+
+  it('makes a narrower token for the pipeline, lists it and revokes it', async () => {
+    const made = await cli(['token', 'create', 'pipeline', '--scopes', 'read,deploy', '--json']);
+    expect(made.code).toBe(0);
+    const token = JSON.parse(made.stdout);
+    expect(token).toMatchObject({ name: 'pipeline', scopes: ['read', 'deploy'], expiresAt: null });
+    const refused = await cli(['release', 'create', world.repo.id, '7.0.0'], token.token);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('needs a token with the release scope');
+    const listed = await cli(['token', 'list'], token.token);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${token.id}\\s+pipeline\\s+read,deploy\\s+never\\s+\\S+Z$`, 'm'));
+    expect(listed.stdout).not.toContain(token.token);
+    expect(await cli(['token', 'revoke', token.id])).toMatchObject({ code: 0, stdout: `token ${token.id} revoked\n` });
+    expect((await cli(['releases', world.repo.id], token.token)).stderr).toContain('401');
+  });
 });

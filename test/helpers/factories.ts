@@ -4,6 +4,8 @@ import path from 'node:path';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
 import { inject } from 'vitest';
 import { addMember, createOrg, createRepo, createUser } from '../../lib/domain/orgs';
+import { createToken } from '../../lib/domain/tokens';
+import type { Scope } from '../../schemas/tokens';
 
 /** A pool of the test's own on the run's database, for factories and for asserting on rows. */
 export function testPool(): ConnectionPool {
@@ -41,4 +43,13 @@ export function writeBuildFile(repoId: string, name: string, content: string | B
   fs.mkdirSync(path.dirname(absolute), { recursive: true });
   fs.writeFileSync(absolute, content);
   return relative;
+}
+
+/** A further token of `userId` with only `scopes`, and an expiry when given, as POST /tokens would issue it. */
+export async function tokenWith(pool: ConnectionPool, userId: string, scopes: Scope[], expiresAt?: Date) {
+  return createToken(pool, userId, {
+    name: `only ${scopes.join(', ')}`,
+    scopes,
+    ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+  });
 }

@@ -5,14 +5,17 @@ import YAML from 'yaml';
 import { createDeployment as recordDeployment } from '../../lib/domain/deployments';
 import { revokeToken } from '../../lib/domain/identity';
 import { createUser } from '../../lib/domain/orgs';
+import { SCOPES, type Scope } from '../../schemas/tokens';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { type EventOptions, invoke } from '../helpers/events';
-import { type Member, writeBuildFile } from '../helpers/factories';
+import { type Member, tokenWith, writeBuildFile } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
 
-// Every endpoint against every kind of caller, with the exact status each must get.
+// Every endpoint against every kind of caller, with the exact status each must get; then against a release manager's
+// tokens of one scope each, which get the release manager's status with the endpoint's scope and 403 without it.
 const { pool, world } = useWorld();
 let revoked: Member;
+const scoped = new Map<Scope, string>();
 let envs: Awaited<ReturnType<typeof environmentsOf>>;
 let release: { id: string; version: string };
 let artifactId: string;
@@ -62,15 +65,20 @@ const managerWrite = [401, 401, 401, 404, 403, 201];
 interface Row {
   fn: string;
   case: string;
+  /** the scope the endpoint needs (null: any token; public: no token) */
+  scope: Scope | null | 'public';
   event: () => Promise<EventOptions> | EventOptions;
   expected: number[];
+  /** the status of each one-scope token (in SCOPES order), where it is not simply the release manager's or 403 */
+  byScope?: number[];
 }
 
 const rows: Row[] = [
-  { fn: 'health', case: '', event: () => ({}), expected: open },
-  { fn: 'listRepos', case: '', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
+  { fn: 'health', scope: 'public', case: '', event: () => ({}), expected: open },
+  { fn: 'listRepos', scope: 'read', case: '', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
   {
     fn: 'createArtifact',
+    scope: 'release',
     case: 'register',
     event: () => ({
       pathParameters: { repo: world.repo.id },
@@ -80,58 +88,91 @@ const rows: Row[] = [
   },
   {
     fn: 'createArtifact',
+    scope: 'release',
     case: 'upload',
     event: () => ({ pathParameters: { repo: world.repo.id }, query: { name: 'a' }, body: Buffer.from(fresh()) }),
     expected: write,
   },
-  { fn: 'listArtifacts', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
+  {
+    fn: 'listArtifacts',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id } }),
+    expected: read,
+  },
   {
     fn: 'getArtifact',
+    scope: 'read',
     case: '',
     event: () => ({ pathParameters: { repo: world.repo.id, id: artifactId } }),
     expected: read,
   },
   {
     fn: 'createRelease',
+    scope: 'release',
     case: '',
     event: () => ({ pathParameters: { repo: world.repo.id }, body: { version: `2.0.${parseInt(fresh(), 16)}` } }),
     expected: write,
   },
-  { fn: 'listReleases', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
+  {
+    fn: 'listReleases',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id } }),
+    expected: read,
+  },
   {
     fn: 'getRelease',
+    scope: 'read',
     case: 'by id',
     event: () => ({ pathParameters: { repo: world.repo.id, id: release.id } }),
     expected: read,
   },
   {
     fn: 'getRelease',
+    scope: 'read',
     case: 'by version',
     event: () => ({ pathParameters: { repo: world.repo.id, id: release.version } }),
     expected: read,
   },
-  { fn: 'getLatestRelease', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
+  {
+    fn: 'getLatestRelease',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id } }),
+    expected: read,
+  },
   {
     fn: 'createDeployment',
+    scope: 'deploy',
     case: 'to dev',
     event: () => ({ pathParameters: { repo: world.repo.id, id: release.id }, body: { environmentId: envs.dev!.id } }),
     expected: write,
   },
   {
     fn: 'createDeployment',
+    scope: 'deploy',
     case: 'to prod',
     event: () => ({ pathParameters: { repo: world.repo.id, id: release.id }, body: { environmentId: envs.prod!.id } }),
     expected: managerWrite,
   },
   {
     fn: 'listDeployments',
+    scope: 'read',
     case: '',
     event: () => ({ pathParameters: { repo: world.repo.id, id: release.id } }),
     expected: read,
   },
-  { fn: 'getDeployment', case: '', event: () => ({ pathParameters: { id: deploymentId } }), expected: read },
+  {
+    fn: 'getDeployment',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { id: deploymentId } }),
+    expected: read,
+  },
   {
     fn: 'finishDeployment',
+    scope: 'deploy',
     case: 'in dev',
     event: async () => ({
       method: 'PATCH',
@@ -142,6 +183,7 @@ const rows: Row[] = [
   },
   {
     fn: 'finishDeployment',
+    scope: 'deploy',
     case: 'in prod',
     event: async () => ({
       method: 'PATCH',
@@ -152,29 +194,61 @@ const rows: Row[] = [
   },
   {
     fn: 'listOrgEnvironments',
+    scope: 'read',
     case: 'by slug',
     event: () => ({ pathParameters: { org: world.org.slug } }),
     expected: read,
   },
   {
     fn: 'listOrgEnvironments',
+    scope: 'read',
     case: 'by id',
     event: () => ({ pathParameters: { org: world.org.id } }),
     expected: read,
   },
   {
     fn: 'getEnvironment',
+    scope: 'read',
     case: '',
     event: () => ({ pathParameters: { org: world.org.slug, environment: 'prod' } }),
     expected: read,
   },
   {
     fn: 'createEnvironment',
+    scope: 'admin',
     case: '',
     event: () => ({ pathParameters: { org: world.org.slug }, body: { name: `qa-${fresh()}` } }),
     expected: managerWrite,
   },
-  { fn: 'repoEnvironments', case: '', event: () => ({ pathParameters: { repo: world.repo.id } }), expected: read },
+  {
+    fn: 'repoEnvironments',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id } }),
+    expected: read,
+  },
+  {
+    fn: 'createToken',
+    case: '',
+    scope: null,
+    event: () => ({ body: { name: 'matrix', scopes: ['read'] } }),
+    expected: [401, 401, 401, 201, 201, 201],
+    // a token may grant only scopes it has
+    byScope: [201, 422, 422, 422],
+  },
+  { fn: 'listTokens', case: '', scope: 'read', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
+  {
+    fn: 'deleteToken',
+    case: "a release manager's read token",
+    scope: null,
+    event: async () => {
+      const target = await tokenWith(pool, world.releaseManager.id, ['read']);
+      return { method: 'DELETE', pathParameters: { id: target.id } };
+    },
+    expected: [401, 401, 401, 404, 404, 204],
+    // a token may revoke only tokens no broader than itself
+    byScope: [204, 403, 403, 403],
+  },
 ];
 
 type Handler = Parameters<typeof invoke>[0];
@@ -183,6 +257,7 @@ const handlers = new Map<string, Handler>();
 beforeAll(async () => {
   revoked = await createUser(pool, 'revoked', { orgSlug: world.org.slug, role: 'release_manager' });
   await revokeToken(pool, revoked.token);
+  for (const scope of SCOPES) scoped.set(scope, (await tokenWith(pool, world.releaseManager.id, [scope])).token);
   envs = await environmentsOf(pool, world.org.id);
   release = await releaseIn(pool, world.repo.id, world.releaseManager.id, '1.0.0');
   const file = writeBuildFile(world.repo.id, 'matrix/first', 'x');
@@ -220,6 +295,32 @@ describe('the authorization matrix', () => {
     const res = await invoke(handlers.get(row.fn)!, { ...(await row.event()), ...auth(persona) });
     expect(res.status).toBe(expected);
     if (res.status >= 400) expect(res.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it.each(
+    rows.flatMap((row) =>
+      SCOPES.map((scope, i) => {
+        const manager = row.expected[PERSONAS.indexOf('releaseManager')]!;
+        const fits = row.scope === 'public' || row.scope === null || row.scope === scope;
+        const expected = row.byScope?.[i] ?? (fits ? manager : 403);
+        return [`${row.fn}${row.case ? ` (${row.case})` : ''}`, scope, row, expected] as const;
+      }),
+    ),
+  )('%s with a token of only the %s scope', async (_, scope, row, expected) => {
+    const res = await invoke(handlers.get(row.fn)!, { ...(await row.event()), token: scoped.get(scope)! });
+    expect(res.status).toBe(expected);
+    if (expected === 403 && row.scope !== null) {
+      expect(res.body.detail).toBe(
+        `This endpoint needs a token with the ${row.scope} scope; the token you sent has ${scope}.`,
+      );
+    }
+  });
+
+  it('declares in each handler the scope the matrix expects of it', () => {
+    for (const row of rows) {
+      const api = (handlers.get(row.fn) as unknown as { api: { scope?: Scope | null; public?: boolean } }).api;
+      expect([row.fn, api.public ? 'public' : api.scope]).toEqual([row.fn, row.scope]);
+    }
   });
 
   it.each([

@@ -57,7 +57,11 @@ describe('bootstrap', () => {
         ]);
         const [member] = await fresh.query(sql`SELECT role FROM memberships WHERE user_id = ${made!.userId}`);
         expect(member).toEqual({ role: 'release_manager' });
-        expect(await authenticate(fresh, made!.token)).toEqual({ id: made!.userId, name: 'admin' });
+        expect(await authenticate(fresh, made!.token)).toEqual({
+          id: made!.userId,
+          name: 'admin',
+          token: { id: expect.any(String), scopes: ['read', 'release', 'deploy', 'admin'], expiresAt: null },
+        });
         expect(await bootstrap(fresh)).toBeNull();
       } finally {
         await fresh.dispose();

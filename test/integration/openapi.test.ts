@@ -39,4 +39,32 @@ describe('the OpenAPI document', () => {
       expect(endpoint.api.route).toBe(`${event.method} ${event.path}`);
     }
   });
+
+  it('names the scope each operation needs, as its handler declares it, and lists 403 for it', async () => {
+    const { body } = await invoke(handler, {});
+    const operations = Object.values(body.paths as Record<string, Record<string, Operation>>).flatMap((ops) =>
+      Object.values(ops),
+    );
+    const byId = Object.fromEntries(operations.map((op) => [op.operationId, op]));
+    expect(byId.health!.security).toEqual([]);
+    expect(byId.createRelease!.security).toEqual([{ bearer: ['release'] }]);
+    expect(byId.createToken!.security).toEqual([{ bearer: [] }]);
+    for (const [name, endpoint] of Object.entries(endpoints)) {
+      const { scope } = endpoint.api as { scope?: string | null };
+      if (!scope) continue;
+      expect([name, byId[name]!.security, byId[name]!['x-required-scope']]).toEqual([
+        name,
+        [{ bearer: [scope] }],
+        scope,
+      ]);
+      expect([name, Object.keys(byId[name]!.responses)]).toEqual([name, expect.arrayContaining(['403'])]);
+    }
+  });
 });
+
+interface Operation {
+  operationId: string;
+  security: unknown;
+  'x-required-scope'?: string;
+  responses: Record<string, unknown>;
+}

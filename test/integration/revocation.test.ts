@@ -1,6 +1,6 @@
 import { sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { forgottenEverywhere, issueToken, revokeToken } from '../../lib/domain/identity';
+import { forgottenEverywhere, hashToken, issueToken, revokeToken } from '../../lib/domain/identity';
 import { addMember } from '../../lib/domain/orgs';
 import { LISTENING } from '../../lib/infra/listen';
 import { freePort } from '../../scripts/lib/net';
@@ -89,5 +89,23 @@ describe('identity cache across two servers', () => {
     for (const [i, server] of servers.entries()) {
       expect(await status(server, 'POST', path, world.releaseManager.token, { name: `uat${i}` })).toBe(403);
     }
+  });
+
+  it("applies a token's narrowed scopes and its expiry on both servers from the very next request after they change", async () => {
+    const world = await orgWithMembers(pool);
+    const token = await issueToken(pool, world.releaseManager.id, 'narrowed later');
+    const path = `/orgs/${world.org.slug}/environments`;
+    for (const [i, server] of servers.entries()) {
+      expect(await status(server, 'POST', path, token, { name: `ops${i}` })).toBe(201);
+    }
+    await pool.query(sql`UPDATE api_tokens SET scopes = '{read}' WHERE token_hash = ${hashToken(token)}`);
+    for (const [i, server] of servers.entries()) {
+      expect(await status(server, 'POST', path, token, { name: `ops-again${i}` })).toBe(403);
+      expect(await status(server, 'GET', path, token)).toBe(200);
+    }
+    await pool.query(
+      sql`UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = ${hashToken(token)}`,
+    );
+    for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(401);
   });
 });

@@ -42,7 +42,7 @@ describe('CORS', () => {
         'access-control-allow-origin': app,
         'access-control-expose-headers': 'location, link, x-request-id, idempotent-replayed, retry-after',
         vary: 'origin',
-        'access-control-allow-methods': 'GET, POST, PATCH',
+        'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
         'access-control-allow-headers': 'authorization, content-type, idempotency-key',
         'access-control-max-age': '600',
       },
