@@ -70,12 +70,18 @@ export function onIdentityChange(payload: string, reply: Reply): void {
 export async function forgottenEverywhere<T>(change: () => Promise<{ value: T; forget: string[] }>): Promise<T> {
   const url = config().databaseUrl;
   if (!url) return (await change()).value;
-  const client = new pg.Client({ connectionString: url, application_name: 'gitweave-releases revoke' });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: 'gitweave-releases revoke',
+    connectionTimeoutMillis: config().databaseTimeoutMs,
+    query_timeout: config().databaseTimeoutMs,
+  });
   client.on('error', () => undefined);
-  await client.connect();
+  const acks = new Map<number, Set<string>>();
+  let wake: (() => void) | undefined;
+  let listeners: number[];
   try {
-    const acks = new Map<number, Set<string>>();
-    let wake: (() => void) | undefined;
+    await client.connect();
     client.on('notification', (message) => {
       if (message.channel !== IDENTITY_ACK_CHANNEL) return;
       const seen = acks.get(message.processId) ?? new Set<string>();
@@ -88,7 +94,13 @@ export async function forgottenEverywhere<T>(change: () => Promise<{ value: T; f
       'SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
       [LISTENING],
     );
-    const listeners = rows.map((row: { pid: number }) => row.pid);
+    listeners = rows.map((row: { pid: number }) => row.pid);
+  } catch {
+    // the database cannot be reached to wait on: the change itself will meet the same fault and say so
+    void client.end().catch(() => undefined);
+    return (await change()).value;
+  }
+  try {
     const { value, forget } = await change();
     const deadline = Date.now() + ACK_WAIT_MS;
     const done = () => listeners.every((pid) => forget.every((payload) => acks.get(pid)?.has(payload)));
