@@ -71,6 +71,8 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
   it('finishes a deployment that took time', async () => {
     const repo = world.repo.id;
     expect((await cli(['release', 'create', repo, '1.1.0'])).code).toBe(0);
+    // prod requires stg
+    expect((await cli(['deploy', repo, '1.1.0', 'stg'], world.releaseManager.token)).code).toBe(0);
     const started = JSON.parse(
       (await cli(['deploy', repo, '1.1.0', 'prod', '--status', 'in_progress', '--json'], world.releaseManager.token))
         .stdout,

@@ -6,7 +6,7 @@ import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listDeployments } from '../../functions/listDeployments';
 import { createRepo } from '../../lib/domain/orgs';
 import { encodeTimeCursor } from '../../lib/infra/cursor';
-import { deploymentCount, environmentsOf, releaseIn } from '../helpers/deployments';
+import { deploymentCount, environmentsOf, releaseIn, withoutPromotionRules } from '../helpers/deployments';
 import { type Invoked, invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
@@ -16,6 +16,8 @@ let envs: Awaited<ReturnType<typeof environmentsOf>>;
 let foreignEnvs: Awaited<ReturnType<typeof environmentsOf>>;
 
 beforeAll(async () => {
+  // this file is about recording deployments; prod's requirement of stg is tested in pipeline.test.ts
+  await withoutPromotionRules(pool, world.org.id);
   envs = await environmentsOf(pool, world.org.id);
   foreignEnvs = await environmentsOf(pool, world.otherOrg.id);
 });
@@ -73,9 +75,13 @@ describe('createDeployment', () => {
       version: '1.0.0',
       environment: { id: envs.dev!.id, name: 'dev' },
       status: 'success',
+      kind: 'deploy',
+      rollbackOf: null,
+      reason: null,
+      requiredApprovals: 0,
       startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       endedAt: res.body.startedAt,
-      deployedBy: world.developer.id,
+      deployedBy: { id: world.developer.id, name: 'dev' },
     });
     expect(recent(res.body.startedAt)).toBe(true);
     expect(await get(res.body.id)).toMatchObject({ status: 200, body: res.body });
@@ -95,7 +101,7 @@ describe('createDeployment', () => {
       status: 'failed',
       startedAt: '2026-01-02T08:00:00.123Z',
       endedAt: '2026-01-02T08:05:00.000Z',
-      deployedBy: world.releaseManager.id,
+      deployedBy: { id: world.releaseManager.id, name: 'rm' },
     });
   });
 
@@ -138,7 +144,7 @@ describe('createDeployment', () => {
       status: string;
       startedAt: string;
       endedAt: string | null;
-      deployedBy: string;
+      deployedBy: unknown;
     }) => ({
       id: d.id,
       environment: d.environment,
@@ -345,7 +351,7 @@ describe('finishDeployment', () => {
     expect(res.body).toEqual({ ...deployment, status: 'success', endedAt: expect.any(String) });
     expect(recent(res.body.endedAt)).toBe(true);
     expect(Date.parse(res.body.endedAt)).toBeGreaterThanOrEqual(Date.parse(deployment.startedAt));
-    expect((await get(deployment.id)).body).toEqual(res.body);
+    expect((await get(deployment.id)).body).toEqual({ ...res.body, reviews: [] });
   });
 
   it('finishes one as failed at the given time', async () => {
