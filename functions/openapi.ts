@@ -5,6 +5,7 @@ import { handler as createArtifact } from './createArtifact';
 import { handler as createDeployment } from './createDeployment';
 import { handler as createEnvironment } from './createEnvironment';
 import { handler as createRelease } from './createRelease';
+import { handler as deliveryMetrics } from './deliveryMetrics';
 import { handler as environmentHistory } from './environmentHistory';
 import { handler as finishDeployment } from './finishDeployment';
 import { handler as getArtifact } from './getArtifact';
@@ -46,6 +47,7 @@ export const endpoints = {
   repoEnvironments,
   environmentHistory,
   rollbackEnvironment,
+  deliveryMetrics,
   listRepos,
 };
 

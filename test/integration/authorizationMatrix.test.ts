@@ -204,6 +204,12 @@ const rows: Row[] = [
     expected: read,
   },
   {
+    fn: 'deliveryMetrics',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id }, query: { environment: 'dev' } }),
+    expected: read,
+  },
+  {
     fn: 'rollbackEnvironment',
     case: 'in dev',
     event: () => ({ pathParameters: { repo: world.repo.id, environment: 'dev' }, body: { reason: 'matrix' } }),

@@ -4,6 +4,7 @@ import { getArtifact, listArtifacts } from '../../lib/domain/artifacts';
 import { createDeployment, getDeployment, listDeployments, listEnvironmentHistory } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
 import { authenticate } from '../../lib/domain/identity';
+import { deliveryMetrics } from '../../lib/domain/metrics';
 import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';
 import { repoForMember } from '../../lib/domain/repos';
 import { rollback } from '../../lib/domain/rollbacks';
@@ -110,6 +111,7 @@ describe('query plans over seeded tables', () => {
       deployedBy: world.releaseManager.id,
       environmentId: prod.id,
     });
+    await deliveryMetrics(db, repo, { environment: 'prod', bucket: 'week' });
     await rollback(db, manager, 'prod', { reason: 'query plans', userId: world.releaseManager.id });
     const artifacts = await listArtifacts(db, repo.id, { limit: 20 });
     await listArtifacts(db, repo.id, { limit: 20, cursor: artifacts.nextCursor! });
