@@ -121,7 +121,7 @@ export function findCycle(requirements: ReadonlyMap<string, readonly string[]>, 
   return walk(start, [start]);
 }
 
-export interface EnvironmentChanges {
+interface EnvironmentChanges {
   position?: number;
   requires?: string[];
   requiredApprovals?: number;
