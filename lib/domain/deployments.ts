@@ -213,8 +213,14 @@ export async function createDeployment(
     checkMayDeploy(repo.role, environment);
     const missing = await missingRequirements(tx, releaseId, environment.id);
     if (missing.length) {
+      const [{ version }] = await tx.query(sql`SELECT version FROM releases WHERE id = ${releaseId}`);
+      const where = missing.join(' and ');
       throw new Conflict(
-        `Release ${input.release} cannot be deployed to ${environment.name} yet: ${environment.name} requires a successful deployment of it in ${missing.join(', ')} first, and it has none there. Deploy it to ${missing.join(' and ')} first.`,
+        `Release ${version} cannot be deployed to ${environment.name} yet: ${environment.name} requires a successful deployment of it first in ${where}, where it has none. Deploy it to ${where} first.`,
+        missing.map((name) => ({
+          path: '/body/environmentId',
+          message: `release ${version} has no successful deployment in ${name}, which ${environment.name} requires`,
+        })),
       );
     }
     const approvals: number = environment.required_approvals;

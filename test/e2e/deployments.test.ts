@@ -71,7 +71,7 @@ describe('deployments over HTTP through serverless-offline', () => {
       json: { environmentId: env.prod },
     });
     expect(early.status).toBe(409);
-    expect(early.body.detail).toMatch(/requires a successful deployment of it in stg first/);
+    expect(early.body.detail).toMatch(/requires a successful deployment of it first in stg/);
     const staged = await api('POST', `/repos/${repo}/releases/3.0.0/deployments`, {
       token: rm,
       json: { environmentId: env.stg },

@@ -157,12 +157,23 @@ describe('the promotion rule', () => {
       type: 'about:blank',
       title: 'Conflict',
       status: 409,
-      detail: `Release ${release.id} cannot be deployed to prod yet: prod requires a successful deployment of it in stg, qa first, and it has none there. Deploy it to stg and qa first.`,
+      detail:
+        'Release 1.0.0 cannot be deployed to prod yet: prod requires a successful deployment of it first in stg and qa, where it has none. Deploy it to stg and qa first.',
+      errors: [
+        {
+          path: '/body/environmentId',
+          message: 'release 1.0.0 has no successful deployment in stg, which prod requires',
+        },
+        {
+          path: '/body/environmentId',
+          message: 'release 1.0.0 has no successful deployment in qa, which prod requires',
+        },
+      ],
     });
     expect((await deploy(w, release.id, envs.stg!.id)).status).toBe(201);
     const still = await deploy(w, '1.0.0', envs.prod!.id);
     expect(still.status).toBe(409);
-    expect(still.body.detail).toContain('in qa first');
+    expect(still.body.detail).toContain('first in qa, where');
     expect((await deploy(w, release.id, envs.qa!.id)).status).toBe(201);
     expect((await deploy(w, release.id, envs.prod!.id)).status).toBe(201);
     const [{ n }] = await pool.query(sql`
