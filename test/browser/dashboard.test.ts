@@ -137,14 +137,14 @@ describe('the release dashboard in Chromium', () => {
     expect(await versions(page)).toEqual(['1.2.1-rc.1', '1.2.0', '1.1.0', '1.0.0']);
     // each release's deployments per environment, as its detail view tells them
     await row(page, '1.1.0').locator('td.running').first().waitFor();
-    // columns dev, prod, stg: 1.1.0 ran in dev (1.2.0 runs there now), never in prod, and runs in stg
+    // columns in pipeline order, dev, stg, prod: 1.1.0 ran in dev (1.2.0 runs there now), runs in stg, never in prod
     expect((await row(page, '1.1.0').innerText()).split('\t')).toEqual([
       '1.1.0',
       'just now',
       '0',
       '✓ success yesterday',
-      '—',
       '✓ success yesterdayrunning',
+      '—',
     ]);
 
     expect(
