@@ -18,7 +18,7 @@ export interface MemberRepo {
 }
 
 /** Who did something, as the API shows people. */
-export interface Person {
+interface Person {
   id: string;
   name: string;
 }
