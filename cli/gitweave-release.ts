@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Artifact } from '../schemas/artifacts';
-import type { Deployment } from '../schemas/deployments';
+import type { Deployment, DeploymentDetail } from '../schemas/deployments';
 import type { RepoEnvironment } from '../schemas/environments';
 import type { Release, ReleaseSummary } from '../schemas/releases';
 import type { CreatedToken, TokenSummary } from '../schemas/tokens';
@@ -21,6 +21,12 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
   release create <repo> <version> [--notes-file <f>] [--artifact <id>]...
   deploy <repo> <version> <environment> [--status success|failed|in_progress]
   deployment finish <id> <success|failed>
+  approve <deployment> [--comment <text>]                 approve a deployment waiting for approvals
+  reject <deployment> [--comment <text>]                  reject it (it ends as rejected)
+  rollback <repo> <environment> --reason <text> [--to <version>]
+                                                          go back to the release that ran there before
+  history <repo> <environment> [--status <s>] [--kind deploy|rollback]
+                                                          an environment's deployments, newest first
   releases <repo>                                         the newest releases
   status <repo>                                           what runs where
   token create <name> --scopes read,deploy [--expires <ISO time>]
@@ -199,6 +205,10 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       status: { type: 'string' },
       scopes: { type: 'string' },
       expires: { type: 'string' },
+      comment: { type: 'string' },
+      reason: { type: 'string' },
+      to: { type: 'string' },
+      kind: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -276,6 +286,50 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       });
       return { json: deployment, human: `deployment ${deployment.id}  ${deployment.status}` };
     }
+    case 'approve':
+    case 'reject': {
+      need(1, '<deployment>');
+      const reviewed = await call<DeploymentDetail>(options, 'POST', `/deployments/${args[0]}/reviews`, {
+        json: { decision: command, ...(values.comment !== undefined ? { comment: values.comment } : {}) },
+      });
+      const approvals = reviewed.reviews.filter((r) => r.decision === 'approve').length;
+      return {
+        json: reviewed,
+        human: `deployment ${reviewed.id}  ${reviewed.version} → ${reviewed.environment.name}  ${reviewed.status}  (${approvals}/${reviewed.requiredApprovals} approvals)`,
+      };
+    }
+    case 'rollback': {
+      need(2, '<repo> <environment> --reason <text>');
+      if (!values.reason) throw new CliError('rollback needs --reason <text>: the history keeps why', 2);
+      const [repo, environment] = args as [string, string];
+      const done = await call<Deployment>(
+        options,
+        'POST',
+        `/repos/${repo}/environments/${encodeURIComponent(environment)}/rollback`,
+        { json: { reason: values.reason, ...(values.to !== undefined ? { to: values.to } : {}) } },
+      );
+      return {
+        json: done,
+        human: `rollback ${done.id}  ${done.environment.name} → ${done.version}  (replaces deployment ${done.rollbackOf})`,
+      };
+    }
+    case 'history': {
+      need(2, '<repo> <environment>');
+      const [repo, environment] = args as [string, string];
+      const query = new URLSearchParams({ limit: '20' });
+      if (values.status) query.set('status', values.status);
+      if (values.kind) query.set('kind', values.kind);
+      const page = await call<{ items: Deployment[] }>(
+        options,
+        'GET',
+        `/repos/${repo}/environments/${encodeURIComponent(environment)}/deployments?${query}`,
+      );
+      const rows = [
+        ['STARTED', 'VERSION', 'STATUS', 'KIND', 'BY', 'ID'],
+        ...page.items.map((d) => [d.startedAt, d.version, d.status, d.kind, d.deployedBy.name, d.id]),
+      ];
+      return { json: page, human: page.items.length ? table(rows) : `no deployments in ${environment} yet` };
+    }
     case 'releases': {
       need(1, '<repo>');
       const page = await call<{ items: ReleaseSummary[] }>(options, 'GET', `/repos/${args[0]}/releases?limit=20`);
@@ -294,7 +348,7 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
           `${e.name}${e.protected ? ' (protected)' : ''}`,
           e.current?.version ?? '-',
           e.current?.deployedAt ?? '-',
-          e.current?.deployedBy ?? '-',
+          e.current?.deployedBy.name ?? '-',
         ]),
       ];
       return { json: view, human: table(rows) };

@@ -1,11 +1,14 @@
 import { ok, publicHttp } from '../lib/http';
 import { buildOpenApi } from '../lib/http/openapi';
+import { handler as cancelDeployment } from './cancelDeployment';
 import { handler as createArtifact } from './createArtifact';
 import { handler as createDeployment } from './createDeployment';
 import { handler as createEnvironment } from './createEnvironment';
 import { handler as createRelease } from './createRelease';
 import { handler as createToken } from './createToken';
 import { handler as deleteToken } from './deleteToken';
+import { handler as deliveryMetrics } from './deliveryMetrics';
+import { handler as environmentHistory } from './environmentHistory';
 import { handler as finishDeployment } from './finishDeployment';
 import { handler as getArtifact } from './getArtifact';
 import { handler as getDeployment } from './getDeployment';
@@ -20,6 +23,9 @@ import { handler as listReleases } from './listReleases';
 import { handler as listRepos } from './listRepos';
 import { handler as listTokens } from './listTokens';
 import { handler as repoEnvironments } from './repoEnvironments';
+import { handler as reviewDeployment } from './reviewDeployment';
+import { handler as rollbackEnvironment } from './rollbackEnvironment';
+import { handler as updateEnvironment } from './updateEnvironment';
 
 /** Every endpoint the document describes, by operation id (= function name in serverless.yml). */
 export const endpoints = {
@@ -35,10 +41,16 @@ export const endpoints = {
   listDeployments,
   getDeployment,
   finishDeployment,
+  reviewDeployment,
+  cancelDeployment,
   listOrgEnvironments,
   createEnvironment,
   getEnvironment,
+  updateEnvironment,
   repoEnvironments,
+  environmentHistory,
+  rollbackEnvironment,
+  deliveryMetrics,
   listRepos,
   createToken,
   listTokens,

@@ -96,3 +96,11 @@ export const health = {
   required: ['status'],
   additionalProperties: false,
 } as const;
+
+/** Who did something: a user's id and name (createdBy, deployedBy, reviewer). */
+export const person = {
+  type: 'object',
+  properties: { id: uuid, name: { type: 'string' } },
+  required: ['id', 'name'],
+  additionalProperties: false,
+} as const;

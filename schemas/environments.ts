@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { orgSlug, pageProperties, timestamp, uuid } from './common';
+import { orgSlug, pageProperties, person, timestamp, uuid } from './common';
 import { typed } from './typed';
 
 /** An environment's name: a lowercase slug of at most 32 characters (dev, stg, prod, eu-west-1). */
@@ -58,18 +58,72 @@ export const createEnvironmentBody = typed({
   additionalProperties: false,
 } as const);
 
+/** The repo and one environment of its org, by id or name. */
+export const repoEnvironmentParams = typed({
+  type: 'object',
+  properties: { repo: uuid, environment: environmentRef },
+  required: ['repo', 'environment'],
+  additionalProperties: false,
+} as const);
+
+const position = {
+  type: 'integer',
+  minimum: 0,
+  maximum: 1000,
+  description: 'place in the pipeline; lists sort by position, then name',
+} as const;
+const requiredApprovals = {
+  type: 'integer',
+  minimum: 0,
+  maximum: 5,
+  description: 'approvals by release managers (not the requester) a deployment here needs before it runs',
+} as const;
+const requires = {
+  type: 'array',
+  items: environmentName,
+  maxItems: 50,
+  uniqueItems: true,
+  description: 'environments where a release must have succeeded before it may be deployed here (names)',
+} as const;
+
+/** PATCH an environment's place and rules: any subset, at least one. */
+export const updateEnvironmentBody = typed({
+  type: 'object',
+  properties: {
+    position,
+    requires,
+    requiredApprovals,
+    protected: { type: 'boolean', description: 'true: deploying here needs the release_manager role' },
+  },
+  minProperties: 1,
+  additionalProperties: false,
+} as const);
+
 const environmentProperties = {
   id: uuid,
   orgId: uuid,
   name: { type: 'string' },
   protected: { type: 'boolean', description: 'deploying here needs the release_manager role' },
+  position,
+  requires,
+  requiredApprovals,
   createdAt: timestamp,
 } as const;
+const environmentRequired = [
+  'id',
+  'orgId',
+  'name',
+  'protected',
+  'position',
+  'requires',
+  'requiredApprovals',
+  'createdAt',
+] as const;
 
 export const environment = {
   type: 'object',
   properties: environmentProperties,
-  required: ['id', 'orgId', 'name', 'protected', 'createdAt'],
+  required: environmentRequired,
   additionalProperties: false,
 } as const;
 export type Environment = FromSchema<typeof environment>;
@@ -82,7 +136,7 @@ const currentDeployment = {
     releaseId: uuid,
     version: { type: 'string' },
     deployedAt: { ...timestamp, description: 'when the deployment finished' },
-    deployedBy: uuid,
+    deployedBy: person,
   },
   required: ['deploymentId', 'releaseId', 'version', 'deployedAt', 'deployedBy'],
   additionalProperties: false,
@@ -98,7 +152,7 @@ export const repoEnvironment = {
       description: "the repo's newest successful deployment here; null when it has none",
     },
   },
-  required: ['id', 'orgId', 'name', 'protected', 'createdAt', 'current'],
+  required: [...environmentRequired, 'current'],
   additionalProperties: false,
 } as const;
 export type RepoEnvironment = FromSchema<typeof repoEnvironment>;

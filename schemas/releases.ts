@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { artifact } from './artifacts';
-import { pageProperties, timestamp, uuid } from './common';
+import { pageProperties, person, timestamp, uuid } from './common';
 import { typed } from './typed';
 
 /** The most RELEASE_NOTES_MAX_LEN may allow; the configured limit is checked by lib/domain/releases `createRelease`. */
@@ -64,7 +64,7 @@ export const releaseSummary = {
     id: uuid,
     version: { type: 'string' },
     createdAt: timestamp,
-    createdBy: uuid,
+    createdBy: person,
     artifactCount: { type: 'integer' },
   },
   required: ['id', 'version', 'createdAt', 'createdBy', 'artifactCount'],
@@ -86,7 +86,7 @@ const releaseDeployment = {
     status: { type: 'string' },
     startedAt: timestamp,
     endedAt: { anyOf: [timestamp, { type: 'null' }] },
-    deployedBy: uuid,
+    deployedBy: person,
   },
   required: ['id', 'environment', 'status', 'startedAt', 'endedAt', 'deployedBy'],
   additionalProperties: false,
@@ -99,7 +99,7 @@ export const release = {
     repoId: uuid,
     version: { type: 'string' },
     notes: { type: 'string' },
-    createdBy: uuid,
+    createdBy: person,
     createdAt: timestamp,
     artifacts: { type: 'array', items: artifact },
     deployments: { type: 'array', items: releaseDeployment, description: 'newest first, at most 20' },

@@ -1,5 +1,11 @@
 import type { Role } from '../../schemas/common';
-import type { Deployment, DeploymentStatus, FinalStatus } from '../../schemas/deployments';
+import type {
+  Deployment,
+  DeploymentDetail,
+  DeploymentStatus,
+  FinalStatus,
+  RequestedStatus,
+} from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { isCheckViolation, type Queryable, type Row, sql } from '../infra/db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
@@ -26,6 +32,11 @@ export function checkMayDeploy(role: Role, environment: { name: string; protecte
 
 /** The status rule: a deployment changes at most once, from in_progress to success or failed; else 409. */
 export function checkTransition(from: DeploymentStatus, to: DeploymentStatus): void {
+  if (from === 'waiting') {
+    throw new Conflict(
+      'The deployment is waiting for approvals; it can be finished once it has been approved and is in_progress.',
+    );
+  }
   if (from !== 'in_progress') {
     throw new Conflict(
       `The deployment is already ${from}; only an in_progress deployment can be finished, and only once.`,
@@ -79,12 +90,15 @@ function isEndBeforeStart(err: unknown): boolean {
   return isCheckViolation(err, 'deployments_ended_after_started');
 }
 
-const columns = sql`
+export const columns = sql`
   d.id, d.release_id, r.repo_id, r.version, e.id AS environment_id, e.name AS environment_name, e.protected,
-  d.status, d.started_at, d.ended_at, d.deployed_by`;
-const joined = sql`deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id`;
+  d.status, d.kind, d.rollback_of, d.reason, d.required_approvals, d.started_at, d.ended_at, d.deployed_by,
+  u.name AS deployed_by_name`;
+export const joined = sql`
+  deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id
+  JOIN users u ON u.id = d.deployed_by`;
 
-function toDeployment(row: Row): Deployment {
+export function toDeployment(row: Row): Deployment {
   return {
     id: row.id,
     releaseId: row.release_id,
@@ -92,32 +106,76 @@ function toDeployment(row: Row): Deployment {
     version: row.version,
     environment: { id: row.environment_id, name: row.environment_name },
     status: row.status,
+    kind: row.kind,
+    rollbackOf: row.rollback_of,
+    reason: row.reason,
+    requiredApprovals: row.required_approvals,
     startedAt: isoTime(row.started_at),
     endedAt: row.ended_at === null ? null : isoTime(row.ended_at),
-    deployedBy: row.deployed_by,
+    deployedBy: { id: row.deployed_by, name: row.deployed_by_name },
   };
 }
 
-/** A deployment with what its caller may do: the caller's role in its org and its environment's protection. */
-async function deploymentForMember(db: Queryable, id: string, userId: string) {
+/** The reviews of a deployment `d`, oldest first, as JSON (one index probe on deployment_reviews_once). */
+const reviewsOf = sql`
+  COALESCE((
+    SELECT json_agg(json_build_object(
+      'id', v.id, 'reviewer', json_build_object('id', v.reviewer_id, 'name', vu.name), 'decision', v.decision,
+      'comment', v.comment, 'createdAt', v.created_at) ORDER BY v.created_at, v.id)
+    FROM deployment_reviews v JOIN users vu ON vu.id = v.reviewer_id
+    WHERE v.deployment_id = d.id), '[]') AS reviews`;
+
+function toDetail(row: Row): DeploymentDetail {
+  return {
+    ...toDeployment(row),
+    reviews: row.reviews.map((review: Record<string, unknown>) => ({
+      ...review,
+      createdAt: isoTime(review.createdAt),
+    })),
+  };
+}
+
+/**
+ * A deployment with its reviews and what its caller may do: the caller's role in its org and its environment's
+ * protection. `lock` takes the deployment's row for the caller's transaction, so that whatever decides its status
+ * next (a review, a cancel, a finish) waits for this one to commit and then reads what it wrote.
+ */
+export async function deploymentForMember(db: Queryable, id: string, userId: string, lock = false) {
   const [row] = await db.query(sql`
-    SELECT ${columns}, m.role
+    SELECT ${columns}, m.role, ${reviewsOf}
     FROM ${joined}
     JOIN repos p ON p.id = r.repo_id
     JOIN memberships m ON m.org_id = p.org_id AND m.user_id = ${userId}
     WHERE d.id = ${id}
+    ${lock ? sql`FOR NO KEY UPDATE OF d` : sql``}
   `);
   if (!row) throw new NotFound(`Deployment ${id} was not found`);
   return {
-    deployment: toDeployment(row),
+    deployment: toDetail(row),
     role: row.role as Role,
     environment: { name: row.environment_name as string, protected: row.protected as boolean },
   };
 }
 
-/** A deployment, visible only to members of the org of its release's repo (to others it does not exist). */
-export async function getDeployment(db: Queryable, id: string, userId: string): Promise<Deployment> {
+/** A deployment with its reviews, visible only to members of the org of its release's repo (to others it does not exist). */
+export async function getDeployment(db: Queryable, id: string, userId: string): Promise<DeploymentDetail> {
   return (await deploymentForMember(db, id, userId)).deployment;
+}
+
+/**
+ * The promotion rule: the environments `environmentId` requires where release `releaseId` has no successful
+ * deployment yet, by pipeline order (empty: it may be deployed).
+ */
+async function missingRequirements(db: Queryable, releaseId: string, environmentId: string): Promise<string[]> {
+  const rows = await db.query(sql`
+    SELECT req.name
+    FROM environment_requirements q JOIN environments req ON req.id = q.required_environment_id
+    WHERE q.environment_id = ${environmentId}
+      AND NOT EXISTS (
+        SELECT 1 FROM deployments d
+        WHERE d.release_id = ${releaseId} AND d.environment_id = req.id AND d.status = 'success')
+    ORDER BY req.position, req.name`);
+  return rows.map((row) => row.name as string);
 }
 
 /**
@@ -132,17 +190,18 @@ export async function createDeployment(
     release: string;
     deployedBy: string;
     environmentId: string;
-    status?: DeploymentStatus;
+    status?: RequestedStatus;
     startedAt?: string;
     endedAt?: string | null;
   },
 ): Promise<Deployment> {
-  const status = input.status ?? 'success';
-  const times = deploymentTimes({ status, startedAt: input.startedAt, endedAt: input.endedAt });
+  const requested = input.status ?? 'success';
+  const times = deploymentTimes({ status: requested, startedAt: input.startedAt, endedAt: input.endedAt });
   return db.tx(async (tx) => {
     const releaseId = await findReleaseId(tx, repo.id, input.release);
     const [environment] = await tx.query(sql`
-      SELECT id, name, protected FROM environments WHERE id = ${input.environmentId} AND org_id = ${repo.orgId}`);
+      SELECT id, name, protected, required_approvals
+      FROM environments WHERE id = ${input.environmentId} AND org_id = ${repo.orgId}`);
     if (!environment) {
       throw new Unprocessable(`Environment ${input.environmentId} is not an environment of the org of this repo.`, [
         {
@@ -152,12 +211,35 @@ export async function createDeployment(
       ]);
     }
     checkMayDeploy(repo.role, environment);
+    const missing = await missingRequirements(tx, releaseId, environment.id);
+    if (missing.length) {
+      const [{ version }] = await tx.query(sql`SELECT version FROM releases WHERE id = ${releaseId}`);
+      const where = missing.join(' and ');
+      throw new Conflict(
+        `Release ${version} cannot be deployed to ${environment.name} yet: ${environment.name} requires a successful deployment of it first in ${where}, where it has none. Deploy it to ${where} first.`,
+        missing.map((name) => ({
+          path: '/body/environmentId',
+          message: `release ${version} has no successful deployment in ${name}, which ${environment.name} requires`,
+        })),
+      );
+    }
+    const approvals: number = environment.required_approvals;
+    if (approvals > 0 && (input.startedAt !== undefined || (input.endedAt ?? null) !== null)) {
+      throw new Unprocessable(
+        `A deployment to ${environment.name} waits for ${approvals} approval(s) and starts when they are in, so it cannot be given startedAt or endedAt.`,
+        [{ path: input.startedAt !== undefined ? '/body/startedAt' : '/body/endedAt', message: 'is set at approval' }],
+      );
+    }
+    const status: DeploymentStatus = approvals > 0 ? 'waiting' : requested;
     let id: string;
     try {
       [{ id }] = (await tx.query(sql`
-        INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by)
-        VALUES (${releaseId}, ${environment.id}, ${status}, COALESCE(${times.startedAt}, now()),
-                ${status === 'in_progress' ? sql`NULL` : sql`COALESCE(${times.endedAt}, now())`}, ${input.deployedBy})
+        INSERT INTO deployments (release_id, environment_id, status, requested_status, required_approvals,
+                                 started_at, ended_at, deployed_by)
+        VALUES (${releaseId}, ${environment.id}, ${status}, ${requested}, ${approvals},
+                COALESCE(${times.startedAt}, now()),
+                ${status === 'in_progress' || status === 'waiting' ? sql`NULL` : sql`COALESCE(${times.endedAt}, now())`},
+                ${input.deployedBy})
         RETURNING id`)) as [{ id: string }];
     } catch (err) {
       if (isEndBeforeStart(err)) throw endBeforeStart();
@@ -194,7 +276,8 @@ export async function finishDeployment(
   const after = await deploymentForMember(db, input.id, input.userId);
   // another request finished it between our read and our update
   if (updated.length === 0) checkTransition(after.deployment.status, input.status);
-  return after.deployment;
+  const { reviews: _, ...deployment } = after.deployment;
+  return deployment;
 }
 
 export interface DeploymentQuery {
@@ -232,4 +315,44 @@ export async function listDeployments(
   return keysetPage(rows, query.limit, toDeployment, (last) =>
     encodeTimeCursor('deployments', { at: last.started_at, id: last.id }),
   );
+}
+
+/**
+ * One page of the history of one environment for one repo, newest first, filtered by status and kind. Each
+ * filter has an index that yields its rows in page order (migration 0011), so a page reads about `limit` rows
+ * however long the history is.
+ */
+export async function listEnvironmentHistory(
+  db: Queryable,
+  repo: RepoAccess,
+  environmentRef: string,
+  query: { limit: number; cursor?: string; status?: DeploymentStatus; kind?: 'deploy' | 'rollback' },
+): Promise<{ items: Deployment[]; nextCursor: string | null }> {
+  const environmentId = await findEnvironmentId(db, repo.orgId, environmentRef);
+  const conditions = [sql`d.repo_id = ${repo.id}`, sql`d.environment_id = ${environmentId}`];
+  if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
+  if (query.kind !== undefined) conditions.push(sql`d.kind = ${query.kind}`);
+  if (query.cursor) {
+    const after = decodeTimeCursor('environment-history', query.cursor);
+    conditions.push(sql`(d.started_at, d.id) < (${after.at}, ${after.id})`);
+  }
+  const rows = await db.query(sql`
+    SELECT ${columns}
+    FROM ${joined}
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY d.started_at DESC, d.id DESC
+    LIMIT ${query.limit + 1}
+  `);
+  return keysetPage(rows, query.limit, toDeployment, (last) =>
+    encodeTimeCursor('environment-history', { at: last.started_at, id: last.id }),
+  );
+}
+
+/** The id of an environment of `orgId` named by its id or its name, or NotFound. */
+export async function findEnvironmentId(db: Queryable, orgId: string, ref: string): Promise<string> {
+  const [row] = await db.query(sql`
+    SELECT e.id FROM environments e
+    WHERE e.org_id = ${orgId} AND ${isUuid(ref) ? sql`e.id = ${ref}` : sql`e.name = ${ref}`}`);
+  if (!row) throw new NotFound(`Environment ${ref} was not found in the org of this repo`);
+  return row.id;
 }

@@ -2,7 +2,7 @@ import type { Role } from '../../schemas/common';
 import { type Environment, environmentName, type RepoEnvironment } from '../../schemas/environments';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
 import { isUniqueViolation, type Queryable, type Row, sql } from '../infra/db';
-import { Conflict, Forbidden, NotFound } from '../infra/errors';
+import { Conflict, type FieldError, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
@@ -11,10 +11,13 @@ import type { OrgAccess } from './orgs';
 /** The pattern of an environment's name, from its schema: a lowercase slug of at most 32 characters. */
 const ENVIRONMENT_NAME = new RegExp(environmentName.pattern);
 
-/** The rule for environments: creating one (and so deciding what is protected) needs the release_manager role. */
-export function checkMayManageEnvironments(role: Role): void {
+/**
+ * The rule for environments: creating one, or changing its place and rules (and so deciding what is protected and
+ * what a deployment there needs), needs the release_manager role.
+ */
+export function checkMayManageEnvironments(role: Role, action = 'Creating environments'): void {
   if (role !== 'release_manager') {
-    throw new Forbidden(`Creating environments needs the release_manager role; you are a ${role} in this org.`);
+    throw new Forbidden(`${action} needs the release_manager role; you are a ${role} in this org.`);
   }
 }
 
@@ -24,25 +27,31 @@ function toEnvironment(row: Row): Environment {
     orgId: row.org_id,
     name: row.name,
     protected: row.protected,
+    position: row.position,
+    requires: row.requires,
+    requiredApprovals: row.required_approvals,
     createdAt: isoTime(row.created_at),
   };
 }
 
-const columns = sql`e.id, e.org_id, e.name, e.protected, e.created_at`;
+const columns = sql`
+  e.id, e.org_id, e.name, e.protected, e.position, e.required_approvals, e.created_at,
+  ARRAY(SELECT re.name FROM environment_requirements q JOIN environments re ON re.id = q.required_environment_id
+        WHERE q.environment_id = e.id ORDER BY re.position, re.name) AS requires`;
 
-/** Environments are listed by name; a cursor holds the last name of its page. */
-function afterName(cursor: string | undefined) {
+/** Environments are listed in pipeline order (position, then name); a cursor holds both of the last of a page. */
+function afterPosition(cursor: string | undefined) {
   if (!cursor) return sql``;
-  const [name] = decodeCursor('environments', cursor, 1) as [string];
-  if (!ENVIRONMENT_NAME.test(name)) throw invalidCursor();
-  return sql`AND e.name > ${name}`;
+  const [position, name] = decodeCursor('environments', cursor, 2) as [string, string];
+  if (!/^\d{1,4}$/.test(position) || !ENVIRONMENT_NAME.test(name)) throw invalidCursor();
+  return sql`AND (e.position, e.name) > (${Number(position)}, ${name})`;
 }
 
 function page<T>(rows: Row[], limit: number, toItem: (row: Row) => T) {
-  return keysetPage(rows, limit, toItem, (last) => encodeCursor('environments', [last.name]));
+  return keysetPage(rows, limit, toItem, (last) => encodeCursor('environments', [String(last.position), last.name]));
 }
 
-/** One page of an org's environments, by name. */
+/** One page of an org's environments, in pipeline order. */
 export async function listEnvironments(
   db: Queryable,
   orgId: string,
@@ -50,8 +59,8 @@ export async function listEnvironments(
 ): Promise<{ items: Environment[]; nextCursor: string | null }> {
   const rows = await db.query(sql`
     SELECT ${columns} FROM environments e
-    WHERE e.org_id = ${orgId} ${afterName(query.cursor)}
-    ORDER BY e.name
+    WHERE e.org_id = ${orgId} ${afterPosition(query.cursor)}
+    ORDER BY e.position, e.name
     LIMIT ${query.limit + 1}
   `);
   return page(rows, query.limit, toEnvironment);
@@ -68,8 +77,8 @@ export async function getEnvironment(db: Queryable, orgId: string, ref: string):
 }
 
 /**
- * Creates an environment of `org` for one of its release managers. A name the org already has is a 409, decided
- * by the unique constraint (two concurrent creates: one wins).
+ * Creates an environment of `org` for one of its release managers, at the end of the pipeline. A name the org
+ * already has is a 409, decided by the unique constraint (two concurrent creates: one wins).
  */
 export async function createEnvironment(
   db: Queryable,
@@ -79,8 +88,9 @@ export async function createEnvironment(
   checkMayManageEnvironments(org.role);
   try {
     const [row] = await db.query(sql`
-      INSERT INTO environments AS e (org_id, name, protected)
-      VALUES (${org.id}, ${input.name}, ${input.protected ?? false})
+      INSERT INTO environments AS e (org_id, name, protected, position)
+      VALUES (${org.id}, ${input.name}, ${input.protected ?? false},
+              (SELECT COALESCE(max(position), 0) + 1 FROM environments WHERE org_id = ${org.id}))
       RETURNING ${columns}
     `);
     return toEnvironment(row);
@@ -93,7 +103,100 @@ export async function createEnvironment(
 }
 
 /**
- * What runs where: one page of the environments of the repo's org, by name, each with the repo's current
+ * The first cycle through `start` in a graph of requirements (environment → the environments it requires), as the
+ * path start → … → start, or null. The graph is small (one org's environments), so a depth-first walk will do.
+ */
+export function findCycle(requirements: ReadonlyMap<string, readonly string[]>, start: string): string[] | null {
+  const seen = new Set<string>();
+  const walk = (node: string, path: string[]): string[] | null => {
+    for (const next of requirements.get(node) ?? []) {
+      if (next === start) return [...path, next];
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const found = walk(next, [...path, next]);
+      if (found) return found;
+    }
+    return null;
+  };
+  return walk(start, [start]);
+}
+
+interface EnvironmentChanges {
+  position?: number;
+  requires?: string[];
+  requiredApprovals?: number;
+  protected?: boolean;
+}
+
+/**
+ * Changes an environment's place in the pipeline and its rules, for a release manager of its org, in one
+ * transaction. `requires` names environments of the same org (else 422 naming each) and must not close a cycle
+ * (422 naming it). Changes to one org's pipeline are serialised on the org's row, so two concurrent changes cannot
+ * each add half of a cycle.
+ */
+export async function updateEnvironment(
+  db: Queryable,
+  org: OrgAccess,
+  ref: string,
+  changes: EnvironmentChanges,
+): Promise<Environment> {
+  checkMayManageEnvironments(org.role, 'Changing environments');
+  return db.tx(async (tx) => {
+    await tx.query(sql`SELECT id FROM orgs WHERE id = ${org.id} FOR NO KEY UPDATE`);
+    const target = await getEnvironment(tx, org.id, ref);
+    if (changes.requires !== undefined) {
+      const all = await tx.query(sql`SELECT id, name FROM environments WHERE org_id = ${org.id}`);
+      const idOf = new Map(all.map((row) => [row.name as string, row.id as string]));
+      const problems: FieldError[] = [];
+      changes.requires.forEach((name, index) => {
+        if (!idOf.has(name)) {
+          problems.push({ path: `/body/requires/${index}`, message: `environment ${name} does not exist in this org` });
+        } else if (name === target.name) {
+          problems.push({ path: `/body/requires/${index}`, message: `${name} cannot require itself` });
+        }
+      });
+      if (problems.length) {
+        throw new Unprocessable(
+          `requires must name other environments of org ${org.slug}: ${problems.map((p) => p.message).join('; ')}.`,
+          problems,
+        );
+      }
+      const edges = await tx.query(sql`
+        SELECT e.name, r.name AS required
+        FROM environment_requirements q
+        JOIN environments e ON e.id = q.environment_id
+        JOIN environments r ON r.id = q.required_environment_id
+        WHERE e.org_id = ${org.id}`);
+      const graph = new Map<string, string[]>();
+      for (const edge of edges) graph.set(edge.name, [...(graph.get(edge.name) ?? []), edge.required]);
+      graph.set(target.name, changes.requires);
+      const cycle = findCycle(graph, target.name);
+      if (cycle) {
+        throw new Unprocessable(
+          `These requires would make a cycle, so no release could ever be deployed to ${target.name}: ${cycle.join(' → ')} (each requires the next). Remove one of these requirements.`,
+          [{ path: '/body/requires', message: `makes the cycle ${cycle.join(' → ')}` }],
+        );
+      }
+      await tx.query(sql`DELETE FROM environment_requirements WHERE environment_id = ${target.id}`);
+      if (changes.requires.length) {
+        const ids = changes.requires.map((name) => idOf.get(name) as string);
+        await tx.query(sql`
+          INSERT INTO environment_requirements (environment_id, required_environment_id)
+          SELECT ${target.id}, unnest(${ids}::uuid[])`);
+      }
+    }
+    await tx.query(sql`
+      UPDATE environments SET
+        position = COALESCE(${changes.position ?? null}::integer, position),
+        required_approvals = COALESCE(${changes.requiredApprovals ?? null}::smallint, required_approvals),
+        protected = COALESCE(${changes.protected ?? null}::boolean, protected)
+      WHERE id = ${target.id}`);
+    return getEnvironment(tx, org.id, target.id);
+  });
+}
+
+/**
+ * What runs where: one page of the environments of the repo's org, in pipeline order, each with the repo's current
  * deployment there (its newest successful one, by when it finished) or null. One query: the current deployment
  * is a LATERAL lookup per environment on the index of successful deployments by repo and environment.
  */
@@ -103,17 +206,19 @@ export async function listRepoEnvironments(
   query: { limit: number; cursor?: string },
 ): Promise<{ items: RepoEnvironment[]; nextCursor: string | null }> {
   const rows = await db.query(sql`
-    SELECT ${columns}, cur.id AS deployment_id, cur.release_id, cur.version, cur.deployed_at, cur.deployed_by
+    SELECT ${columns}, cur.id AS deployment_id, cur.release_id, cur.version, cur.deployed_at, cur.deployed_by,
+           cur.deployed_by_name
     FROM environments e
     LEFT JOIN LATERAL (
-      SELECT d.id, d.release_id, r.version, COALESCE(d.ended_at, d.started_at) AS deployed_at, d.deployed_by
-      FROM deployments d JOIN releases r ON r.id = d.release_id
+      SELECT d.id, d.release_id, r.version, COALESCE(d.ended_at, d.started_at) AS deployed_at, d.deployed_by,
+             u.name AS deployed_by_name
+      FROM deployments d JOIN releases r ON r.id = d.release_id JOIN users u ON u.id = d.deployed_by
       WHERE d.repo_id = ${repo.id} AND d.environment_id = e.id AND d.status = 'success'
       ORDER BY d.ended_at DESC NULLS LAST, d.id DESC
       LIMIT 1
     ) cur ON true
-    WHERE e.org_id = ${repo.orgId} ${afterName(query.cursor)}
-    ORDER BY e.name
+    WHERE e.org_id = ${repo.orgId} ${afterPosition(query.cursor)}
+    ORDER BY e.position, e.name
     LIMIT ${query.limit + 1}
   `);
   return page(rows, query.limit, (row) => ({
@@ -124,7 +229,7 @@ export async function listRepoEnvironments(
           releaseId: row.release_id,
           version: row.version,
           deployedAt: isoTime(row.deployed_at),
-          deployedBy: row.deployed_by,
+          deployedBy: { id: row.deployed_by, name: row.deployed_by_name },
         }
       : null,
   }));

@@ -4,11 +4,14 @@ import { BadRequest, Conflict, NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { forgottenEverywhere, issueToken } from './identity';
 
-/** The environments every new org starts with; stg and prod need a release manager to deploy. */
+/**
+ * The pipeline every new org starts with: dev, stg, prod in that order; stg and prod need a release manager to
+ * deploy, and a release reaches prod only after it has succeeded in stg.
+ */
 export const DEFAULT_ENVIRONMENTS = [
-  { name: 'dev', protected: false },
-  { name: 'stg', protected: true },
-  { name: 'prod', protected: true },
+  { name: 'dev', protected: false, requires: [] },
+  { name: 'stg', protected: true, requires: [] },
+  { name: 'prod', protected: true, requires: ['stg'] },
 ] as const;
 
 export const SLUG_PATTERN = new RegExp(orgSlug.pattern);
@@ -34,10 +37,18 @@ export async function createOrg(db: Queryable, slug: string, name = slug): Promi
       if (isUniqueViolation(err)) throw new Conflict(`An org with slug "${slug}" already exists`);
       throw err;
     }
+    for (const [index, env] of DEFAULT_ENVIRONMENTS.entries()) {
+      await tx.query(sql`
+        INSERT INTO environments (org_id, name, protected, position)
+        VALUES (${org.id}, ${env.name}, ${env.protected}, ${index + 1})`);
+    }
     for (const env of DEFAULT_ENVIRONMENTS) {
-      await tx.query(
-        sql`INSERT INTO environments (org_id, name, protected) VALUES (${org.id}, ${env.name}, ${env.protected})`,
-      );
+      for (const required of env.requires) {
+        await tx.query(sql`
+          INSERT INTO environment_requirements (environment_id, required_environment_id)
+          SELECT e.id, r.id FROM environments e JOIN environments r ON r.org_id = e.org_id AND r.name = ${required}
+          WHERE e.org_id = ${org.id} AND e.name = ${env.name}`);
+      }
     }
     return org;
   });

@@ -69,7 +69,7 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
   // and sorts them all, which cost 2.8x the p50 for a release with 10,000 deployments.
   const deploymentsOf = named.byId ? sql`${ref}::uuid` : sql`r.id`;
   const [row] = await db.query(sql`
-    SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, r.created_at,
+    SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, cu.name AS created_by_name, r.created_at,
       COALESCE((
         SELECT json_agg(json_build_object(
           'id', a.id, 'repoId', a.repo_id, 'name', a.name, 'path', a.path, 'sizeBytes', a.size_bytes,
@@ -79,12 +79,14 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
       COALESCE((
         SELECT json_agg(json_build_object(
           'id', d.id, 'environment', json_build_object('id', e.id, 'name', e.name), 'status', d.status,
-          'startedAt', d.started_at, 'endedAt', d.ended_at, 'deployedBy', d.deployed_by) ORDER BY d.started_at DESC, d.id DESC)
+          'startedAt', d.started_at, 'endedAt', d.ended_at,
+          'deployedBy', json_build_object('id', d.deployed_by, 'name', du.name)) ORDER BY d.started_at DESC, d.id DESC)
         FROM (SELECT * FROM deployments WHERE release_id = ${deploymentsOf} ORDER BY started_at DESC, id DESC
               LIMIT ${RELEASE_DEPLOYMENTS_SHOWN}) d
-        JOIN environments e ON e.id = d.environment_id), '[]') AS deployments,
+        JOIN environments e ON e.id = d.environment_id
+        JOIN users du ON du.id = d.deployed_by), '[]') AS deployments,
       r.deployment_count
-    FROM releases r
+    FROM releases r JOIN users cu ON cu.id = r.created_by
     WHERE r.repo_id = ${repoId} AND ${named.matches}
   `);
   if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
@@ -93,7 +95,7 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
     repoId: row.repo_id,
     version: row.version,
     notes: row.notes,
-    createdBy: row.created_by,
+    createdBy: { id: row.created_by, name: row.created_by_name },
     createdAt: isoTime(row.created_at),
     artifacts: row.artifacts.map((a: Record<string, unknown>) => ({ ...a, createdAt: isoTime(a.createdAt) })),
     deployments: row.deployments.map((d: Record<string, unknown>) => ({
@@ -221,9 +223,9 @@ export async function listReleases(
     conditions.push(sql`(r.created_at, r.id) < (${after.at}, ${after.id})`);
   }
   const rows = await db.query(sql`
-    SELECT r.id, r.version, r.created_at, r.created_by, r.version_key,
+    SELECT r.id, r.version, r.created_at, r.created_by, u.name AS created_by_name, r.version_key,
            (SELECT count(*) FROM release_artifacts ra WHERE ra.release_id = r.id)::int AS artifact_count
-    FROM releases r
+    FROM releases r JOIN users u ON u.id = r.created_by
     WHERE ${sql.join(conditions, sql` AND `)}
     ORDER BY ${byVersion ? sql`r.version_key DESC, r.id DESC` : sql`r.created_at DESC, r.id DESC`}
     LIMIT ${query.limit + 1}
@@ -235,7 +237,7 @@ export async function listReleases(
       id: row.id,
       version: row.version,
       createdAt: isoTime(row.created_at),
-      createdBy: row.created_by,
+      createdBy: { id: row.created_by, name: row.created_by_name },
       artifactCount: row.artifact_count,
     }),
     (last) =>

@@ -46,8 +46,8 @@ export class NotFound extends HttpProblem {
 }
 
 export class Conflict extends HttpProblem {
-  constructor(detail: string) {
-    super(409, 'Conflict', detail);
+  constructor(detail: string, errors?: FieldError[]) {
+    super(409, 'Conflict', detail, errors);
   }
 }
 

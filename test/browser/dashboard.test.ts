@@ -68,8 +68,14 @@ beforeAll(async () => {
     [artifact.body.id],
   );
   await release('1.2.1-rc.1', HOSTILE_NOTES);
-  await deployed('1.0.0', 'prod', 72);
+  // the page's Deploy button is under test here, not the promotion rule (prod requires stg): this org drops it
+  const open = await api('PATCH', `/orgs/${world.org.slug}/environments/prod`, {
+    token: world.releaseManager.token,
+    json: { requires: [] },
+  });
+  expect(open.status).toBe(200);
   await deployed('1.0.0', 'stg', 96);
+  await deployed('1.0.0', 'prod', 72);
   await deployed('1.1.0', 'stg', 26);
   await deployed('1.1.0', 'dev', 30);
   await deployed('1.2.0', 'dev', 2);
@@ -122,7 +128,7 @@ describe('the release dashboard in Chromium', () => {
 
     await environment(page, 'prod').getByText('1.0.0').waitFor();
     expect(await environment(page, 'prod').innerText()).toMatch(
-      /protected[\s\S]*1\.0\.0[\s\S]*success[\s\S]*deployed 3 days ago[\s\S]*by user/,
+      /protected[\s\S]*1\.0\.0[\s\S]*success[\s\S]*deployed 3 days ago[\s\S]*by rm/,
     );
     await environment(page, 'stg').getByText('1.1.0').waitFor();
     await environment(page, 'dev').getByText('1.2.0').waitFor();
@@ -131,14 +137,14 @@ describe('the release dashboard in Chromium', () => {
     expect(await versions(page)).toEqual(['1.2.1-rc.1', '1.2.0', '1.1.0', '1.0.0']);
     // each release's deployments per environment, as its detail view tells them
     await row(page, '1.1.0').locator('td.running').first().waitFor();
-    // columns dev, prod, stg: 1.1.0 ran in dev (1.2.0 runs there now), never in prod, and runs in stg
+    // columns in pipeline order, dev, stg, prod: 1.1.0 ran in dev (1.2.0 runs there now), runs in stg, never in prod
     expect((await row(page, '1.1.0').innerText()).split('\t')).toEqual([
       '1.1.0',
       'just now',
       '0',
       '✓ success yesterday',
-      '—',
       '✓ success yesterdayrunning',
+      '—',
     ]);
 
     expect(
@@ -168,7 +174,7 @@ describe('the release dashboard in Chromium', () => {
     await details.getByRole('status').filter({ hasText: 'Deployed 1.2.0 to prod.' }).waitFor();
     await environment(page, 'prod').getByText('1.2.0').waitFor();
     expect(await environment(page, 'prod').innerText()).toMatch(/1\.2\.0[\s\S]*success[\s\S]*deployed just now/);
-    expect(await details.locator('.deployments li').first().innerText()).toMatch(/^prod ✓ success just now by user/);
+    expect(await details.locator('.deployments li').first().innerText()).toMatch(/^prod ✓ success just now by rm/);
     await row(page, '1.2.0').locator('td.running').nth(1).waitFor();
 
     // recorded by the API as the release manager's deployment
@@ -176,7 +182,7 @@ describe('the release dashboard in Chromium', () => {
     expect(where.body.items.find((e: { name: string }) => e.name === 'prod').current).toMatchObject({
       releaseId: releases['1.2.0']!.id,
       version: '1.2.0',
-      deployedBy: world.releaseManager.id,
+      deployedBy: { id: world.releaseManager.id, name: 'rm' },
     });
     if (process.env.DASHBOARD_SCREENSHOT) {
       fs.mkdirSync('docs', { recursive: true });

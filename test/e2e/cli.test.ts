@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createUser } from '../../lib/domain/orgs';
+import { api } from '../helpers/api';
 import { useWorld } from '../helpers/world';
 
 const exec = promisify(execFile);
 const CLI = 'bin/gitweave-release.mjs';
-const { world } = useWorld();
+const { pool, world } = useWorld();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-pipeline-'));
 
 beforeAll(async () => {
@@ -71,6 +73,8 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
   it('finishes a deployment that took time', async () => {
     const repo = world.repo.id;
     expect((await cli(['release', 'create', repo, '1.1.0'])).code).toBe(0);
+    // prod requires stg
+    expect((await cli(['deploy', repo, '1.1.0', 'stg'], world.releaseManager.token)).code).toBe(0);
     const started = JSON.parse(
       (await cli(['deploy', repo, '1.1.0', 'prod', '--status', 'in_progress', '--json'], world.releaseManager.token))
         .stdout,
@@ -105,5 +109,50 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
     expect(listed.stdout).not.toContain(token.token);
     expect(await cli(['token', 'revoke', token.id])).toMatchObject({ code: 0, stdout: `token ${token.id} revoked\n` });
     expect((await cli(['releases', world.repo.id], token.token)).stderr).toContain('401');
+  });
+
+  it('approves and rejects gated deployments, rolls back with a reason, and shows the history', async () => {
+    const repo = world.repo.id;
+    const other = await createUser(pool, 'ada', { orgSlug: world.org.slug, role: 'release_manager' });
+    const gated = await api('PATCH', `/orgs/${world.org.slug}/environments/dev`, {
+      token: world.releaseManager.token,
+      json: { requiredApprovals: 1 },
+    });
+    expect(gated.status).toBe(200);
+    const ask = async (version: string) => {
+      expect((await cli(['release', 'create', repo, version])).code).toBe(0);
+      const asked = JSON.parse((await cli(['deploy', repo, version, 'dev', '--json'])).stdout);
+      expect(asked.status).toBe('waiting');
+      return asked.id as string;
+    };
+
+    const approved = await cli(['approve', await ask('2.0.0'), '--comment', 'checked'], other.token);
+    expect(approved).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/2\.0\.0 → dev\s+success\s+\(1\/1 approvals\)/),
+    });
+    const rejected = await cli(['reject', await ask('2.1.0'), '--comment', 'not today', '--json'], other.token);
+    expect(JSON.parse(rejected.stdout)).toMatchObject({
+      status: 'rejected',
+      reviews: [{ reviewer: { id: other.id, name: 'ada' }, decision: 'reject', comment: 'not today' }],
+    });
+    const own = await cli(['approve', await ask('2.2.0')]);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/^gitweave-release: 403 Forbidden: .*release_manager/);
+
+    const last = JSON.parse((await cli(['history', repo, 'dev', '--status', 'waiting', '--json'])).stdout).items[0];
+    expect(last.version).toBe('2.2.0');
+    expect((await cli(['approve', last.id], other.token)).code).toBe(0);
+
+    expect((await cli(['rollback', repo, 'dev'])).code).toBe(2);
+    const back = await cli(['rollback', repo, 'dev', '--reason', 'login broken']);
+    expect(back).toMatchObject({ code: 0, stdout: expect.stringMatching(/^rollback \S+\s+dev → 2\.0\.0/) });
+    const rollbacks = JSON.parse((await cli(['history', repo, 'dev', '--kind', 'rollback', '--json'])).stdout);
+    expect(rollbacks.items.map((d: { version: string; reason: string }) => [d.version, d.reason])).toEqual([
+      ['2.0.0', 'login broken'],
+    ]);
+    const table = await cli(['history', repo, 'dev']);
+    expect(table.stdout).toMatch(/^STARTED\s+VERSION\s+STATUS\s+KIND\s+BY\s+ID$/m);
+    expect(table.stdout).toMatch(/^\S+Z\s+2\.0\.0\s+success\s+rollback\s+dev\s/m);
   });
 });

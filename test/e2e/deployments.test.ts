@@ -6,7 +6,7 @@ import { useWorld } from '../helpers/world';
 const { world } = useWorld();
 
 describe('deployments over HTTP through serverless-offline', () => {
-  it('builds, registers, releases and deploys to dev; the deployment shows everywhere; prod needs a release manager', async () => {
+  it('builds, registers, releases and deploys to dev; the deployment shows everywhere; prod needs a release manager and stg first', async () => {
     const dev = world.developer.token;
     const rm = world.releaseManager.token;
     const repo = world.repo.id;
@@ -55,7 +55,7 @@ describe('deployments over HTTP through serverless-offline', () => {
       releaseId: release.body.id,
       version: '3.0.0',
       deployedAt: deployed.body.endedAt,
-      deployedBy: world.developer.id,
+      deployedBy: { id: world.developer.id, name: 'dev' },
     });
 
     const refused = await api('POST', `/repos/${repo}/releases/3.0.0/deployments`, {
@@ -65,6 +65,18 @@ describe('deployments over HTTP through serverless-offline', () => {
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(refused.body.detail).toMatch(/protected environment prod needs the release_manager role/);
+    // prod requires stg (every org starts so): a release manager too must deploy it to stg first
+    const early = await api('POST', `/repos/${repo}/releases/3.0.0/deployments`, {
+      token: rm,
+      json: { environmentId: env.prod },
+    });
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toMatch(/requires a successful deployment of it first in stg/);
+    const staged = await api('POST', `/repos/${repo}/releases/3.0.0/deployments`, {
+      token: rm,
+      json: { environmentId: env.stg },
+    });
+    expect(staged.status).toBe(201);
     const allowed = await api('POST', `/repos/${repo}/releases/3.0.0/deployments`, {
       token: rm,
       json: { environmentId: env.prod, status: 'in_progress' },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createUser } from '../../lib/domain/orgs';
 import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
 import { writeBuildFile } from '../helpers/factories';
@@ -65,5 +66,43 @@ describe('races over HTTP', () => {
     expect(stored.body.status).toBe(winner.body.status);
     const release = await api('GET', `/repos/${world.repo.id}/releases/${made.body.id}`, { token });
     expect(release.body.deploymentCount).toBe(31);
+  });
+
+  it('ends a review racing a cancel, and two reviews racing, in exactly one outcome each time', async () => {
+    const rm = world.releaseManager.token;
+    const ada = await createUser(pool, 'ada', { orgSlug: world.org.slug, role: 'release_manager' });
+    const bob = await createUser(pool, 'bob', { orgSlug: world.org.slug, role: 'release_manager' });
+    expect(
+      (await api('PATCH', `/orgs/${world.org.slug}/environments/dev`, { token: rm, json: { requiredApprovals: 1 } }))
+        .status,
+    ).toBe(200);
+    const made = await api('POST', `/repos/${world.repo.id}/releases`, { token: rm, json: { version: '3.0.0' } });
+    const dev = (await api('GET', `/orgs/${world.org.slug}/environments/dev`, { token: rm })).body.id;
+    const ask = async () =>
+      (
+        await api('POST', `/repos/${world.repo.id}/releases/${made.body.id}/deployments`, {
+          token: world.developer.token,
+          json: { environmentId: dev },
+        })
+      ).body.id as string;
+    for (let round = 0; round < 5; round += 1) {
+      const id = await ask();
+      const [review, cancel] = await Promise.all([
+        api('POST', `/deployments/${id}/reviews`, { token: ada.token, json: { decision: 'approve' } }),
+        api('POST', `/deployments/${id}/cancel`, { token: world.developer.token, json: {} }),
+      ]);
+      const stored = (await api('GET', `/deployments/${id}`, { token: rm })).body.status;
+      if (review.status === 201) expect([cancel.status, stored]).toEqual([409, 'success']);
+      else expect([review.status, cancel.status, stored]).toEqual([409, 200, 'cancelled']);
+
+      const other = await ask();
+      const reviews = await Promise.all(
+        [ada, bob].map((reviewer) =>
+          api('POST', `/deployments/${other}/reviews`, { token: reviewer.token, json: { decision: 'approve' } }),
+        ),
+      );
+      expect(reviews.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect((await api('GET', `/deployments/${other}`, { token: rm })).body.reviews).toHaveLength(1);
+    }
   });
 });

@@ -40,7 +40,7 @@ describe('releases over HTTP through serverless-offline', () => {
           id: created.body.id,
           version: '1.0.0',
           createdAt: created.body.createdAt,
-          createdBy: world.developer.id,
+          createdBy: { id: world.developer.id, name: 'dev' },
           artifactCount: 1,
         },
       ],

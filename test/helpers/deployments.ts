@@ -25,3 +25,13 @@ export async function deploymentCount(pool: ConnectionPool, releaseId: string): 
   const [row] = await pool.query(sql`SELECT count(*)::int AS n FROM deployments WHERE release_id = ${releaseId}`);
   return row!.n;
 }
+
+/**
+ * Drops the promotion rules of an org (prod requires stg, from the start), for test files about something else that
+ * deploy straight to prod; the rule itself is tested in test/integration/pipeline.test.ts.
+ */
+export async function withoutPromotionRules(pool: ConnectionPool, orgId: string): Promise<void> {
+  await pool.query(sql`
+    DELETE FROM environment_requirements
+    WHERE environment_id IN (SELECT id FROM environments WHERE org_id = ${orgId})`);
+}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { createDeployment as recordDeployment } from '../../lib/domain/deployments';
+import { createEnvironment, updateEnvironment } from '../../lib/domain/environments';
 import { revokeToken } from '../../lib/domain/identity';
 import { createUser } from '../../lib/domain/orgs';
 import { SCOPES, type Scope } from '../../schemas/tokens';
@@ -20,6 +21,7 @@ let envs: Awaited<ReturnType<typeof environmentsOf>>;
 let release: { id: string; version: string };
 let artifactId: string;
 let deploymentId: string;
+let gatedId: string;
 
 const PERSONAS = ['anonymous', 'malformed', 'revoked', 'outsider', 'developer', 'releaseManager'] as const;
 type Persona = (typeof PERSONAS)[number];
@@ -52,6 +54,16 @@ async function inProgress(environment: 'dev' | 'prod'): Promise<string> {
       environmentId: envs[environment]!.id,
       status: 'in_progress',
     },
+  );
+  return deployment.id;
+}
+
+/** A deployment of the shared release waiting for one approval, asked for by `requester`. */
+async function waiting(requester: 'developer' | 'releaseManager'): Promise<string> {
+  const deployment = await recordDeployment(
+    pool,
+    { id: world.repo.id, orgId: world.org.id, role: requester === 'developer' ? 'developer' : 'release_manager' },
+    { release: release.id, deployedBy: world[requester].id, environmentId: gatedId },
   );
   return deployment.id;
 }
@@ -249,6 +261,52 @@ const rows: Row[] = [
     // a token may revoke only tokens no broader than itself
     byScope: [204, 403, 403, 403],
   },
+  {
+    fn: 'updateEnvironment',
+    scope: 'admin',
+    case: '',
+    event: () => ({
+      method: 'PATCH',
+      pathParameters: { org: world.org.slug, environment: 'dev' },
+      body: { position: 1 },
+    }),
+    expected: [401, 401, 401, 404, 403, 200],
+  },
+  {
+    fn: 'environmentHistory',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id, environment: 'dev' } }),
+    expected: read,
+  },
+  {
+    fn: 'deliveryMetrics',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id }, query: { environment: 'dev' } }),
+    expected: read,
+  },
+  {
+    fn: 'rollbackEnvironment',
+    scope: 'deploy',
+    case: 'in dev',
+    event: () => ({ pathParameters: { repo: world.repo.id, environment: 'dev' }, body: { reason: 'matrix' } }),
+    expected: write,
+  },
+  {
+    fn: 'reviewDeployment',
+    scope: 'deploy',
+    case: "of a developer's deployment",
+    event: async () => ({ pathParameters: { id: await waiting('developer') }, body: { decision: 'approve' } }),
+    expected: [401, 401, 401, 404, 403, 201],
+  },
+  {
+    fn: 'cancelDeployment',
+    scope: 'deploy',
+    case: "of a developer's deployment",
+    event: async () => ({ pathParameters: { id: await waiting('developer') }, body: {} }),
+    expected: [401, 401, 401, 404, 200, 403],
+  },
 ];
 
 type Handler = Parameters<typeof invoke>[0];
@@ -260,6 +318,31 @@ beforeAll(async () => {
   for (const scope of SCOPES) scoped.set(scope, (await tokenWith(pool, world.releaseManager.id, [scope])).token);
   envs = await environmentsOf(pool, world.org.id);
   release = await releaseIn(pool, world.repo.id, world.releaseManager.id, '1.0.0');
+  const asManager = { id: world.repo.id, orgId: world.org.id, role: 'release_manager' as const };
+  const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+  // prod requires stg; and dev has run two releases, so that it can always be rolled back
+  await recordDeployment(pool, asManager, {
+    release: release.id,
+    deployedBy: world.releaseManager.id,
+    environmentId: envs.stg!.id,
+  });
+  const previous = await releaseIn(pool, world.repo.id, world.releaseManager.id, '0.9.0');
+  for (const [ref, hours] of [
+    [previous.id, 2],
+    [release.id, 1],
+  ] as const) {
+    await recordDeployment(pool, asManager, {
+      release: ref,
+      deployedBy: world.releaseManager.id,
+      environmentId: envs.dev!.id,
+      startedAt: hoursAgo(hours),
+      endedAt: hoursAgo(hours),
+    });
+  }
+  const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
+  const gated = await createEnvironment(pool, org, { name: 'gated' });
+  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 });
+  gatedId = gated.id;
   const file = writeBuildFile(world.repo.id, 'matrix/first', 'x');
   const artifact = await invoke((await import('../../functions/createArtifact')).handler, {
     pathParameters: { repo: world.repo.id },
@@ -330,6 +413,11 @@ describe('the authorization matrix', () => {
     ['getDeployment', () => ({ id: deploymentId }), (id: string) => ({ id })],
     ['listDeployments', () => ({ repo: world.repo.id, id: release.id }), (id: string) => ({ repo: world.repo.id, id })],
     ['repoEnvironments', () => ({ repo: world.repo.id }), (id: string) => ({ repo: id })],
+    [
+      'environmentHistory',
+      () => ({ repo: world.repo.id, environment: 'dev' }),
+      (id: string) => ({ repo: id, environment: 'dev' }),
+    ],
     ['listOrgEnvironments', () => ({ org: world.org.slug }), () => ({ org: `no-such-org-${fresh()}` })],
   ] as const)('tells an outsider nothing about whether a %s target exists', async (fn, existing, missing) => {
     const handler = handlers.get(fn)!;

@@ -52,6 +52,22 @@ beforeAll(async () => {
         status: 'in_progress',
       })
     ).id;
+  // the pipeline's writes: a release that ran in dev before (so dev can be rolled back), and an environment whose
+  // deployments wait for a review (by a second release manager) or a cancel (by their requester)
+  const earlier = await createRelease(seed, { repoId: repo.id, createdBy: rm.id, version: '0.9.0' });
+  await createDeployment(seed, access, {
+    release: earlier.id,
+    deployedBy: rm.id,
+    environmentId: dev.id,
+    startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+  });
+  const { createEnvironment, updateEnvironment } = await import('../../lib/domain/environments');
+  const orgAccess = { ...org, role: 'release_manager' as const };
+  const gated = await createEnvironment(seed, orgAccess, { name: 'gated' });
+  await updateEnvironment(seed, orgAccess, gated.id, { requiredApprovals: 1 });
+  const reviewer = await createUser(seed, 'reviewer', { orgSlug: org.slug, role: 'release_manager' });
+  const waiting = async () =>
+    (await createDeployment(seed, access, { release: release.id, deployedBy: rm.id, environmentId: gated.id })).id;
   const token = rm.token;
   const r = { repo: repo.id };
   events = {
@@ -96,6 +112,25 @@ beforeAll(async () => {
       pathParameters: { id: (await createToken(seed, rm.id, { name: 'to revoke', scopes: ['read'] })).id },
       token,
     }),
+    updateEnvironment: async () => ({
+      method: 'PATCH',
+      pathParameters: { org: org.slug, environment: 'dev' },
+      body: { position: 1 },
+      token,
+    }),
+    environmentHistory: async () => ({ pathParameters: { ...r, environment: 'dev' }, token }),
+    rollbackEnvironment: async () => ({
+      pathParameters: { ...r, environment: 'dev' },
+      body: { reason: 'outage drill' },
+      token,
+    }),
+    reviewDeployment: async () => ({
+      pathParameters: { id: await waiting() },
+      body: { decision: 'approve' },
+      token: reviewer.token,
+    }),
+    cancelDeployment: async () => ({ pathParameters: { id: await waiting() }, body: {}, token }),
+    deliveryMetrics: async () => ({ pathParameters: r, query: { environment: 'dev' }, token }),
     // built from code, not read from the database: they keep answering through any outage
     openapi: async () => ({}),
     dashboard: async () => ({}),

@@ -6,7 +6,7 @@ import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listDeployments } from '../../functions/listDeployments';
 import { createRepo } from '../../lib/domain/orgs';
 import { encodeTimeCursor } from '../../lib/infra/cursor';
-import { deploymentCount, environmentsOf, releaseIn } from '../helpers/deployments';
+import { deploymentCount, environmentsOf, releaseIn, withoutPromotionRules } from '../helpers/deployments';
 import { type Invoked, invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
@@ -16,6 +16,8 @@ let envs: Awaited<ReturnType<typeof environmentsOf>>;
 let foreignEnvs: Awaited<ReturnType<typeof environmentsOf>>;
 
 beforeAll(async () => {
+  // this file is about recording deployments; prod's requirement of stg is tested in pipeline.test.ts
+  await withoutPromotionRules(pool, world.org.id);
   envs = await environmentsOf(pool, world.org.id);
   foreignEnvs = await environmentsOf(pool, world.otherOrg.id);
 });
@@ -73,9 +75,13 @@ describe('createDeployment', () => {
       version: '1.0.0',
       environment: { id: envs.dev!.id, name: 'dev' },
       status: 'success',
+      kind: 'deploy',
+      rollbackOf: null,
+      reason: null,
+      requiredApprovals: 0,
       startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       endedAt: res.body.startedAt,
-      deployedBy: world.developer.id,
+      deployedBy: { id: world.developer.id, name: 'dev' },
     });
     expect(recent(res.body.startedAt)).toBe(true);
     expect(await get(res.body.id)).toMatchObject({ status: 200, body: res.body });
@@ -95,7 +101,7 @@ describe('createDeployment', () => {
       status: 'failed',
       startedAt: '2026-01-02T08:00:00.123Z',
       endedAt: '2026-01-02T08:05:00.000Z',
-      deployedBy: world.releaseManager.id,
+      deployedBy: { id: world.releaseManager.id, name: 'rm' },
     });
   });
 
@@ -138,7 +144,7 @@ describe('createDeployment', () => {
       status: string;
       startedAt: string;
       endedAt: string | null;
-      deployedBy: string;
+      deployedBy: unknown;
     }) => ({
       id: d.id,
       environment: d.environment,
@@ -345,7 +351,7 @@ describe('finishDeployment', () => {
     expect(res.body).toEqual({ ...deployment, status: 'success', endedAt: expect.any(String) });
     expect(recent(res.body.endedAt)).toBe(true);
     expect(Date.parse(res.body.endedAt)).toBeGreaterThanOrEqual(Date.parse(deployment.startedAt));
-    expect((await get(deployment.id)).body).toEqual(res.body);
+    expect((await get(deployment.id)).body).toEqual({ ...res.body, reviews: [] });
   });
 
   it('finishes one as failed at the given time', async () => {
@@ -367,7 +373,7 @@ describe('finishDeployment', () => {
       status: 409,
       detail: 'The deployment is already failed; only an in_progress deployment can be finished, and only once.',
     });
-    expect((await get(deployment.id)).body).toEqual(first.body);
+    expect((await get(deployment.id)).body).toEqual({ ...first.body, reviews: [] });
   });
 
   it('answers 409 for a deployment recorded as finished', async () => {
@@ -375,7 +381,7 @@ describe('finishDeployment', () => {
     const made = await deploy(release.id, { environmentId: envs.dev!.id });
     const res = await finish(made.body.id, { status: 'failed' });
     expect(res.status).toBe(409);
-    expect((await get(made.body.id)).body).toEqual(made.body);
+    expect((await get(made.body.id)).body).toEqual({ ...made.body, reviews: [] });
   });
 
   it('lets exactly one of concurrent finishes win; the others get 409', async () => {
@@ -390,7 +396,7 @@ describe('finishDeployment', () => {
       const statuses = results.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 409, 409, 409]);
       const winner = results.find((r) => r.status === 200)!;
-      expect((await get(deployment.id)).body).toEqual(winner.body);
+      expect((await get(deployment.id)).body).toEqual({ ...winner.body, reviews: [] });
     }
   });
 
@@ -401,7 +407,7 @@ describe('finishDeployment', () => {
     expect(res.body.detail).toBe(
       'Deploying to protected environment prod needs the release_manager role; you are a developer in this org.',
     );
-    expect((await get(deployment.id)).body).toEqual(deployment);
+    expect((await get(deployment.id)).body).toEqual({ ...deployment, reviews: [] });
     expect((await finish(deployment.id, { status: 'success' })).status).toBe(200);
   });
 

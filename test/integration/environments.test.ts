@@ -6,7 +6,7 @@ import { handler as getEnvironment } from '../../functions/getEnvironment';
 import { handler as listOrgEnvironments } from '../../functions/listOrgEnvironments';
 import { handler as repoEnvironments } from '../../functions/repoEnvironments';
 import { createRepo } from '../../lib/domain/orgs';
-import { environmentsOf, releaseIn } from '../helpers/deployments';
+import { environmentsOf, releaseIn, withoutPromotionRules } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { useWorld, type World } from '../helpers/world';
@@ -45,13 +45,16 @@ function deploy(
 }
 
 describe('listOrgEnvironments', () => {
-  it('lists the default environments by name to any member, the org named by id or slug', async () => {
+  it('lists the default pipeline in order (dev, stg, prod; prod requires stg) to any member, the org named by id or slug', async () => {
     const envs = await environmentsOf(pool, world.org.id);
-    const expected = ['dev', 'prod', 'stg'].map((name) => ({
+    const expected = ['dev', 'stg', 'prod'].map((name, index) => ({
       id: envs[name]!.id,
       orgId: world.org.id,
       name,
       protected: name !== 'dev',
+      position: index + 1,
+      requires: name === 'prod' ? ['stg'] : [],
+      requiredApprovals: 0,
       createdAt: iso,
     }));
     for (const [org, token] of [
@@ -65,7 +68,7 @@ describe('listOrgEnvironments', () => {
     }
   });
 
-  it('pages by name with a cursor and a Link header', async () => {
+  it('pages in pipeline order with a cursor and a Link header; new environments go last', async () => {
     const fresh = await orgWithMembers(pool);
     for (const name of ['qa', 'eu-1', 'us-1'])
       expect((await create(fresh.org.slug, { name }, fresh.releaseManager.token)).status).toBe(201);
@@ -81,7 +84,7 @@ describe('listOrgEnvironments', () => {
       if (cursor) expect(res.headers.link).toBe(`<${orgPath(fresh.org.slug)}?limit=2&cursor=${cursor}>; rel="next"`);
     } while (cursor);
     expect(pages).toBe(3);
-    expect(names).toEqual(['dev', 'eu-1', 'prod', 'qa', 'stg', 'us-1']);
+    expect(names).toEqual(['dev', 'stg', 'prod', 'qa', 'eu-1', 'us-1']);
   });
 
   it('answers 404 to a non-member by id and by slug, exactly as for an org that does not exist', async () => {
@@ -128,6 +131,9 @@ describe('createEnvironment', () => {
       orgId: world.org.id,
       name: 'qa-eu',
       protected: true,
+      position: expect.any(Number),
+      requires: [],
+      requiredApprovals: 0,
       createdAt: iso,
     });
     expect(res.headers.location).toBe(`${orgPath(world.org.slug)}/${res.body.id}`);
@@ -235,11 +241,14 @@ describe('repoEnvironments: what runs where', () => {
     const envs = await environmentsOf(pool, fresh.org.id);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      items: ['dev', 'prod', 'stg'].map((name) => ({
+      items: ['dev', 'stg', 'prod'].map((name, index) => ({
         id: envs[name]!.id,
         orgId: fresh.org.id,
         name,
         protected: name !== 'dev',
+        position: index + 1,
+        requires: name === 'prod' ? ['stg'] : [],
+        requiredApprovals: 0,
         createdAt: iso,
         current: null,
       })),
@@ -249,6 +258,7 @@ describe('repoEnvironments: what runs where', () => {
 
   it("shows the repo's newest successful deployment in each environment, ignoring failed, in_progress and other repos'", async () => {
     const w = await orgWithMembers(pool);
+    await withoutPromotionRules(pool, w.org.id);
     const envs = await environmentsOf(pool, w.org.id);
     const sibling = await createRepo(pool, w.org.slug, 'sibling');
     const v1 = await releaseIn(pool, w.repo.id, w.developer.id, '1.0.0');
@@ -299,14 +309,14 @@ describe('repoEnvironments: what runs where', () => {
         releaseId: v1.id,
         version: '1.0.0',
         deployedAt: at(1),
-        deployedBy: w.developer.id,
+        deployedBy: { id: w.developer.id, name: 'dev' },
       },
       prod: {
         deploymentId: prodV1.body.id,
         releaseId: v1.id,
         version: '1.0.0',
         deployedAt: at(20),
-        deployedBy: w.releaseManager.id,
+        deployedBy: { id: w.releaseManager.id, name: 'rm' },
       },
       stg: null,
     });
@@ -324,7 +334,7 @@ describe('repoEnvironments: what runs where', () => {
       releaseId: v2.id,
       version: '2.0.0',
       deployedAt: finished.body.endedAt,
-      deployedBy: w.releaseManager.id,
+      deployedBy: { id: w.releaseManager.id, name: 'rm' },
     });
 
     // the sibling repo sees only its own
@@ -336,21 +346,24 @@ describe('repoEnvironments: what runs where', () => {
       ]),
     ).toEqual([
       ['dev', '9.0.0'],
-      ['prod', null],
       ['stg', null],
+      ['prod', null],
     ]);
   });
 
-  it('includes environments created later, and pages by name with a Link header', async () => {
+  it('includes environments created later, and pages in pipeline order with a Link header', async () => {
     const w = await orgWithMembers(pool);
     expect((await create(w.org.id, { name: 'canary' }, w.releaseManager.token)).status).toBe(201);
     const first = await whatRunsWhere(w.repo.id, w.developer.token, { limit: '3' });
-    expect(first.body.items.map((e: { name: string }) => e.name)).toEqual(['canary', 'dev', 'prod']);
+    expect(first.body.items.map((e: { name: string }) => e.name)).toEqual(['dev', 'stg', 'prod']);
     expect(first.headers.link).toBe(
       `</api/v1/repos/${w.repo.id}/environments?limit=3&cursor=${first.body.nextCursor}>; rel="next"`,
     );
     const rest = await whatRunsWhere(w.repo.id, w.developer.token, { limit: '3', cursor: first.body.nextCursor });
-    expect(rest.body).toEqual({ items: [expect.objectContaining({ name: 'stg', current: null })], nextCursor: null });
+    expect(rest.body).toEqual({
+      items: [expect.objectContaining({ name: 'canary', current: null })],
+      nextCursor: null,
+    });
   });
 
   it('answers 404 to a non-member, 400 for a repo id that is not a UUID, 401 without a token', async () => {

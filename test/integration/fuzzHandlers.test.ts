@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployment } from '../../lib/domain/deployments';
+import { createEnvironment, updateEnvironment } from '../../lib/domain/environments';
 import { closeDb } from '../../lib/infra/db';
 import { environmentName } from '../../schemas/environments';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
@@ -85,12 +86,16 @@ const query = fc.dictionary(
     'environment',
     'status',
     'contentType',
+    'kind',
+    'from',
+    'to',
+    'bucket',
     'x',
   ),
   fc.oneof(
     fc.string({ maxLength: 30 }),
     fc.integer().map(String),
-    fc.constantFrom('true', 'version', '^1.0.0', '0', '101'),
+    fc.constantFrom('true', 'version', '^1.0.0', '0', '101', 'dev', 'week', 'rollback', '2026-01-01T00:00:00Z'),
   ),
 );
 const contentType = fc.constantFrom(
@@ -160,7 +165,28 @@ async function writeFixture() {
     });
     inProgress.push(made.id);
   }
-  return { release, envs, foreignEnv, artifactIds, files, inProgress };
+  // dev has run another release before, so that it can be rolled back; gated holds deployments for review
+  const previous = await releaseIn(pool, world.repo.id, world.releaseManager.id, '0.9.0');
+  await createDeployment(pool, access, {
+    release: previous.id,
+    deployedBy: world.releaseManager.id,
+    environmentId: envs.dev!.id,
+    startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+  });
+  const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
+  const gated = await createEnvironment(pool, org, { name: 'gated' });
+  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 });
+  const asDeveloper = { ...access, role: 'developer' as const };
+  const waiting: string[] = [];
+  for (let i = 0; i < 60; i += 1) {
+    const made = await createDeployment(pool, asDeveloper, {
+      release: release.id,
+      deployedBy: world.developer.id,
+      environmentId: gated.id,
+    });
+    waiting.push(made.id);
+  }
+  return { release, envs, foreignEnv, artifactIds, files, inProgress, waiting };
 }
 
 const recentTime = fc
@@ -246,6 +272,48 @@ describe('generated well-formed requests to the write endpoints', () => {
         body: fc.record(
           { name: fc.stringMatching(new RegExp(environmentName.pattern)), protected: fc.boolean() },
           { requiredKeys: ['name'] },
+        ),
+      }),
+      updateEnvironment: fc.record({
+        method: fc.constant('PATCH'),
+        pathParameters: fc.record({
+          org: fc.oneof({ weight: 6, arbitrary: fc.constant(world.org.slug) }, fc.constant(world.otherOrg.slug)),
+          environment: fc.constantFrom('dev', 'stg', 'prod', 'nope', f.envs.prod!.id),
+        }),
+        body: fc
+          .record(
+            {
+              position: fc.integer({ min: 0, max: 1000 }),
+              requires: fc.subarray(['dev', 'stg', 'prod', 'nope']),
+              requiredApprovals: fc.constant(0),
+            },
+            { requiredKeys: [] },
+          )
+          .filter((body) => Object.keys(body).length > 0),
+      }),
+      reviewDeployment: fc.record({
+        pathParameters: fc.record({
+          id: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...f.waiting.slice(0, 30)) }, fc.uuid()),
+        }),
+        body: fc.record(
+          { decision: fc.constantFrom('approve', 'reject'), comment: fc.string({ maxLength: 50 }) },
+          { requiredKeys: ['decision'] },
+        ),
+      }),
+      cancelDeployment: fc.record({
+        pathParameters: fc.record({
+          id: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...f.waiting.slice(30)) }, fc.uuid()),
+        }),
+        body: fc.record({ reason: fc.string({ maxLength: 50 }) }, { requiredKeys: [] }),
+      }),
+      rollbackEnvironment: fc.record({
+        pathParameters: fc.record({
+          repo,
+          environment: fc.constantFrom('dev', 'stg', 'nope', f.envs.dev!.id),
+        }),
+        body: fc.record(
+          { reason: fc.string({ minLength: 1, maxLength: 50 }), to: fc.constantFrom('0.9.0', '1.0.0', '7.7.7') },
+          { requiredKeys: ['reason'] },
         ),
       }),
       createArtifact: fc.oneof(

@@ -5,6 +5,11 @@ import { describe, expect, inject, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as createDeployment } from '../../functions/createDeployment';
 import { handler as createEnvironment } from '../../functions/createEnvironment';
+import { handler as reviewDeployment } from '../../functions/reviewDeployment';
+import { handler as rollbackEnvironment } from '../../functions/rollbackEnvironment';
+import { createDeployment as recordDeployment } from '../../lib/domain/deployments';
+import { updateEnvironment } from '../../lib/domain/environments';
+import { createUser } from '../../lib/domain/orgs';
 import { sql } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { type EventOptions, invoke } from '../helpers/events';
@@ -62,6 +67,69 @@ describe('Idempotency-Key on the POST endpoints other than createRelease', () =>
       replayed: 'true',
     });
     expect(await count(table)).toBe(before + 1);
+  });
+});
+
+describe('Idempotency-Key on the pipeline writes', () => {
+  it('a repeated rollback answers the first rollback, replayed, and records one', async () => {
+    const dev = (await environmentsOf(pool, world.org.id)).dev!;
+    const access = { id: world.repo.id, orgId: world.org.id, role: 'release_manager' as const };
+    for (const hour of [2, 1]) {
+      const release = await releaseIn(pool, world.repo.id, world.releaseManager.id);
+      const at = new Date(Date.now() - hour * 3_600_000).toISOString();
+      await recordDeployment(pool, access, {
+        release: release.id,
+        deployedBy: world.releaseManager.id,
+        environmentId: dev.id,
+        startedAt: at,
+        endedAt: at,
+      });
+    }
+    const event = {
+      pathParameters: { repo: world.repo.id, environment: 'dev' },
+      body: { reason: 'retried' },
+      token: world.releaseManager.token,
+      headers: { 'idempotency-key': randomUUID() },
+    };
+    const before = await count('deployments');
+    const first = await invoke(rollbackEnvironment, event);
+    const again = await invoke(rollbackEnvironment, event);
+    expect(first.status).toBe(201);
+    expect({ status: again.status, body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({
+      status: 201,
+      body: first.body,
+      replayed: 'true',
+    });
+    expect(await count('deployments')).toBe(before + 1);
+  });
+
+  it('a repeated review answers the first review, replayed, where a new request would be a 409', async () => {
+    const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
+    await updateEnvironment(pool, org, 'stg', { requiredApprovals: 2 });
+    const reviewer = await createUser(pool, 'reviewer', { orgSlug: world.org.slug, role: 'release_manager' });
+    const release = await releaseIn(pool, world.repo.id, world.releaseManager.id);
+    const stg = (await environmentsOf(pool, world.org.id)).stg!;
+    const waiting = await recordDeployment(
+      pool,
+      { id: world.repo.id, orgId: world.org.id, role: 'release_manager' },
+      { release: release.id, deployedBy: world.releaseManager.id, environmentId: stg.id },
+    );
+    const event = {
+      pathParameters: { id: waiting.id },
+      body: { decision: 'approve' },
+      token: reviewer.token,
+      headers: { 'idempotency-key': randomUUID() },
+    };
+    const first = await invoke(reviewDeployment, event);
+    const again = await invoke(reviewDeployment, event);
+    expect(first.status).toBe(201);
+    expect({ status: again.status, body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({
+      status: 201,
+      body: first.body,
+      replayed: 'true',
+    });
+    const fresh = await invoke(reviewDeployment, { ...event, headers: { 'idempotency-key': randomUUID() } });
+    expect(fresh.status).toBe(409);
   });
 });
 

@@ -48,13 +48,18 @@ describe('bootstrap', () => {
           repoId: expect.any(String),
         });
         const envs = await fresh.query(
-          sql`SELECT name, protected FROM environments WHERE org_id = ${made!.orgId} ORDER BY name`,
+          sql`SELECT name, protected, position FROM environments WHERE org_id = ${made!.orgId} ORDER BY name`,
         );
         expect(envs).toEqual([
-          { name: 'dev', protected: false },
-          { name: 'prod', protected: true },
-          { name: 'stg', protected: true },
+          { name: 'dev', protected: false, position: 1 },
+          { name: 'prod', protected: true, position: 3 },
+          { name: 'stg', protected: true, position: 2 },
         ]);
+        const requirements = await fresh.query(sql`
+          SELECT e.name, r.name AS requires FROM environment_requirements q
+          JOIN environments e ON e.id = q.environment_id JOIN environments r ON r.id = q.required_environment_id
+          WHERE e.org_id = ${made!.orgId}`);
+        expect(requirements).toEqual([{ name: 'prod', requires: 'stg' }]);
         const [member] = await fresh.query(sql`SELECT role FROM memberships WHERE user_id = ${made!.userId}`);
         expect(member).toEqual({ role: 'release_manager' });
         expect(await authenticate(fresh, made!.token)).toEqual({

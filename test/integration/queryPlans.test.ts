@@ -1,11 +1,13 @@
 import type { Queryable, SQLQuery } from '@databases/pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getArtifact, listArtifacts } from '../../lib/domain/artifacts';
-import { getDeployment, listDeployments } from '../../lib/domain/deployments';
+import { createDeployment, getDeployment, listDeployments, listEnvironmentHistory } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
 import { authenticate } from '../../lib/domain/identity';
+import { deliveryMetrics } from '../../lib/domain/metrics';
 import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';
 import { repoForMember } from '../../lib/domain/repos';
+import { rollback } from '../../lib/domain/rollbacks';
 import { sql } from '../../lib/infra/db';
 import { useWorld } from '../helpers/world';
 
@@ -95,6 +97,22 @@ describe('query plans over seeded tables', () => {
     await listDeployments(db, repo.id, releaseId, { limit: 20, environment: 'prod', status: 'success' });
     await getDeployment(db, deploymentId, world.developer.id);
     await listRepoEnvironments(db, repo, { limit: 20 });
+    const history = await listEnvironmentHistory(db, repo, 'prod', { limit: 20 });
+    expect(history.items).toHaveLength(20);
+    await listEnvironmentHistory(db, repo, 'prod', { limit: 20, cursor: history.nextCursor! });
+    await listEnvironmentHistory(db, repo, 'prod', { limit: 20, status: 'failed' });
+    await listEnvironmentHistory(db, repo, 'prod', { limit: 20, kind: 'rollback' });
+    await listEnvironmentHistory(db, repo, 'prod', { limit: 20, kind: 'deploy', status: 'success' });
+    // the promotion rule's lookup (prod requires stg) and a rollback's lookups of what ran before
+    const prod = (await db.query(sql`SELECT id FROM environments WHERE org_id = ${world.org.id} AND name = 'prod'`))[0];
+    const manager = { ...repo, role: 'release_manager' as const };
+    await createDeployment(db, manager, {
+      release: releaseId,
+      deployedBy: world.releaseManager.id,
+      environmentId: prod.id,
+    });
+    await deliveryMetrics(db, repo, { environment: 'prod', bucket: 'week' });
+    await rollback(db, manager, 'prod', { reason: 'query plans', userId: world.releaseManager.id });
     const artifacts = await listArtifacts(db, repo.id, { limit: 20 });
     await listArtifacts(db, repo.id, { limit: 20, cursor: artifacts.nextCursor! });
     await getArtifact(db, repo.id, artifactId);

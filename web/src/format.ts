@@ -40,13 +40,11 @@ export function size(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-/** The API names people by user id only: the first 8 hex digits tell them apart on one page. */
-export function shortId(id: string): string {
-  return id.slice(0, 8);
-}
-
 export const STATUS_LABEL: Record<string, string> = {
   success: '✓ success',
   failed: '✗ failed',
   in_progress: '… in progress',
+  waiting: '⏸ waiting for approval',
+  rejected: '✗ rejected',
+  cancelled: '– cancelled',
 };

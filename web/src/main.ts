@@ -1,6 +1,6 @@
 import { type Api, ApiError, allPages, apiClient } from './api';
 import { byId, h } from './dom';
-import { ago, exactTime, STATUS_LABEL, shortId, size } from './format';
+import { ago, exactTime, STATUS_LABEL, size } from './format';
 import { renderNotes } from './notes';
 import type { MemberRepo, Page, Release, ReleaseDeployment, ReleaseSummary, RepoEnvironment } from './types';
 
@@ -174,7 +174,7 @@ function renderEnvironments(): void {
               ),
               h('span', { class: 'status status-success' }, STATUS_LABEL.success),
               h('span', { class: 'when', title: exactTime(current.deployedAt) }, `deployed ${ago(current.deployedAt)}`),
-              h('span', { class: 'who', title: current.deployedBy }, `by user ${shortId(current.deployedBy)}`),
+              h('span', { class: 'who', title: current.deployedBy.id }, `by ${current.deployedBy.name}`),
             )
           : h('p', { class: 'muted' }, 'Nothing deployed yet'),
       );
@@ -303,7 +303,7 @@ function renderDetails(release: Release): void {
     h(
       'p',
       { class: 'muted', title: exactTime(release.createdAt) },
-      `created ${ago(release.createdAt)} by user ${shortId(release.createdBy)}`,
+      `created ${ago(release.createdAt)} by ${release.createdBy.name}`,
     ),
     deployBox(release),
     h('h3', {}, 'Notes'),
@@ -360,7 +360,7 @@ function deploymentList(release: Release): HTMLElement {
       ' ',
       h('span', { class: 'when', title: exactTime(d.startedAt) }, ago(d.startedAt)),
       ' ',
-      h('span', { class: 'who', title: d.deployedBy }, `by user ${shortId(d.deployedBy)}`),
+      h('span', { class: 'who', title: d.deployedBy.id }, `by ${d.deployedBy.name}`),
     );
   return h(
     'div',

@@ -17,18 +17,24 @@ export interface MemberRepo {
   role: Role;
 }
 
+/** Who did something, as the API shows people. */
+interface Person {
+  id: string;
+  name: string;
+}
+
 export interface RepoEnvironment {
   id: string;
   name: string;
   protected: boolean;
-  current: { deploymentId: string; releaseId: string; version: string; deployedAt: string; deployedBy: string } | null;
+  current: { deploymentId: string; releaseId: string; version: string; deployedAt: string; deployedBy: Person } | null;
 }
 
 export interface ReleaseSummary {
   id: string;
   version: string;
   createdAt: string;
-  createdBy: string;
+  createdBy: Person;
   artifactCount: number;
 }
 
@@ -46,14 +52,14 @@ export interface ReleaseDeployment {
   status: string;
   startedAt: string;
   endedAt: string | null;
-  deployedBy: string;
+  deployedBy: Person;
 }
 
 export interface Release {
   id: string;
   version: string;
   createdAt: string;
-  createdBy: string;
+  createdBy: Person;
   notes: string;
   artifacts: Artifact[];
   deployments: ReleaseDeployment[];
