@@ -392,7 +392,8 @@ describe('the authorization matrix', () => {
   )('%s with a token of only the %s scope', async (_, scope, row, expected) => {
     const res = await invoke(handlers.get(row.fn)!, { ...(await row.event()), token: scoped.get(scope)! });
     expect(res.status).toBe(expected);
-    if (expected === 403 && row.scope !== null) {
+    // a 403 for want of the scope says so; one the role or a rule gives (a scope that fits) is the domain's own
+    if (expected === 403 && row.scope !== null && row.scope !== 'public' && row.scope !== scope) {
       expect(res.body.detail).toBe(
         `This endpoint needs a token with the ${row.scope} scope; the token you sent has ${scope}.`,
       );

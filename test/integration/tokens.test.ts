@@ -52,7 +52,8 @@ const requestOf: Record<Scope, (token: string) => ReturnType<typeof invoke>> = {
     const envs = await environmentsOf(pool, world.org.id);
     return invoke(createDeployment, {
       pathParameters: { repo: world.repo.id, id: release.id },
-      body: { environmentId: envs.prod!.id },
+      // stg: a protected environment with no promotion rule in front of it (prod requires stg)
+      body: { environmentId: envs.stg!.id },
       token,
     });
   },
