@@ -57,6 +57,9 @@ async function startServer(project: TestProject, shared: World): Promise<Server>
       ARTIFACTS_DIR: shared.artifactsDir,
       LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
       ESBUILD_WORK_FOLDER: workFolder,
+      // serverless-offline gives each function's bundle its own identity cache and nothing there LISTENs (as on
+      // Lambda, where AUTH_CACHE_TTL_MS bounds a revoke); npm run dev runs with the cache off, and so do these tests
+      ...(door() === 'offline' ? { AUTH_CACHE_TTL_MS: '0' } : {}),
     },
     output: process.env.DEBUG_SERVER ? 'inherit' : 'pipe',
   });
