@@ -1,3 +1,4 @@
+import type { SQLQuery } from '@databases/pg';
 import type { Role } from '../../schemas/common';
 import type {
   Deployment,
@@ -301,20 +302,7 @@ export async function listDeployments(
     conditions.push(isUuid(query.environment) ? sql`e.id = ${query.environment}` : sql`e.name = ${query.environment}`);
   }
   if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
-  if (query.cursor) {
-    const after = decodeTimeCursor('deployments', query.cursor);
-    conditions.push(sql`(d.started_at, d.id) < (${after.at}, ${after.id})`);
-  }
-  const rows = await db.query(sql`
-    SELECT ${columns}
-    FROM ${joined}
-    WHERE ${sql.join(conditions, sql` AND `)}
-    ORDER BY d.started_at DESC, d.id DESC
-    LIMIT ${query.limit + 1}
-  `);
-  return keysetPage(rows, query.limit, toDeployment, (last) =>
-    encodeTimeCursor('deployments', { at: last.started_at, id: last.id }),
-  );
+  return deploymentPage(db, 'deployments', conditions, query);
 }
 
 /**
@@ -332,8 +320,18 @@ export async function listEnvironmentHistory(
   const conditions = [sql`d.repo_id = ${repo.id}`, sql`d.environment_id = ${environmentId}`];
   if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
   if (query.kind !== undefined) conditions.push(sql`d.kind = ${query.kind}`);
-  if (query.cursor) {
-    const after = decodeTimeCursor('environment-history', query.cursor);
+  return deploymentPage(db, 'environment-history', conditions, query);
+}
+
+/** One newest-first keyset page of the deployments that meet `conditions`; `ordering` tags its cursors. */
+async function deploymentPage(
+  db: Queryable,
+  ordering: string,
+  conditions: SQLQuery[],
+  page: { limit: number; cursor?: string },
+): Promise<{ items: Deployment[]; nextCursor: string | null }> {
+  if (page.cursor) {
+    const after = decodeTimeCursor(ordering, page.cursor);
     conditions.push(sql`(d.started_at, d.id) < (${after.at}, ${after.id})`);
   }
   const rows = await db.query(sql`
@@ -341,10 +339,10 @@ export async function listEnvironmentHistory(
     FROM ${joined}
     WHERE ${sql.join(conditions, sql` AND `)}
     ORDER BY d.started_at DESC, d.id DESC
-    LIMIT ${query.limit + 1}
+    LIMIT ${page.limit + 1}
   `);
-  return keysetPage(rows, query.limit, toDeployment, (last) =>
-    encodeTimeCursor('environment-history', { at: last.started_at, id: last.id }),
+  return keysetPage(rows, page.limit, toDeployment, (last) =>
+    encodeTimeCursor(ordering, { at: last.started_at, id: last.id }),
   );
 }
 
