@@ -10,9 +10,9 @@ import type {
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { isCheckViolation, type Queryable, type Row, sql } from '../infra/db';
 import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
-import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
+import { findEnvironmentId, namedEnvironment } from './environments';
 import { findReleaseId } from './releases';
 
 /** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
@@ -299,7 +299,7 @@ export async function listDeployments(
   const releaseId = await findReleaseId(db, repoId, release);
   const conditions = [sql`d.release_id = ${releaseId}`];
   if (query.environment !== undefined) {
-    conditions.push(isUuid(query.environment) ? sql`e.id = ${query.environment}` : sql`e.name = ${query.environment}`);
+    conditions.push(namedEnvironment(query.environment));
   }
   if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
   return deploymentPage(db, 'deployments', conditions, query);
@@ -344,13 +344,4 @@ async function deploymentPage(
   return keysetPage(rows, page.limit, toDeployment, (last) =>
     encodeTimeCursor(ordering, { at: last.started_at, id: last.id }),
   );
-}
-
-/** The id of an environment of `orgId` named by its id or its name, or NotFound. */
-export async function findEnvironmentId(db: Queryable, orgId: string, ref: string): Promise<string> {
-  const [row] = await db.query(sql`
-    SELECT e.id FROM environments e
-    WHERE e.org_id = ${orgId} AND ${isUuid(ref) ? sql`e.id = ${ref}` : sql`e.name = ${ref}`}`);
-  if (!row) throw new NotFound(`Environment ${ref} was not found in the org of this repo`);
-  return row.id;
 }

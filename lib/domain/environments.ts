@@ -1,3 +1,4 @@
+import type { SQLQuery } from '@databases/pg';
 import type { Role } from '../../schemas/common';
 import { type Environment, environmentName, type RepoEnvironment } from '../../schemas/environments';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
@@ -67,10 +68,24 @@ export async function listEnvironments(
 }
 
 /** An environment of `orgId`, named by its id or its name, or NotFound. */
+/** True for the environment `e` that `ref` names: its id, or its name (unique in its org). */
+export function namedEnvironment(ref: string): SQLQuery {
+  return isUuid(ref) ? sql`e.id = ${ref}` : sql`e.name = ${ref}`;
+}
+
+/** The id of the environment of `orgId` that `ref` names, else 404. */
+export async function findEnvironmentId(db: Queryable, orgId: string, ref: string): Promise<string> {
+  const [row] = await db.query(
+    sql`SELECT e.id FROM environments e WHERE e.org_id = ${orgId} AND ${namedEnvironment(ref)}`,
+  );
+  if (!row) throw new NotFound(`Environment ${ref} was not found in the org of this repo`);
+  return row.id;
+}
+
 export async function getEnvironment(db: Queryable, orgId: string, ref: string): Promise<Environment> {
   const [row] = await db.query(sql`
     SELECT ${columns} FROM environments e
-    WHERE e.org_id = ${orgId} AND ${isUuid(ref) ? sql`e.id = ${ref}` : sql`e.name = ${ref}`}
+    WHERE e.org_id = ${orgId} AND ${namedEnvironment(ref)}
   `);
   if (!row) throw new NotFound(`Environment ${ref} was not found in this org`);
   return toEnvironment(row);

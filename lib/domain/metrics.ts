@@ -3,7 +3,7 @@ import { type Queryable, sql } from '../infra/db';
 import { BadRequest } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
-import { findEnvironmentId } from './deployments';
+import { findEnvironmentId } from './environments';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** The longest window: a year of days is 366 buckets, which is what a chart can show. */

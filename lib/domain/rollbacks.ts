@@ -1,9 +1,9 @@
 import type { Deployment } from '../../schemas/deployments';
 import { type Queryable, sql } from '../infra/db';
 import { Conflict, NotFound, Unprocessable } from '../infra/errors';
-import { isUuid } from '../infra/ids';
 import type { RepoAccess } from './access';
 import { checkMayDeploy, columns, joined, toDeployment } from './deployments';
+import { namedEnvironment } from './environments';
 import { findReleaseId } from './releases';
 
 /** The release of `repoId` that `to` names, for the body of a rollback: unknown is a 422 on /body/to. */
@@ -34,8 +34,8 @@ export async function rollback(
 ): Promise<Deployment> {
   return db.tx(async (tx) => {
     const [environment] = await tx.query(sql`
-      SELECT id, name, protected FROM environments
-      WHERE org_id = ${repo.orgId} AND ${isUuid(environmentRef) ? sql`id = ${environmentRef}` : sql`name = ${environmentRef}`}`);
+      SELECT e.id, e.name, e.protected FROM environments e
+      WHERE e.org_id = ${repo.orgId} AND ${namedEnvironment(environmentRef)}`);
     if (!environment) throw new NotFound(`Environment ${environmentRef} was not found in the org of this repo`);
     checkMayDeploy(repo.role, environment);
     await tx.query(sql`SELECT pg_advisory_xact_lock(hashtext(${`gitweave.rollback:${repo.id}:${environment.id}`}))`);
