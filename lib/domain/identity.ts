@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Role } from '../../schemas/common';
 import type { Scope } from '../../schemas/tokens';
 import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
 import { Unauthorized } from '../infra/errors';
-import { LISTENING, type Reply } from '../infra/listen';
+import { answeredByListeners, type Reply } from '../infra/listen';
 import type { RepoAccess } from './access';
 
 /** The caller of a request, as its token identifies it. */
@@ -64,56 +63,18 @@ export function onIdentityChange(payload: string, reply: Reply): void {
 /**
  * Runs `change` (a write that takes access away: it must commit before it returns) and returns once every server
  * that was listening has forgotten what the change says it touched (`forget`: `token:<sha256 hex>` or `user:<id>`;
- * none when it changed nothing, so no trigger fired), or after 2 s for a server that does not answer. The NOTIFY reaches servers at commit, but a request already on its way to one could
- * otherwise overtake it: with this, the next request after the change returns is refused on every server.
+ * none when it changed nothing, so no trigger fired), or after 2 s for a server that does not answer. The NOTIFY
+ * reaches servers at commit, but a request already on its way to one could otherwise overtake it: with this, the
+ * next request after the change returns is refused on every server.
  */
 export async function forgottenEverywhere<T>(change: () => Promise<{ value: T; forget: string[] }>): Promise<T> {
-  const url = config().databaseUrl;
-  if (!url) return (await change()).value;
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: 'gitweave-releases revoke',
-    connectionTimeoutMillis: config().databaseTimeoutMs,
-    query_timeout: config().databaseTimeoutMs,
-  });
-  client.on('error', () => undefined);
-  const acks = new Map<number, Set<string>>();
-  let wake: (() => void) | undefined;
-  let listeners: number[];
-  try {
-    await client.connect();
-    client.on('notification', (message) => {
-      if (message.channel !== IDENTITY_ACK_CHANNEL) return;
-      const seen = acks.get(message.processId) ?? new Set<string>();
-      seen.add(message.payload ?? '');
-      acks.set(message.processId, seen);
-      wake?.();
-    });
-    await client.query(`LISTEN ${IDENTITY_ACK_CHANNEL}`);
-    const { rows } = await client.query(
-      'SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
-      [LISTENING],
-    );
-    listeners = rows.map((row: { pid: number }) => row.pid);
-  } catch {
-    // the database cannot be reached to wait on: the change itself will meet the same fault and say so
-    void client.end().catch(() => undefined);
-    return (await change()).value;
-  }
-  try {
+  const { databaseUrl, databaseTimeoutMs } = config();
+  if (!databaseUrl) return (await change()).value;
+  const answered = { channel: IDENTITY_ACK_CHANNEL, timeoutMs: databaseTimeoutMs, waitMs: ACK_WAIT_MS };
+  return answeredByListeners(databaseUrl, answered, async () => {
     const { value, forget } = await change();
-    const deadline = Date.now() + ACK_WAIT_MS;
-    const done = () => listeners.every((pid) => forget.every((payload) => acks.get(pid)?.has(payload)));
-    while (!done() && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
-      });
-    }
-    return value;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+    return { value, payloads: forget };
+  });
 }
 
 /** Where a process LISTENs for identity changes, whether it is subscribed now; null where nothing listens (Lambda). */

@@ -91,3 +91,59 @@ export function listen(
     },
   };
 }
+
+/**
+ * Runs `change`, then waits until every connection that LISTENs and answers (named LISTENING) has sent each of the
+ * payloads `change` returns on `answers.channel`, or `answers.waitMs` at most. Those connections are counted before
+ * the change, from a connection that already LISTENs for the answers, so none is missed. When the database cannot be
+ * reached to wait on, `change` runs alone: it meets the same fault and says so.
+ */
+export async function answeredByListeners<T>(
+  connectionString: string,
+  answers: { channel: string; timeoutMs: number; waitMs: number },
+  change: () => Promise<{ value: T; payloads: string[] }>,
+): Promise<T> {
+  const client = new pg.Client({
+    connectionString,
+    application_name: 'gitweave-releases wait',
+    connectionTimeoutMillis: answers.timeoutMs,
+    query_timeout: answers.timeoutMs,
+  });
+  client.on('error', () => undefined);
+  const seen = new Map<number, Set<string>>();
+  let wake: (() => void) | undefined;
+  let listeners: number[];
+  try {
+    await client.connect();
+    client.on('notification', (message) => {
+      if (message.channel !== answers.channel) return;
+      const payloads = seen.get(message.processId) ?? new Set<string>();
+      payloads.add(message.payload ?? '');
+      seen.set(message.processId, payloads);
+      wake?.();
+    });
+    await client.query(`LISTEN ${pg.escapeIdentifier(answers.channel)}`);
+    const { rows } = await client.query(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
+      [LISTENING],
+    );
+    listeners = rows.map((row: { pid: number }) => row.pid);
+  } catch {
+    void client.end().catch(() => undefined);
+    return (await change()).value;
+  }
+  try {
+    const { value, payloads } = await change();
+    const deadline = Date.now() + answers.waitMs;
+    const done = () => listeners.every((pid) => payloads.every((payload) => seen.get(pid)?.has(payload)));
+    while (!done() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
+      });
+    }
+    return value;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
