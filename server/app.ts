@@ -156,13 +156,17 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     if (!fn) return sendProblem(res, new NotFound(`No function named ${name}.`));
     const body = await readBody(req, res, MAX_JSON_BODY_BYTES);
     if (body === null) return;
-    let event: APIGatewayProxyEventV2;
+    let event: unknown;
     try {
       event = JSON.parse(body?.toString('utf8') ?? '{}');
     } catch {
-      return sendProblem(res, new BadRequest('The invocation payload must be a JSON event.'));
+      event = undefined;
     }
-    const result = await fn.handler(event, lambdaContext(fn, functionTimeoutMs));
+    // Lambda hands a function whatever JSON it is given; our handlers take an API Gateway event, an object
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      return sendProblem(res, new BadRequest('The invocation payload must be a JSON object: an API Gateway event.'));
+    }
+    const result = await fn.handler(event as APIGatewayProxyEventV2, lambdaContext(fn, functionTimeoutMs));
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
   }
 

@@ -159,7 +159,7 @@ describe('Server: routing', () => {
     expect(events.length).toBe(before);
   });
 
-  it('offers Lambda Invoke: the event as the body, the function result as the answer', async () => {
+  it('offers Lambda Invoke: the event as the body, the function result as the answer; a payload not an object is a 400', async () => {
     const event = { routeKey: 'GET /api/v1/health', rawPath: '/api/v1/health', headers: {} };
     const response = await fetch(`${base}/2015-03-31/functions/health/invocations`, {
       method: 'POST',
@@ -168,6 +168,10 @@ describe('Server: routing', () => {
     expect(response.status).toBe(200);
     expect(((await response.json()) as { statusCode: number }).statusCode).toBe(200);
     expect(last()).toMatchObject(event);
+    for (const payload of ['null', '[]', '42', '{']) {
+      const refused = await fetch(`${base}/2015-03-31/functions/health/invocations`, { method: 'POST', body: payload });
+      expect({ payload, status: refused.status }).toEqual({ payload, status: 400 });
+    }
   });
 });
 
