@@ -30,6 +30,13 @@ function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
+function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function logLevel(env: NodeJS.ProcessEnv): (typeof LOG_LEVELS)[number] {
@@ -84,6 +91,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     host: env.HOST || '127.0.0.1',
     logLevel: logLevel(env),
     corsOrigins: corsOrigins(env),
+    /** true: webhooks may target loopback, private and other special-purpose addresses (tests, a trusted LAN) */
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    /** one delivery attempt (connect, send, answer's status line) gives up after this long */
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 60_000),
+    /** the first retry's delay; each next one doubles, up to 128 times this, with jitter */
+    webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+    /** attempts in flight at once per process (one per webhook at most) */
+    webhookConcurrency: integer(env, 'WEBHOOK_CONCURRENCY', 10, 1, 1000),
   };
 }
 

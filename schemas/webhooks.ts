@@ -1,0 +1,122 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { pageProperties, timestamp, uuid } from './common';
+import { orgRef } from './environments';
+import { typed } from './typed';
+
+/** The event types a webhook can subscribe to (lib/domain/events emits them); `*` is every type. */
+export const WEBHOOK_EVENT_TYPES = [
+  'release.created',
+  'deployment.created',
+  'deployment.reviewed',
+  'deployment.status_changed',
+  'deployment.rolled_back',
+  'environment.created',
+  'environment.updated',
+] as const;
+
+const events = {
+  type: 'array',
+  items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES, '*'] },
+  maxItems: WEBHOOK_EVENT_TYPES.length + 1,
+  uniqueItems: true,
+  description: `the event types to deliver; ["*"] (or [], or no field) means every type: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+} as const;
+
+export const createWebhookBody = typed({
+  type: 'object',
+  properties: {
+    url: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      description: 'an http or https URL of a public address (private ones only with WEBHOOK_ALLOW_PRIVATE=true)',
+    },
+    events,
+    secret: {
+      type: 'string',
+      minLength: 16,
+      maxLength: 256,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'write-only: the key of X-GitWeave-Signature-256 (HMAC-SHA256 of the body); printable ASCII, no spaces, 16 to 256 characters; never returned',
+      writeOnly: true,
+    },
+  },
+  required: ['url', 'secret'],
+  additionalProperties: false,
+} as const);
+
+export const webhookParams = typed({
+  type: 'object',
+  properties: { org: orgRef, id: uuid },
+  required: ['org', 'id'],
+  additionalProperties: false,
+} as const);
+
+export const deliveryParams = typed({
+  type: 'object',
+  properties: { org: orgRef, id: uuid, deliveryId: uuid },
+  required: ['org', 'id', 'deliveryId'],
+  additionalProperties: false,
+} as const);
+
+export const listWebhooksQuery = typed({
+  type: 'object',
+  properties: pageProperties,
+  additionalProperties: false,
+} as const);
+
+/** POST .../redeliver takes an empty object (a body, so that an Idempotency-Key can make its retries safe). */
+export const redeliverBody = typed({
+  type: 'object',
+  properties: {},
+  additionalProperties: false,
+} as const);
+
+export const webhook = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    orgId: uuid,
+    url: { type: 'string' },
+    events: { ...events, minItems: 1 },
+    createdAt: timestamp,
+  },
+  required: ['id', 'orgId', 'url', 'events', 'createdAt'],
+  additionalProperties: false,
+} as const;
+export type Webhook = FromSchema<typeof webhook>;
+
+const attempt = {
+  type: 'object',
+  properties: {
+    at: { ...timestamp, description: 'when the attempt started' },
+    statusCode: { anyOf: [{ type: 'integer' }, { type: 'null' }], description: "the receiver's status; null: none" },
+    durationMs: { type: 'integer', minimum: 0 },
+    error: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'why it failed; null on a 2xx' },
+    redelivery: { type: 'boolean', description: 'asked for with POST .../redeliver' },
+  },
+  required: ['at', 'statusCode', 'durationMs', 'error', 'redelivery'],
+  additionalProperties: false,
+} as const;
+
+export const delivery = {
+  type: 'object',
+  properties: {
+    id: { ...uuid, description: 'X-GitWeave-Delivery: the same on every attempt' },
+    webhookId: uuid,
+    eventId: uuid,
+    event: { type: 'string', description: 'the event type (X-GitWeave-Event)' },
+    status: {
+      type: 'string',
+      enum: ['pending', 'delivered', 'failed'],
+      description: 'pending: not yet answered with a 2xx (or a redelivery is queued); failed: no 2xx within 24 hours',
+    },
+    createdAt: timestamp,
+    nextAttemptAt: { anyOf: [timestamp, { type: 'null' }], description: 'when pending: not before this time' },
+    attempts: { type: 'array', items: attempt, description: 'oldest first' },
+  },
+  required: ['id', 'webhookId', 'eventId', 'event', 'status', 'createdAt', 'nextAttemptAt', 'attempts'],
+  additionalProperties: false,
+} as const;
+export type Delivery = FromSchema<typeof delivery>;
