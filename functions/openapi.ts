@@ -6,7 +6,9 @@ import { handler as createDeployment } from './createDeployment';
 import { handler as createEnvironment } from './createEnvironment';
 import { handler as createRelease } from './createRelease';
 import { handler as createToken } from './createToken';
+import { handler as createWebhook } from './createWebhook';
 import { handler as deleteToken } from './deleteToken';
+import { handler as deleteWebhook } from './deleteWebhook';
 import { handler as deliveryMetrics } from './deliveryMetrics';
 import { handler as environmentHistory } from './environmentHistory';
 import { handler as finishDeployment } from './finishDeployment';
@@ -22,7 +24,10 @@ import { handler as listOrgEnvironments } from './listOrgEnvironments';
 import { handler as listReleases } from './listReleases';
 import { handler as listRepos } from './listRepos';
 import { handler as listTokens } from './listTokens';
+import { handler as listWebhookDeliveries } from './listWebhookDeliveries';
+import { handler as listWebhooks } from './listWebhooks';
 import { handler as repoEnvironments } from './repoEnvironments';
+import { handler as redeliverWebhook } from './redeliverWebhook';
 import { handler as reviewDeployment } from './reviewDeployment';
 import { handler as rollbackEnvironment } from './rollbackEnvironment';
 import { handler as updateEnvironment } from './updateEnvironment';
@@ -55,6 +60,11 @@ export const endpoints = {
   createToken,
   listTokens,
   deleteToken,
+  createWebhook,
+  listWebhooks,
+  deleteWebhook,
+  listWebhookDeliveries,
+  redeliverWebhook,
 };
 
 const document = { ...buildOpenApi(endpoints, '1.0.0') };

@@ -7,11 +7,11 @@
 -- `events` empty: every event type.
 CREATE TABLE webhooks (
   id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  org_id     uuid NOT NULL REFERENCES orgs (id),
+  org_id     uuid NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
   url        text NOT NULL CHECK (length(url) <= 2048),
   events     text[] NOT NULL DEFAULT '{}',
   secret     text NOT NULL CHECK (length(secret) BETWEEN 16 AND 256),
-  created_by uuid NOT NULL REFERENCES users (id),
+  created_by uuid REFERENCES users (id) ON DELETE SET NULL,
   created_at timestamptz(3) NOT NULL DEFAULT now()
 );
 -- GET /orgs/{org}/webhooks, newest first; and the trigger below, which finds an org's webhooks
@@ -26,7 +26,7 @@ CREATE INDEX webhooks_org_page ON webhooks (org_id, created_at DESC, id DESC);
 CREATE TABLE webhook_deliveries (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   webhook_id      uuid NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
-  event_id        uuid NOT NULL REFERENCES events (id),
+  event_id        uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
   event_type      text NOT NULL,
   status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
   payload         text,

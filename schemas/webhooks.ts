@@ -1,18 +1,11 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { pageProperties, timestamp, uuid } from './common';
 import { orgRef } from './environments';
+import { eventTypes } from './events';
 import { typed } from './typed';
 
 /** The event types a webhook can subscribe to (lib/domain/events emits them); `*` is every type. */
-export const WEBHOOK_EVENT_TYPES = [
-  'release.created',
-  'deployment.created',
-  'deployment.reviewed',
-  'deployment.status_changed',
-  'deployment.rolled_back',
-  'environment.created',
-  'environment.updated',
-] as const;
+export const WEBHOOK_EVENT_TYPES = eventTypes;
 
 const events = {
   type: 'array',

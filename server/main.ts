@@ -4,9 +4,12 @@
  * sets DATABASE_URL first (see server/prepare.ts).
  */
 import { sweepStagedUploads } from '../lib/domain/artifacts';
+import { deliveryOptions } from '../lib/domain/deliveries';
+import { startDeliverer } from '../lib/domain/deliverer';
 import { IDENTITY_CHANNEL, identitySubscription, onIdentityChange } from '../lib/domain/identity';
 import { readConfig } from '../lib/infra/config';
-import { closeDb } from '../lib/infra/db';
+import { WEBHOOKS_CHANNEL } from '../lib/domain/webhooks';
+import { closeDb, db } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
 import { createApp } from './app';
 import { functions } from './functions';
@@ -23,7 +26,17 @@ export async function serve(root: string): Promise<Running> {
   // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity);
   // nothing is cached until the subscription is up, nor while it is being re-made
   identitySubscription(false);
-  const listener = listen(config.databaseUrl, IDENTITY_CHANNEL, onIdentityChange, identitySubscription);
+  // webhook deliveries are sent from here too: woken by the NOTIFY of new ones, on the same LISTEN connection
+  const deliverer = startDeliverer(db(), deliveryOptions(config));
+  const listener = listen(
+    config.databaseUrl,
+    [IDENTITY_CHANNEL, WEBHOOKS_CHANNEL],
+    (payload, reply, channel) => (channel === WEBHOOKS_CHANNEL ? deliverer.wake() : onIdentityChange(payload, reply)),
+    (listening) => {
+      identitySubscription(listening);
+      if (listening) deliverer.wake(); // what was NOTIFYd while not listening
+    },
+  );
   const app = createApp(functions(root));
   const swept = await sweepStagedUploads();
   if (swept > 0) console.log(`[gitweave] removed ${swept} staged upload(s) that a crash left on the volume`);
@@ -34,6 +47,7 @@ export async function serve(root: string): Promise<Running> {
     });
   } catch (err) {
     await listener.stop();
+    await deliverer.stop();
     throw err;
   }
   return {
@@ -41,6 +55,7 @@ export async function serve(root: string): Promise<Running> {
     async stop() {
       await app.stop();
       await listener.stop();
+      await deliverer.stop();
       await closeDb();
     },
   };

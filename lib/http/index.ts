@@ -16,7 +16,7 @@ import { problemDetails, requestIdOf } from './problem';
 import { type HttpResponse, serialise } from './responses';
 import { compileBody, compileParameters, fieldErrors } from './validation';
 
-export { created, type HttpResponse, noContent, ok, pageHeaders } from './responses';
+export { accepted, created, type HttpResponse, noContent, ok, pageHeaders } from './responses';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;

@@ -5,6 +5,7 @@ import type { Described } from './';
 const PHRASES: Record<number, string> = {
   200: 'OK',
   201: 'Created',
+  202: 'Accepted',
   204: 'No Content',
   400: 'Bad Request',
   401: 'Unauthorized',

@@ -17,6 +17,11 @@ export function created(location: string, body: unknown): HttpResponse {
   return { status: 201, body, headers: { location } };
 }
 
+/** 202: the request is queued (a redelivery), and the body says what was queued. */
+export function accepted(body: unknown): HttpResponse {
+  return { status: 202, body };
+}
+
 export function noContent(): HttpResponse {
   return { status: 204 };
 }

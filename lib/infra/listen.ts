@@ -11,20 +11,21 @@ export const LISTENING = 'gitweave-releases listening';
 export type Reply = (channel: string, payload: string) => void;
 
 /**
- * LISTENs on `channel` over a connection of its own (a pooled one would lose the subscription when returned),
- * calling `onMessage` for each NOTIFY payload. The connection is re-made after it drops, with a growing pause;
+ * LISTENs on `channel` (or each of several: one connection serves them all) over a connection of its own (a pooled
+ * one would lose the subscription when returned), calling `onMessage` for each NOTIFY payload, with its channel. The connection is re-made after it drops, with a growing pause;
  * `onChange(true | false)` says when the subscription starts or is lost, since NOTIFYs sent meanwhile are gone.
  */
 export function listen(
   connectionString: string,
-  channel: string,
-  onMessage: (payload: string, reply: Reply) => void,
+  channel: string | readonly string[],
+  onMessage: (payload: string, reply: Reply, channel: string) => void,
   onChange: (listening: boolean) => void,
 ): Listener {
   let client: pg.Client | undefined;
   let stopped = false;
   let pause = 100;
   let timer: NodeJS.Timeout | undefined;
+  const channels = typeof channel === 'string' ? [channel] : channel;
 
   const lost = () => {
     if (client) {
@@ -46,7 +47,7 @@ export function listen(
     next.on('error', () => undefined);
     try {
       await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      for (const name of channels) await next.query(`LISTEN ${pg.escapeIdentifier(name)}`);
       // named once subscribed, so that whoever waits for listeners' answers counts only those that will answer
       await next.query(`SET application_name = ${pg.escapeLiteral(LISTENING)}`);
     } catch {
@@ -68,7 +69,7 @@ export function listen(
       next.query('SELECT pg_notify($1, $2)', [to, payload]).catch(() => undefined);
     };
     next.on('notification', (message) => {
-      if (message.channel === channel) onMessage(message.payload ?? '', reply);
+      if (channels.includes(message.channel)) onMessage(message.payload ?? '', reply, message.channel);
     });
     next.on('error', lost);
     next.on('end', lost);

@@ -1,0 +1,14 @@
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { deliveryOptions } from '../lib/domain/deliveries';
+import { deliverDue } from '../lib/domain/deliverer';
+import { config } from '../lib/infra/config';
+import { db } from '../lib/infra/db';
+
+/**
+ * The deliverer on Lambda, run once a minute by a schedule (serverless.yml): sends every due webhook delivery
+ * until none is due or the invocation's time runs short. `npm start` runs the same deliverer continuously instead.
+ */
+export async function handler(_event: ScheduledEvent, context: Context): Promise<{ attempts: number }> {
+  const attempts = await deliverDue(db(), deliveryOptions(config()), () => context.getRemainingTimeInMillis());
+  return { attempts };
+}
