@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { deliveryOptions } from '../lib/domain/deliveries';
 import { deliverDue } from '../lib/domain/deliverer';
+import { deliveryOptions } from '../lib/domain/deliveries';
 import { config } from '../lib/infra/config';
 import { db } from '../lib/infra/db';
 

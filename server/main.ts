@@ -4,11 +4,11 @@
  * sets DATABASE_URL first (see server/prepare.ts).
  */
 import { sweepStagedUploads } from '../lib/domain/artifacts';
-import { deliveryOptions } from '../lib/domain/deliveries';
 import { startDeliverer } from '../lib/domain/deliverer';
+import { deliveryOptions } from '../lib/domain/deliveries';
 import { IDENTITY_CHANNEL, identitySubscription, onIdentityChange } from '../lib/domain/identity';
-import { readConfig } from '../lib/infra/config';
 import { WEBHOOKS_CHANNEL } from '../lib/domain/webhooks';
+import { readConfig } from '../lib/infra/config';
 import { closeDb, db } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
 import { createApp } from './app';

@@ -91,7 +91,9 @@ export async function claimDue(db: Queryable, busy: string[], limit: number, lea
 /** The body of a delivery: rendered at its first attempt and kept, so that every retry sends the same bytes. */
 async function payloadOf(db: Queryable, claimed: Claimed): Promise<string> {
   if (claimed.payload !== null) return claimed.payload;
-  const [row] = await db.query(sql`SELECT ${PUBLIC_EVENT_COLUMNS} FROM ${PUBLIC_EVENT_SOURCE} WHERE ev.id = ${claimed.eventId}`);
+  const [row] = await db.query(
+    sql`SELECT ${PUBLIC_EVENT_COLUMNS} FROM ${PUBLIC_EVENT_SOURCE} WHERE ev.id = ${claimed.eventId}`,
+  );
   const rendered = JSON.stringify(publicEvent(row as Row));
   const [kept] = await db.query(sql`
     UPDATE webhook_deliveries SET payload = COALESCE(payload, ${rendered}) WHERE id = ${claimed.id} RETURNING payload`);

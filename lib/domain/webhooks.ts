@@ -3,8 +3,8 @@ import { type Delivery, WEBHOOK_EVENT_TYPES, type Webhook } from '../../schemas/
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, type Row, sql } from '../infra/db';
 import { Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
-import { isoTime } from '../infra/time';
 import { type OutboundPolicy, RefusedDestination, resolveDestination } from '../infra/outbound';
+import { isoTime } from '../infra/time';
 import type { OrgAccess } from './orgs';
 
 /** The channel the deliverers LISTEN on: a transaction that makes deliveries (or asks for one again) notifies it. */

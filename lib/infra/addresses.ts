@@ -6,9 +6,9 @@ import net from 'node:net';
  * POSTs wherever it is told is a way into the network it runs in (SSRF). The first matching range names the kind.
  */
 const IPV4_RANGES: ReadonlyArray<readonly [string, number, string]> = [
-  ['0.0.0.0', 8, 'unspecified ("this network")'],
+  ['0.0.0.0', 8, 'unspecified, "this network"'],
   ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'shared (CGNAT)'],
+  ['100.64.0.0', 10, 'CGNAT shared space'],
   ['127.0.0.0', 8, 'loopback'],
   ['169.254.0.0', 16, 'link-local'],
   ['172.16.0.0', 12, 'private'],
@@ -20,25 +20,25 @@ const IPV4_RANGES: ReadonlyArray<readonly [string, number, string]> = [
   ['198.51.100.0', 24, 'documentation'],
   ['203.0.113.0', 24, 'documentation'],
   ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved (or broadcast)'],
+  ['240.0.0.0', 4, 'reserved or broadcast'],
 ];
 
 const IPV6_RANGES: ReadonlyArray<readonly [string, number, string]> = [
   ['::', 128, 'unspecified'],
   ['::1', 128, 'loopback'],
   ['::ffff:0:0', 96, 'IPv4-mapped'],
-  ['::', 96, 'IPv4-compatible (deprecated)'],
+  ['::', 96, 'IPv4-compatible, deprecated'],
   ['64:ff9b::', 96, 'NAT64'],
-  ['64:ff9b:1::', 48, 'NAT64 (local use)'],
+  ['64:ff9b:1::', 48, 'local-use NAT64'],
   ['100::', 64, 'discard-only'],
   ['2001:db8::', 32, 'documentation'],
-  ['2001::', 23, 'IETF protocol assignment (Teredo, benchmarking, ORCHID)'],
+  ['2001::', 23, 'IETF protocol assignment: Teredo, benchmarking, ORCHID'],
   ['2002::', 16, '6to4'],
   ['3fff::', 20, 'documentation'],
-  ['5f00::', 16, 'segment routing (SRv6)'],
-  ['fc00::', 7, 'unique local (ULA)'],
+  ['5f00::', 16, 'SRv6 segment routing'],
+  ['fc00::', 7, 'unique local, ULA'],
   ['fe80::', 10, 'link-local'],
-  ['fec0::', 10, 'site-local (deprecated)'],
+  ['fec0::', 10, 'site-local, deprecated'],
   ['ff00::', 8, 'multicast'],
 ];
 

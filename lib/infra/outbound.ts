@@ -17,7 +17,7 @@ export class RefusedDestination extends Error {
 function refusal(host: string, address: string, kind: string): RefusedDestination {
   const named = host === address ? address : `${host} (${address})`;
   return new RefusedDestination(
-    `${named} is a ${kind} address; webhooks only reach public addresses unless WEBHOOK_ALLOW_PRIVATE=true`,
+    `${named} is not a public address (${kind}); webhooks only reach public addresses unless WEBHOOK_ALLOW_PRIVATE=true`,
   );
 }
 
@@ -33,7 +33,7 @@ export async function resolveDestination(host: string, policy: OutboundPolicy): 
   if (!policy.allowPrivate) {
     for (const { address } of addresses) {
       const kind = specialPurpose(address);
-      if (kind) throw refusal(host, address, kind);
+      if (kind) throw refusal(bare, address, kind);
     }
   }
   return addresses;
@@ -111,7 +111,7 @@ export async function postOnce(
         socket.once('connect', () => {
           const address = socket.remoteAddress ?? '';
           const kind = options.allowPrivate ? null : specialPurpose(address);
-          if (kind) request.destroy(refusal(target.hostname, address, kind));
+          if (kind) request.destroy(refusal(target.hostname.replace(/^\[|\]$/g, ''), address, kind));
         });
       });
       request.on('error', reject);

@@ -74,4 +74,3 @@ export async function startReceiver(behaviour: Behaviour = () => ({ status: 204 
       }),
   };
 }
-

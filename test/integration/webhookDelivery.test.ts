@@ -1,7 +1,7 @@
 import { verify } from '@octokit/webhooks-methods';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DeliveryOptions, USER_AGENT } from '../../lib/domain/deliveries';
 import { type Deliverer, startDeliverer } from '../../lib/domain/deliverer';
+import { type DeliveryOptions, USER_AGENT } from '../../lib/domain/deliveries';
 import { getPublicEvent, recordEvent } from '../../lib/domain/events';
 import { redeliver } from '../../lib/domain/webhooks';
 import { sql } from '../../lib/infra/db';
@@ -57,7 +57,9 @@ async function events(count: number, type: 'environment.created' | 'release.crea
       });
     });
   }
-  const rows = await pool.query(sql`SELECT id FROM events WHERE org_id = ${world.org.id} ORDER BY seq DESC LIMIT ${count}`);
+  const rows = await pool.query(
+    sql`SELECT id FROM events WHERE org_id = ${world.org.id} ORDER BY seq DESC LIMIT ${count}`,
+  );
   for (const row of rows.reverse()) ids.push(row.id);
   return ids;
 }
@@ -99,7 +101,9 @@ describe('a webhook delivery', () => {
     expect(JSON.parse(request!.body)).toEqual(await getPublicEvent(pool, eventId!));
     // @octokit/webhooks-methods is what receivers of GitHub's webhooks verify with
     expect(await verify(SECRET, request!.body, request!.headers['x-gitweave-signature-256'] as string)).toBe(true);
-    expect(await verify('another-secret-0123456789', request!.body, request!.headers['x-gitweave-signature-256'] as string)).toBe(false);
+    expect(
+      await verify('another-secret-0123456789', request!.body, request!.headers['x-gitweave-signature-256'] as string),
+    ).toBe(false);
     await until(settled(id), 'the delivery is marked delivered');
     expect(await deliveriesOf(id)).toEqual([
       { id: delivery.id, status: 'delivered', event_id: eventId, attempts: 1, errors: [null], codes: [204] },
@@ -206,10 +210,10 @@ describe('a webhook delivery', () => {
       'one attempt each',
     );
     expect((await deliveriesOf(literal))[0].errors[0]).toBe(
-      'refused: 127.0.0.1 is a loopback address; webhooks only reach public addresses unless WEBHOOK_ALLOW_PRIVATE=true',
+      'refused: 127.0.0.1 is not a public address (loopback); webhooks only reach public addresses unless WEBHOOK_ALLOW_PRIVATE=true',
     );
     expect((await deliveriesOf(named))[0].errors[0]).toMatch(
-      /^refused: localhost \((127\.0\.0\.1|::1)\) is a loopback address/,
+      /^refused: localhost \((127\.0\.0\.1|::1)\) is not a public address \(loopback\)/,
     );
     expect(hook.received).toEqual([]);
   });
@@ -218,10 +222,14 @@ describe('a webhook delivery', () => {
     const hook = await receiver(() => ({ status: 500 }));
     const id = await webhook(hook.url);
     await events(1);
-    await pool.query(sql`UPDATE webhook_deliveries SET created_at = now() - interval '25 hours' WHERE webhook_id = ${id}`);
+    await pool.query(
+      sql`UPDATE webhook_deliveries SET created_at = now() - interval '25 hours' WHERE webhook_id = ${id}`,
+    );
     deliver();
     await until(settled(id), 'the delivery is final');
-    expect(await deliveriesOf(id)).toMatchObject([{ status: 'failed', attempts: 1, errors: ['answered 500'], codes: [500] }]);
+    expect(await deliveriesOf(id)).toMatchObject([
+      { status: 'failed', attempts: 1, errors: ['answered 500'], codes: [500] },
+    ]);
   });
 
   it('is sent again on redelivery, once, with the same delivery id and body', async () => {
