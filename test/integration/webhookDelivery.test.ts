@@ -1,5 +1,6 @@
 import { verify } from '@octokit/webhooks-methods';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { ConnectionPool } from '@databases/pg';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Deliverer, startDeliverer } from '../../lib/domain/deliverer';
 import { type DeliveryOptions, USER_AGENT } from '../../lib/domain/deliveries';
 import { getPublicEvent, recordEvent } from '../../lib/domain/events';
@@ -7,11 +8,24 @@ import { redeliver } from '../../lib/domain/webhooks';
 import { sql } from '../../lib/infra/db';
 import { freePort } from '../../scripts/lib/net';
 import { type Receiver, startReceiver } from '../helpers/receiver';
-import { useWorld } from '../helpers/world';
+import { orgWithMembers } from '../helpers/factories';
+import { type OwnDatabase, ownDatabase } from '../helpers/ownDatabase';
+import type { World } from '../helpers/world';
 
 // The deliverer against real receivers on loopback (node:http), on the run's Postgres. Times are scaled down with
-// the knobs WEBHOOK_TIMEOUT_MS and WEBHOOK_RETRY_BASE_MS stand for: a 300 ms timeout, retries from 20 ms.
-const { pool, world } = useWorld();
+// the knobs WEBHOOK_TIMEOUT_MS and WEBHOOK_RETRY_BASE_MS stand for: a 300 ms timeout, retries from 20 ms. A database
+// of this file's own: a deliverer claims in every org, and the e2e server's deliverer must not take these.
+let own: OwnDatabase;
+let pool: ConnectionPool;
+let world: World;
+beforeAll(async () => {
+  own = await ownDatabase(inject('databaseUrl'));
+  pool = own.pool;
+  world = await orgWithMembers(pool);
+});
+afterAll(async () => {
+  await own.drop();
+});
 const SECRET = 'a-secret-of-the-receiver-0123456789';
 const fast: DeliveryOptions = { allowPrivate: true, timeoutMs: 300, retryBaseMs: 20, concurrency: 4 };
 
