@@ -1,15 +1,17 @@
-import { verify } from '@octokit/webhooks-methods';
 import type { ConnectionPool } from '@databases/pg';
+import { verify } from '@octokit/webhooks-methods';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { handler as deliverWebhooks } from '../../functions/deliverWebhooks';
 import { type Deliverer, startDeliverer } from '../../lib/domain/deliverer';
 import { type DeliveryOptions, USER_AGENT } from '../../lib/domain/deliveries';
 import { getPublicEvent, recordEvent } from '../../lib/domain/events';
 import { redeliver } from '../../lib/domain/webhooks';
-import { sql } from '../../lib/infra/db';
+import { closeDb, sql } from '../../lib/infra/db';
 import { freePort } from '../../scripts/lib/net';
-import { type Receiver, startReceiver } from '../helpers/receiver';
+import { lambdaContext } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { type OwnDatabase, ownDatabase } from '../helpers/ownDatabase';
+import { type Receiver, startReceiver } from '../helpers/receiver';
 import type { World } from '../helpers/world';
 
 // The deliverer against real receivers on loopback (node:http), on the run's Postgres. Times are scaled down with
@@ -20,10 +22,14 @@ let pool: ConnectionPool;
 let world: World;
 beforeAll(async () => {
   own = await ownDatabase(inject('databaseUrl'));
+  // the scheduled function's pool (lib/infra/db, opened on first use) is on this database too
+  process.env.DATABASE_URL = own.url;
+  process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
   pool = own.pool;
   world = await orgWithMembers(pool);
 });
 afterAll(async () => {
+  await closeDb();
   await own.drop();
 });
 const SECRET = 'a-secret-of-the-receiver-0123456789';
@@ -281,5 +287,19 @@ describe('a webhook delivery', () => {
       expect(new Set(sent).size).toBe(sent.length);
       expect(sent.sort()).toEqual((await deliveriesOf(ids[i]!)).map((row: { id: string }) => row.id).sort());
     }
+  });
+
+  it('is sent by the scheduled function as Lambda runs it, which stops once nothing is due', async () => {
+    const hook = await receiver();
+    const id = await webhook(hook.url);
+    await events(3);
+    const result = await deliverWebhooks({} as Parameters<typeof deliverWebhooks>[0], lambdaContext());
+    expect(result).toEqual({ attempts: 3 });
+    expect(hook.received).toHaveLength(3);
+    expect((await deliveriesOf(id)).map((row: { status: string }) => row.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
   });
 });
