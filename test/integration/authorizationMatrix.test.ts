@@ -340,8 +340,8 @@ beforeAll(async () => {
     });
   }
   const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
-  const gated = await createEnvironment(pool, org, { name: 'gated' });
-  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 });
+  const gated = await createEnvironment(pool, org, { name: 'gated', actorId: world.releaseManager.id });
+  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 }, world.releaseManager.id);
   gatedId = gated.id;
   const file = writeBuildFile(world.repo.id, 'matrix/first', 'x');
   const artifact = await invoke((await import('../../functions/createArtifact')).handler, {

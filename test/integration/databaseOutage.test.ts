@@ -63,8 +63,8 @@ beforeAll(async () => {
   });
   const { createEnvironment, updateEnvironment } = await import('../../lib/domain/environments');
   const orgAccess = { ...org, role: 'release_manager' as const };
-  const gated = await createEnvironment(seed, orgAccess, { name: 'gated' });
-  await updateEnvironment(seed, orgAccess, gated.id, { requiredApprovals: 1 });
+  const gated = await createEnvironment(seed, orgAccess, { name: 'gated', actorId: rm.id });
+  await updateEnvironment(seed, orgAccess, gated.id, { requiredApprovals: 1 }, rm.id);
   const reviewer = await createUser(seed, 'reviewer', { orgSlug: org.slug, role: 'release_manager' });
   const waiting = async () =>
     (await createDeployment(seed, access, { release: release.id, deployedBy: rm.id, environmentId: gated.id })).id;
