@@ -15,6 +15,7 @@ import { handler as getDeployment } from './getDeployment';
 import { handler as getEnvironment } from './getEnvironment';
 import { handler as getLatestRelease } from './getLatestRelease';
 import { handler as getRelease } from './getRelease';
+import { handler as getRepoByName } from './getRepoByName';
 import { handler as health } from './health';
 import { handler as listArtifacts } from './listArtifacts';
 import { handler as listDeployments } from './listDeployments';
@@ -22,7 +23,9 @@ import { handler as listOrgEnvironments } from './listOrgEnvironments';
 import { handler as listReleases } from './listReleases';
 import { handler as listRepos } from './listRepos';
 import { handler as listTokens } from './listTokens';
+import { handler as orgEvents } from './orgEvents';
 import { handler as repoEnvironments } from './repoEnvironments';
+import { handler as repoEvents } from './repoEvents';
 import { handler as reviewDeployment } from './reviewDeployment';
 import { handler as rollbackEnvironment } from './rollbackEnvironment';
 import { handler as updateEnvironment } from './updateEnvironment';
@@ -52,6 +55,9 @@ export const endpoints = {
   rollbackEnvironment,
   deliveryMetrics,
   listRepos,
+  getRepoByName,
+  repoEvents,
+  orgEvents,
   createToken,
   listTokens,
   deleteToken,

@@ -12,7 +12,7 @@ export const environmentName = {
 } as const;
 
 /** An org named by its id or its slug. */
-const orgRef = {
+export const orgRef = {
   type: 'string',
   maxLength: 64,
   pattern: `^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|${orgSlug.pattern.slice(1, -1)})$`,

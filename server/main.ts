@@ -4,10 +4,12 @@
  * sets DATABASE_URL first (see server/prepare.ts).
  */
 import { sweepStagedUploads } from '../lib/domain/artifacts';
+import { EVENTS_CHANNEL } from '../lib/domain/events';
 import { IDENTITY_CHANNEL, identitySubscription, onIdentityChange } from '../lib/domain/identity';
 import { readConfig } from '../lib/infra/config';
 import { closeDb } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
+import { eventsSubscription, noticeEvents } from '../lib/infra/notices';
 import { createApp } from './app';
 import { functions } from './functions';
 
@@ -22,8 +24,16 @@ export async function serve(root: string): Promise<Running> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
   // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity);
   // nothing is cached until the subscription is up, nor while it is being re-made
+  // and every recorded event wakes the feed's long-polling readers waiting on its org (lib/infra/notices)
   identitySubscription(false);
-  const listener = listen(config.databaseUrl, IDENTITY_CHANNEL, onIdentityChange, identitySubscription);
+  const listener = listen(
+    config.databaseUrl,
+    { [IDENTITY_CHANNEL]: onIdentityChange, [EVENTS_CHANNEL]: noticeEvents },
+    (listening) => {
+      identitySubscription(listening);
+      eventsSubscription(listening);
+    },
+  );
   const app = createApp(functions(root));
   const swept = await sweepStagedUploads();
   if (swept > 0) console.log(`[gitweave] removed ${swept} staged upload(s) that a crash left on the volume`);

@@ -89,6 +89,27 @@ const rows: Row[] = [
   { fn: 'health', scope: 'public', case: '', event: () => ({}), expected: open },
   { fn: 'listRepos', scope: 'read', case: '', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
   {
+    fn: 'getRepoByName',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { org: world.org.slug, name: world.repo.name } }),
+    expected: read,
+  },
+  {
+    fn: 'repoEvents',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id } }),
+    expected: read,
+  },
+  {
+    fn: 'orgEvents',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { org: world.org.slug } }),
+    expected: read,
+  },
+  {
     fn: 'createArtifact',
     scope: 'release',
     case: 'register',
@@ -420,6 +441,13 @@ describe('the authorization matrix', () => {
       (id: string) => ({ repo: id, environment: 'dev' }),
     ],
     ['listOrgEnvironments', () => ({ org: world.org.slug }), () => ({ org: `no-such-org-${fresh()}` })],
+    ['repoEvents', () => ({ repo: world.repo.id }), (id: string) => ({ repo: id })],
+    ['orgEvents', () => ({ org: world.org.slug }), () => ({ org: `no-such-org-${fresh()}` })],
+    [
+      'getRepoByName',
+      () => ({ org: world.org.slug, name: world.repo.name }),
+      () => ({ org: `no-such-org-${fresh()}`, name: 'app' }),
+    ],
   ] as const)('tells an outsider nothing about whether a %s target exists', async (fn, existing, missing) => {
     const handler = handlers.get(fn)!;
     const unknown = randomUUID();
