@@ -17,7 +17,7 @@ export const handler = http(
   },
   async ({ params, body, user, path }) => {
     const org = await orgForMember(db(), params.org, user.id);
-    const made = await createEnvironment(db(), org, body);
+    const made = await createEnvironment(db(), org, { ...body, actorId: user.id });
     return created(`${path}/${made.id}`, made);
   },
 );

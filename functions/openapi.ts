@@ -17,6 +17,7 @@ import { handler as getDeployment } from './getDeployment';
 import { handler as getEnvironment } from './getEnvironment';
 import { handler as getLatestRelease } from './getLatestRelease';
 import { handler as getRelease } from './getRelease';
+import { handler as getRepoByName } from './getRepoByName';
 import { handler as health } from './health';
 import { handler as listArtifacts } from './listArtifacts';
 import { handler as listDeployments } from './listDeployments';
@@ -26,8 +27,10 @@ import { handler as listRepos } from './listRepos';
 import { handler as listTokens } from './listTokens';
 import { handler as listWebhookDeliveries } from './listWebhookDeliveries';
 import { handler as listWebhooks } from './listWebhooks';
+import { handler as orgEvents } from './orgEvents';
 import { handler as redeliverWebhook } from './redeliverWebhook';
 import { handler as repoEnvironments } from './repoEnvironments';
+import { handler as repoEvents } from './repoEvents';
 import { handler as reviewDeployment } from './reviewDeployment';
 import { handler as rollbackEnvironment } from './rollbackEnvironment';
 import { handler as updateEnvironment } from './updateEnvironment';
@@ -57,6 +60,9 @@ export const endpoints = {
   rollbackEnvironment,
   deliveryMetrics,
   listRepos,
+  getRepoByName,
+  repoEvents,
+  orgEvents,
   createToken,
   listTokens,
   deleteToken,

@@ -18,6 +18,6 @@ export const handler = http(
   },
   async ({ params, body, user }) => {
     const org = await orgForMember(db(), params.org, user.id);
-    return ok(await updateEnvironment(db(), org, params.environment, body));
+    return ok(await updateEnvironment(db(), org, params.environment, body, user.id));
   },
 );

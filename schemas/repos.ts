@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { pageProperties, role, uuid } from './common';
+import { orgRef } from './environments';
 import { typed } from './typed';
 
 export const listReposQuery = typed({
@@ -29,3 +30,18 @@ export const memberRepo = {
   additionalProperties: false,
 } as const;
 export type MemberRepo = FromSchema<typeof memberRepo>;
+
+/** A repo named by its org (id or slug) and its name, as forge CLIs name repos (owner/name). */
+export const repoByNameParams = typed({
+  type: 'object',
+  properties: {
+    org: orgRef,
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._-]{1,100}$',
+      description: "the repo's name: letters, digits, dots, underscores and dashes",
+    },
+  },
+  required: ['org', 'name'],
+  additionalProperties: false,
+} as const);

@@ -6,11 +6,13 @@
 import { sweepStagedUploads } from '../lib/domain/artifacts';
 import { startDeliverer } from '../lib/domain/deliverer';
 import { deliveryOptions } from '../lib/domain/deliveries';
+import { EVENTS_CHANNEL } from '../lib/domain/events';
 import { IDENTITY_CHANNEL, identitySubscription, onIdentityChange } from '../lib/domain/identity';
 import { WEBHOOKS_CHANNEL } from '../lib/domain/webhooks';
 import { readConfig } from '../lib/infra/config';
 import { closeDb, db } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
+import { eventsSubscription, noticeEvents } from '../lib/infra/notices';
 import { createApp } from './app';
 import { functions } from './functions';
 
@@ -25,15 +27,16 @@ export async function serve(root: string): Promise<Running> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
   // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity);
   // nothing is cached until the subscription is up, nor while it is being re-made
+  // and every recorded event wakes the feed's long-polling readers waiting on its org (lib/infra/notices)
   identitySubscription(false);
   // webhook deliveries are sent from here too: woken by the NOTIFY of new ones, on the same LISTEN connection
   const deliverer = startDeliverer(db(), deliveryOptions(config));
   const listener = listen(
     config.databaseUrl,
-    [IDENTITY_CHANNEL, WEBHOOKS_CHANNEL],
-    (payload, reply, channel) => (channel === WEBHOOKS_CHANNEL ? deliverer.wake() : onIdentityChange(payload, reply)),
+    { [IDENTITY_CHANNEL]: onIdentityChange, [EVENTS_CHANNEL]: noticeEvents, [WEBHOOKS_CHANNEL]: deliverer.wake },
     (listening) => {
       identitySubscription(listening);
+      eventsSubscription(listening);
       if (listening) deliverer.wake(); // what was NOTIFYd while not listening
     },
   );

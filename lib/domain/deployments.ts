@@ -13,6 +13,7 @@ import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../inf
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
 import { findEnvironmentId, namedEnvironment } from './environments';
+import { type EventType, recordRepoEvent } from './events';
 import { findReleaseId } from './releases';
 
 /** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
@@ -158,6 +159,20 @@ export async function deploymentForMember(db: Queryable, id: string, userId: str
   };
 }
 
+/**
+ * Records an event about deployment `id` in the transaction `tx` that changed it: its resource is the deployment
+ * as GET /deployments/{id} returns it after the change (with its reviews).
+ */
+export async function recordDeploymentEvent(
+  tx: Queryable,
+  type: EventType,
+  id: string,
+  actorId: string,
+): Promise<void> {
+  const [row] = await tx.query(sql`SELECT ${columns}, ${reviewsOf} FROM ${joined} WHERE d.id = ${id}`);
+  await recordRepoEvent(tx, { type, repoId: row.repo_id, actorId, resource: toDetail(row) });
+}
+
 /** A deployment with its reviews, visible only to members of the org of its release's repo (to others it does not exist). */
 export async function getDeployment(db: Queryable, id: string, userId: string): Promise<DeploymentDetail> {
   return (await deploymentForMember(db, id, userId)).deployment;
@@ -246,6 +261,7 @@ export async function createDeployment(
       if (isEndBeforeStart(err)) throw endBeforeStart();
       throw err;
     }
+    await recordDeploymentEvent(tx, 'deployment.created', id, input.deployedBy);
     const [row] = await tx.query(sql`SELECT ${columns} FROM ${joined} WHERE d.id = ${id}`);
     return toDeployment(row);
   });
@@ -259,26 +275,34 @@ export async function finishDeployment(
   db: Queryable,
   input: { id: string; userId: string; status: FinalStatus; endedAt?: string },
 ): Promise<Deployment> {
-  const found = await deploymentForMember(db, input.id, input.userId);
-  checkMayDeploy(found.role, found.environment);
-  checkTransition(found.deployment.status, input.status);
-  const endedAt = input.endedAt === undefined ? null : parseTime(input.endedAt, '/body/endedAt');
-  if (endedAt && endedAt < new Date(found.deployment.startedAt)) throw endBeforeStart();
-  let updated: unknown[];
-  try {
-    updated = await db.query(sql`
-      UPDATE deployments SET status = ${input.status}, ended_at = COALESCE(${endedAt}, now())
-      WHERE id = ${input.id} AND status = 'in_progress'
-      RETURNING id`);
-  } catch (err) {
-    if (isEndBeforeStart(err)) throw endBeforeStart();
-    throw err;
-  }
-  const after = await deploymentForMember(db, input.id, input.userId);
-  // another request finished it between our read and our update
-  if (updated.length === 0) checkTransition(after.deployment.status, input.status);
-  const { reviews: _, ...deployment } = after.deployment;
-  return deployment;
+  return db.tx(async (tx) => {
+    const found = await deploymentForMember(tx, input.id, input.userId);
+    checkMayDeploy(found.role, found.environment);
+    checkTransition(found.deployment.status, input.status);
+    const endedAt = input.endedAt === undefined ? null : parseTime(input.endedAt, '/body/endedAt');
+    if (endedAt && endedAt < new Date(found.deployment.startedAt)) throw endBeforeStart();
+    let updated: unknown[];
+    try {
+      updated = await tx.query(sql`
+        UPDATE deployments SET status = ${input.status}, ended_at = COALESCE(${endedAt}, now())
+        WHERE id = ${input.id} AND status = 'in_progress'
+        RETURNING id`);
+    } catch (err) {
+      if (isEndBeforeStart(err)) throw endBeforeStart();
+      throw err;
+    }
+    const after = await deploymentForMember(tx, input.id, input.userId);
+    // another request finished it between our read and our update
+    if (updated.length === 0) checkTransition(after.deployment.status, input.status);
+    await recordRepoEvent(tx, {
+      type: 'deployment.status_changed',
+      repoId: after.deployment.repoId,
+      actorId: input.userId,
+      resource: after.deployment,
+    });
+    const { reviews: _, ...deployment } = after.deployment;
+    return deployment;
+  });
 }
 
 export interface DeploymentQuery {

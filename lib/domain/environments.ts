@@ -7,6 +7,7 @@ import { Conflict, type FieldError, Forbidden, NotFound, Unprocessable } from '.
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
+import { recordEvent } from './events';
 import type { OrgAccess } from './orgs';
 
 /** The pattern of an environment's name, from its schema: a lowercase slug of at most 32 characters. */
@@ -98,17 +99,27 @@ export async function getEnvironment(db: Queryable, orgId: string, ref: string):
 export async function createEnvironment(
   db: Queryable,
   org: OrgAccess,
-  input: { name: string; protected?: boolean },
+  input: { name: string; protected?: boolean; actorId: string },
 ): Promise<Environment> {
   checkMayManageEnvironments(org.role);
   try {
-    const [row] = await db.query(sql`
-      INSERT INTO environments AS e (org_id, name, protected, position)
-      VALUES (${org.id}, ${input.name}, ${input.protected ?? false},
-              (SELECT COALESCE(max(position), 0) + 1 FROM environments WHERE org_id = ${org.id}))
-      RETURNING ${columns}
-    `);
-    return toEnvironment(row);
+    return await db.tx(async (tx) => {
+      const [row] = await tx.query(sql`
+        INSERT INTO environments AS e (org_id, name, protected, position)
+        VALUES (${org.id}, ${input.name}, ${input.protected ?? false},
+                (SELECT COALESCE(max(position), 0) + 1 FROM environments WHERE org_id = ${org.id}))
+        RETURNING ${columns}
+      `);
+      const made = toEnvironment(row);
+      await recordEvent(tx, {
+        type: 'environment.created',
+        orgId: org.id,
+        repoId: null,
+        actorId: input.actorId,
+        resource: made,
+      });
+      return made;
+    });
   } catch (err) {
     if (isUniqueViolation(err, 'environments_org_name')) {
       throw new Conflict(`Org ${org.slug} already has an environment named ${input.name}.`);
@@ -154,6 +165,7 @@ export async function updateEnvironment(
   org: OrgAccess,
   ref: string,
   changes: EnvironmentChanges,
+  actorId: string,
 ): Promise<Environment> {
   checkMayManageEnvironments(org.role, 'Changing environments');
   return db.tx(async (tx) => {
@@ -206,7 +218,9 @@ export async function updateEnvironment(
         required_approvals = COALESCE(${changes.requiredApprovals ?? null}::smallint, required_approvals),
         protected = COALESCE(${changes.protected ?? null}::boolean, protected)
       WHERE id = ${target.id}`);
-    return getEnvironment(tx, org.id, target.id);
+    const changed = await getEnvironment(tx, org.id, target.id);
+    await recordEvent(tx, { type: 'environment.updated', orgId: org.id, repoId: null, actorId, resource: changed });
+    return changed;
   });
 }
 

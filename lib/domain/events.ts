@@ -26,6 +26,22 @@ export async function recordEvent(
   `);
 }
 
+/** recordEvent for a change in repo `repoId`: the org is the repo's (found in the same statement). */
+export async function recordRepoEvent(
+  tx: Queryable,
+  e: { type: EventType; repoId: string; actorId: string; resource: unknown },
+): Promise<void> {
+  await tx.query(sql`
+    WITH recorded AS (
+      INSERT INTO events (type, org_id, repo_id, actor_id, resource)
+      SELECT ${e.type}, r.org_id, r.id, ${e.actorId}, ${JSON.stringify(e.resource)}::jsonb FROM repos r
+      WHERE r.id = ${e.repoId}
+      RETURNING org_id
+    )
+    SELECT pg_notify(${EVENTS_CHANNEL}, org_id::text) FROM recorded
+  `);
+}
+
 /**
  * The columns `publicEvent` renders, from `events ev` joined to its org, repo and actor: use as
  * `SELECT ${PUBLIC_EVENT_COLUMNS} FROM ${PUBLIC_EVENT_SOURCE} WHERE …`. `ev.txid` and `ev.seq` are selected too

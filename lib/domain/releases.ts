@@ -13,6 +13,7 @@ import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, type FieldError, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
+import { recordRepoEvent } from './events';
 import { type Comparator, normalizeVersion, parseRange } from './versions';
 
 /** How many of a release's deployments its detail view carries; the deployment list pages through all. */
@@ -158,7 +159,14 @@ export async function createRelease(
         INSERT INTO release_artifacts (release_id, artifact_id)
         SELECT ${id}, unnest(${artifactIds}::uuid[])`);
     }
-    return getRelease(tx, input.repoId, id);
+    const release = await getRelease(tx, input.repoId, id);
+    await recordRepoEvent(tx, {
+      type: 'release.created',
+      repoId: input.repoId,
+      actorId: input.createdBy,
+      resource: release,
+    });
+    return release;
   });
 }
 

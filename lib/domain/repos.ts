@@ -2,6 +2,7 @@ import type { MemberRepo } from '../../schemas/repos';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, sql } from '../infra/db';
 import { NotFound } from '../infra/errors';
+import { isUuid } from '../infra/ids';
 import type { RepoAccess } from './access';
 import type { User } from './identity';
 import { REPO_NAME, SLUG_PATTERN } from './orgs';
@@ -62,4 +63,20 @@ export async function listMemberRepos(
     (row) => ({ id: row.id, name: row.name, org: { id: row.org_id, slug: row.slug }, role: row.role }),
     (last) => encodeCursor('repos', [last.slug, last.name]),
   );
+}
+
+/**
+ * The repo named `name` in the org `orgRef` (its id or slug), if `userId` is a member of that org; else 404, the same
+ * whether the org or repo is missing or the user is not in it.
+ */
+export async function repoByName(db: Queryable, orgRef: string, name: string, userId: string): Promise<MemberRepo> {
+  const [row] = await db.query(sql`
+    SELECT r.id, r.name, o.id AS org_id, o.slug, m.role
+    FROM orgs o
+    JOIN memberships m ON m.org_id = o.id AND m.user_id = ${userId}
+    JOIN repos r ON r.org_id = o.id AND r.name = ${name}
+    WHERE ${isUuid(orgRef) ? sql`o.id = ${orgRef}` : sql`o.slug = ${orgRef}`}
+  `);
+  if (!row) throw new NotFound(`Repo ${orgRef}/${name} was not found`);
+  return { id: row.id, name: row.name, org: { id: row.org_id, slug: row.slug }, role: row.role };
 }

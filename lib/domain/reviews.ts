@@ -1,7 +1,7 @@
 import type { DeploymentDetail } from '../../schemas/deployments';
 import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { Conflict, Forbidden } from '../infra/errors';
-import { deploymentForMember } from './deployments';
+import { deploymentForMember, recordDeploymentEvent } from './deployments';
 
 type Decision = 'approve' | 'reject';
 
@@ -56,17 +56,22 @@ export async function reviewDeployment(
       }
       throw err;
     }
+    let changed: unknown[];
     if (input.decision === 'reject') {
-      await tx.query(sql`
-        UPDATE deployments SET status = 'rejected', ended_at = now() WHERE id = ${input.id} AND status = 'waiting'`);
+      changed = await tx.query(sql`
+        UPDATE deployments SET status = 'rejected', ended_at = now() WHERE id = ${input.id} AND status = 'waiting'
+        RETURNING id`);
     } else {
-      await tx.query(sql`
+      changed = await tx.query(sql`
         UPDATE deployments d SET status = d.requested_status, started_at = now(),
           ended_at = CASE WHEN d.requested_status = 'in_progress' THEN NULL ELSE now() END
         WHERE d.id = ${input.id} AND d.status = 'waiting'
           AND (SELECT count(*) FROM deployment_reviews v WHERE v.deployment_id = d.id AND v.decision = 'approve')
-              >= d.required_approvals`);
+              >= d.required_approvals
+        RETURNING d.id`);
     }
+    await recordDeploymentEvent(tx, 'deployment.reviewed', input.id, input.userId);
+    if (changed.length) await recordDeploymentEvent(tx, 'deployment.status_changed', input.id, input.userId);
     return (await deploymentForMember(tx, input.id, input.userId)).deployment;
   });
 }
@@ -92,6 +97,7 @@ export async function cancelDeployment(
     await tx.query(sql`
       UPDATE deployments SET status = 'cancelled', ended_at = now(), reason = ${input.reason ?? null}
       WHERE id = ${input.id} AND status = 'waiting'`);
+    await recordDeploymentEvent(tx, 'deployment.status_changed', input.id, input.userId);
     return (await deploymentForMember(tx, input.id, input.userId)).deployment;
   });
 }

@@ -2,7 +2,7 @@ import type { Deployment } from '../../schemas/deployments';
 import { type Queryable, sql } from '../infra/db';
 import { Conflict, NotFound, Unprocessable } from '../infra/errors';
 import type { RepoAccess } from './access';
-import { checkMayDeploy, columns, joined, toDeployment } from './deployments';
+import { checkMayDeploy, columns, joined, recordDeploymentEvent, toDeployment } from './deployments';
 import { namedEnvironment } from './environments';
 import { findReleaseId } from './releases';
 
@@ -79,6 +79,7 @@ export async function rollback(
       VALUES (${releaseId}, ${environment.id}, 'success', 'success', 'rollback', ${current.id}, ${input.reason},
               now(), now(), ${input.userId})
       RETURNING id`)) as [{ id: string }];
+    await recordDeploymentEvent(tx, 'deployment.rolled_back', id, input.userId);
     const [row] = await tx.query(sql`SELECT ${columns} FROM ${joined} WHERE d.id = ${id}`);
     return toDeployment(row);
   });

@@ -80,6 +80,8 @@ export interface Request<P, Q, B> {
   /** the request path as the client sent it (for Location and Link headers) */
   path: string;
   requestId: string;
+  /** how long this invocation may still run (the Lambda context's remaining time; the server gives 29 s too) */
+  remainingMs: () => number;
 }
 
 function header(event: Event, name: string): string | undefined {
@@ -307,6 +309,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
           user,
           path: event.rawPath ?? '',
           requestId,
+          remainingMs: () => context.getRemainingTimeInMillis(),
         });
         return serialise(response, requestId);
       }),

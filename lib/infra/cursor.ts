@@ -10,10 +10,10 @@ export function encodeCursor(ordering: string, key: readonly string[]): string {
   return Buffer.from(JSON.stringify([ordering, ...key]), 'utf8').toString('base64url');
 }
 
-/** The 400 of a cursor that this list did not issue. */
-export function invalidCursor(): BadRequest {
+/** The 400 of a cursor that this list did not issue (sent as the query parameter at `path`). */
+export function invalidCursor(path = '/query/cursor'): BadRequest {
   return new BadRequest('The cursor is not valid: pass nextCursor from a previous page unchanged.', [
-    { path: '/query/cursor', message: 'is not a cursor this list issued' },
+    { path, message: 'is not a cursor this list issued' },
   ]);
 }
 
@@ -30,17 +30,17 @@ function storablePart(part: unknown): part is string {
  * The key inside `cursor`, which must have been issued for `ordering` with `length` parts; every part is a string
  * Postgres can take, so a forged cursor is a 400 here and never an error in SQL.
  */
-export function decodeCursor(ordering: string, cursor: string, length: number): string[] {
-  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw invalidCursor();
+export function decodeCursor(ordering: string, cursor: string, length: number, path?: string): string[] {
+  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw invalidCursor(path);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalidCursor();
+    throw invalidCursor(path);
   }
-  if (!Array.isArray(parsed) || parsed.length !== length + 1 || parsed[0] !== ordering) throw invalidCursor();
+  if (!Array.isArray(parsed) || parsed.length !== length + 1 || parsed[0] !== ordering) throw invalidCursor(path);
   const key = parsed.slice(1);
-  if (!key.every(storablePart)) throw invalidCursor();
+  if (!key.every(storablePart)) throw invalidCursor(path);
   return key;
 }
 

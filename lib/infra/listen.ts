@@ -10,22 +10,23 @@ export const LISTENING = 'gitweave-releases listening';
 /** Sends a NOTIFY on `channel` from the listening connection itself (so its backend pid names the sender). */
 export type Reply = (channel: string, payload: string) => void;
 
+/** What to do with the payload of a NOTIFY on one channel. */
+export type OnMessage = (payload: string, reply: Reply) => void;
+
 /**
- * LISTENs on `channel` (or each of several: one connection serves them all) over a connection of its own (a pooled
- * one would lose the subscription when returned), calling `onMessage` for each NOTIFY payload, with its channel. The connection is re-made after it drops, with a growing pause;
+ * LISTENs on each channel of `channels` over one connection of its own (a pooled one would lose the subscription when
+ * returned; one per process however many channels or waiters), calling that channel's handler for each NOTIFY payload. The connection is re-made after it drops, with a growing pause;
  * `onChange(true | false)` says when the subscription starts or is lost, since NOTIFYs sent meanwhile are gone.
  */
 export function listen(
   connectionString: string,
-  channel: string | readonly string[],
-  onMessage: (payload: string, reply: Reply, channel: string) => void,
+  channels: Readonly<Record<string, OnMessage>>,
   onChange: (listening: boolean) => void,
 ): Listener {
   let client: pg.Client | undefined;
   let stopped = false;
   let pause = 100;
   let timer: NodeJS.Timeout | undefined;
-  const channels = typeof channel === 'string' ? [channel] : channel;
 
   const lost = () => {
     if (client) {
@@ -47,7 +48,7 @@ export function listen(
     next.on('error', () => undefined);
     try {
       await next.connect();
-      for (const name of channels) await next.query(`LISTEN ${pg.escapeIdentifier(name)}`);
+      for (const channel of Object.keys(channels)) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       // named once subscribed, so that whoever waits for listeners' answers counts only those that will answer
       await next.query(`SET application_name = ${pg.escapeLiteral(LISTENING)}`);
     } catch {
@@ -69,7 +70,7 @@ export function listen(
       next.query('SELECT pg_notify($1, $2)', [to, payload]).catch(() => undefined);
     };
     next.on('notification', (message) => {
-      if (channels.includes(message.channel)) onMessage(message.payload ?? '', reply, message.channel);
+      if (Object.hasOwn(channels, message.channel)) channels[message.channel]?.(message.payload ?? '', reply);
     });
     next.on('error', lost);
     next.on('end', lost);

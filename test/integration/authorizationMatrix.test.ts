@@ -111,6 +111,27 @@ const rows: Row[] = [
   { fn: 'health', scope: 'public', case: '', event: () => ({}), expected: open },
   { fn: 'listRepos', scope: 'read', case: '', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
   {
+    fn: 'getRepoByName',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { org: world.org.slug, name: world.repo.name } }),
+    expected: read,
+  },
+  {
+    fn: 'repoEvents',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id } }),
+    expected: read,
+  },
+  {
+    fn: 'orgEvents',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { org: world.org.slug } }),
+    expected: read,
+  },
+  {
     fn: 'createArtifact',
     scope: 'release',
     case: 'register',
@@ -397,8 +418,8 @@ beforeAll(async () => {
     });
   }
   const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
-  const gated = await createEnvironment(pool, org, { name: 'gated' });
-  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 });
+  const gated = await createEnvironment(pool, org, { name: 'gated', actorId: world.releaseManager.id });
+  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 }, world.releaseManager.id);
   gatedId = gated.id;
   const file = writeBuildFile(world.repo.id, 'matrix/first', 'x');
   const artifact = await invoke((await import('../../functions/createArtifact')).handler, {
@@ -490,6 +511,13 @@ describe('the authorization matrix', () => {
       (id: string) => ({ repo: id, environment: 'dev' }),
     ],
     ['listOrgEnvironments', () => ({ org: world.org.slug }), () => ({ org: `no-such-org-${fresh()}` })],
+    ['repoEvents', () => ({ repo: world.repo.id }), (id: string) => ({ repo: id })],
+    ['orgEvents', () => ({ org: world.org.slug }), () => ({ org: `no-such-org-${fresh()}` })],
+    [
+      'getRepoByName',
+      () => ({ org: world.org.slug, name: world.repo.name }),
+      () => ({ org: `no-such-org-${fresh()}`, name: 'app' }),
+    ],
   ] as const)('tells an outsider nothing about whether a %s target exists', async (fn, existing, missing) => {
     const handler = handlers.get(fn)!;
     const unknown = randomUUID();

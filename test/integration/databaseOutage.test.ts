@@ -63,8 +63,8 @@ beforeAll(async () => {
   });
   const { createEnvironment, updateEnvironment } = await import('../../lib/domain/environments');
   const orgAccess = { ...org, role: 'release_manager' as const };
-  const gated = await createEnvironment(seed, orgAccess, { name: 'gated' });
-  await updateEnvironment(seed, orgAccess, gated.id, { requiredApprovals: 1 });
+  const gated = await createEnvironment(seed, orgAccess, { name: 'gated', actorId: rm.id });
+  await updateEnvironment(seed, orgAccess, gated.id, { requiredApprovals: 1 }, rm.id);
   const reviewer = await createUser(seed, 'reviewer', { orgSlug: org.slug, role: 'release_manager' });
   const waiting = async () =>
     (await createDeployment(seed, access, { release: release.id, deployedBy: rm.id, environmentId: gated.id })).id;
@@ -104,6 +104,9 @@ beforeAll(async () => {
     listOrgEnvironments: async () => ({ pathParameters: { org: org.slug }, token }),
     listReleases: async () => ({ pathParameters: r, token }),
     listRepos: async () => ({ token }),
+    getRepoByName: async () => ({ pathParameters: { org: org.slug, name: 'app' }, token }),
+    repoEvents: async () => ({ pathParameters: r, token }),
+    orgEvents: async () => ({ pathParameters: { org: org.slug }, token }),
     repoEnvironments: async () => ({ pathParameters: r, token }),
     createToken: async () => ({ body: { name: 'outage', scopes: ['read'] }, token }),
     listTokens: async () => ({ token }),

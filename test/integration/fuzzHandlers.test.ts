@@ -173,8 +173,8 @@ async function writeFixture() {
     startedAt: new Date(Date.now() - 3_600_000).toISOString(),
   });
   const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
-  const gated = await createEnvironment(pool, org, { name: 'gated' });
-  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 });
+  const gated = await createEnvironment(pool, org, { name: 'gated', actorId: world.releaseManager.id });
+  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 }, world.releaseManager.id);
   const asDeveloper = { ...access, role: 'developer' as const };
   const waiting: string[] = [];
   for (let i = 0; i < 60; i += 1) {

@@ -105,7 +105,7 @@ describe('Idempotency-Key on the pipeline writes', () => {
 
   it('a repeated review answers the first review, replayed, where a new request would be a 409', async () => {
     const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
-    await updateEnvironment(pool, org, 'stg', { requiredApprovals: 2 });
+    await updateEnvironment(pool, org, 'stg', { requiredApprovals: 2 }, world.releaseManager.id);
     const reviewer = await createUser(pool, 'reviewer', { orgSlug: world.org.slug, role: 'release_manager' });
     const release = await releaseIn(pool, world.repo.id, world.releaseManager.id);
     const stg = (await environmentsOf(pool, world.org.id)).stg!;

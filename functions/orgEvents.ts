@@ -1,0 +1,21 @@
+import { feed } from '../lib/domain/feed';
+import { orgForMember } from '../lib/domain/orgs';
+import { http, ok } from '../lib/http';
+import { db } from '../lib/infra/db';
+import { feedPage, feedQuery, orgFeedParams } from '../schemas/events';
+
+/** GET /api/v1/orgs/{org}/events: every event of the org (its repos' and its environments'), for a member. */
+export const handler = http(
+  {
+    params: orgFeedParams,
+    query: feedQuery,
+    scope: 'read',
+    route: 'GET /api/v1/orgs/{org}/events',
+    summary: "Read an org's events, all its repos and environments, oldest first after a cursor ({org}: id or slug)",
+    success: { status: 200, schema: feedPage },
+  },
+  async ({ params, query, user, remainingMs }) => {
+    const org = await orgForMember(db(), params.org, user.id);
+    return ok(await feed(db(), { kind: 'org', id: org.id, orgId: org.id }, query, remainingMs()));
+  },
+);

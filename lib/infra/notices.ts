@@ -1,0 +1,68 @@
+/**
+ * In-process notices of recorded events, for long-polling readers of the feed. The process's one listening
+ * connection (lib/infra/listen, run by the server) calls `noticeEvents(orgId)` for each NOTIFY on gitweave_events;
+ * a waiting reader holds no database connection, only a callback here, and runs one query once woken.
+ * Shared through globalThis, like the pool (lib/infra/db), so every bundle in one process sees the same notices.
+ */
+const SHARED = Symbol.for('gitweave.releases.notices');
+interface Notices {
+  subscribed: boolean;
+  waiters: Map<string, Set<() => void>>;
+}
+const holder = globalThis as typeof globalThis & { [SHARED]?: Notices };
+holder[SHARED] ??= { subscribed: false, waiters: new Map() };
+const notices: Notices = holder[SHARED];
+
+/** Wakes every reader waiting on org `orgId` (the payload of a gitweave_events NOTIFY). */
+export function noticeEvents(orgId: string): void {
+  for (const wake of notices.waiters.get(orgId) ?? []) wake();
+}
+
+/**
+ * Whether this process receives the NOTIFYs: false on Lambda and serverless-offline (nothing listens there) and while
+ * the listening connection is being re-made. Losing it wakes every waiter, so that each falls back to polling.
+ */
+export function eventsSubscription(subscribed: boolean): void {
+  notices.subscribed = subscribed;
+  if (!subscribed) for (const set of notices.waiters.values()) for (const wake of set) wake();
+}
+
+export function eventsSubscribed(): boolean {
+  return notices.subscribed;
+}
+
+/**
+ * Starts watching for a notice about org `orgId`; arm before reading, so that an event committed between the read
+ * and the wait still wakes it. `wait(ms)` resolves at the first notice since arming, or after `ms`; `disarm`
+ * forgets the watch (wait does too).
+ */
+export function armNotice(orgId: string): { wait(ms: number): Promise<void>; disarm(): void } {
+  let fired = false;
+  let wake: (() => void) | undefined;
+  const onNotice = () => {
+    fired = true;
+    wake?.();
+  };
+  const set = notices.waiters.get(orgId) ?? new Set();
+  set.add(onNotice);
+  notices.waiters.set(orgId, set);
+  const disarm = () => {
+    set.delete(onNotice);
+    if (set.size === 0 && notices.waiters.get(orgId) === set) notices.waiters.delete(orgId);
+  };
+  return {
+    disarm,
+    async wait(ms: number) {
+      if (!fired && ms > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      disarm();
+    },
+  };
+}
