@@ -1,7 +1,5 @@
 import { verify } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordEvent } from '../../lib/domain/events';
-import { sql } from '../../lib/infra/db';
 import { api, onServerDoor } from '../helpers/api';
 import { orgWithMembers, testPool } from '../helpers/factories';
 import { type Receiver, startReceiver } from '../helpers/receiver';
@@ -22,18 +20,14 @@ afterAll(async () => {
   await pool.dispose();
 });
 
-async function environmentCreated(name: string): Promise<string> {
-  await pool.tx((tx) =>
-    recordEvent(tx, {
-      type: 'environment.created',
-      orgId: world.org.id,
-      repoId: null,
-      actorId: world.releaseManager.id,
-      resource: { name },
-    }),
-  );
-  const [row] = await pool.query(sql`SELECT id FROM events WHERE org_id = ${world.org.id} ORDER BY seq DESC LIMIT 1`);
-  return row.id;
+/** An environment made through the API: its environment.created event is recorded in the same transaction. */
+async function environmentCreated(name: string) {
+  const res = await api('POST', `/orgs/${world.org.slug}/environments`, {
+    token: world.releaseManager.token,
+    json: { name },
+  });
+  expect(res.status).toBe(201);
+  return res.body;
 }
 
 describe('webhooks over HTTP', () => {
@@ -59,15 +53,19 @@ describe('webhooks over HTTP', () => {
         headers: { 'idempotency-key': `hook-${world.org.id}` },
       });
       expect(made.status).toBe(201);
-      const eventId = await environmentCreated('qa');
+      const environment = await environmentCreated('qa');
       await receiver.waitFor(1);
       const [first] = receiver.received;
       expect(await verify(SECRET, first!.body, first!.headers['x-gitweave-signature-256'] as string)).toBe(true);
-      expect(JSON.parse(first!.body)).toMatchObject({
-        id: eventId,
+      const event = JSON.parse(first!.body);
+      expect(event).toMatchObject({
         type: 'environment.created',
-        resource: { name: 'qa' },
+        actor: { id: world.releaseManager.id },
+        org: { id: world.org.id, slug: world.org.slug },
+        repo: null,
+        resource: environment,
       });
+      const eventId = event.id;
       const deliveryId = first!.headers['x-gitweave-delivery'] as string;
 
       const deliveries = `/orgs/${world.org.slug}/webhooks/${made.body.id}/deliveries`;
