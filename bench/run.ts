@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --reuse] [-- --duration=S --warmup=S --memory=S --connections=N --restarts=N]
+ * npm run bench -- --webhooks [--events=N]: issue 14's webhook fan-out alone (bench/webhooks.ts)
  *
  * Issue 11's benchmark. A Postgres of its own, run as npm start runs its embedded one (bench/postgres.ts), seeded
  * in bulk; every read and write loaded over HTTP with autocannon on door 'server' (npm start's server), door
@@ -31,6 +32,7 @@ import { judge, markdown, type Results } from './report';
 import { FULL, QUICK, seed } from './seed';
 import { statementDrift } from './sqlOfLib';
 import { measureStartup } from './startup';
+import { benchWebhooks, webhookMarkdown } from './webhooks';
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -44,6 +46,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     restarts: { type: 'string' },
     'no-embedded': { type: 'boolean', default: false },
+    webhooks: { type: 'boolean', default: false },
+    events: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -60,6 +64,8 @@ if (args.help) {
       '  --connections=N  autocannon connections (default 10)',
       '  --restarts=N     restarts timed per kind (default 5; quick 3)',
       '  --no-embedded    skip timing npm start with its own embedded Postgres',
+      '  --webhooks       only the webhook fan-out: --events (default 1000) releases to 3 loopback receivers',
+      '  --events=N       events of the webhook fan-out (default 1000)',
       'BENCH_DATABASE_URL: a Postgres to use instead of the embedded one under data/bench-postgres',
       'BENCH_PG_PORT: port of the embedded one (default 54349); PGBENCH: the pgbench binary',
       '',
@@ -101,7 +107,30 @@ process.on('SIGINT', () => {
   void cleanup().finally(() => process.exit(130));
 });
 
+/** --webhooks: the fan-out alone, on the bench Postgres (migrated, not seeded), to <date>-webhooks.json. */
+async function webhooksOnly(): Promise<void> {
+  const loadAtStart = os.loadavg()[0]!;
+  database = await openBenchDatabase({ fast: false, log: say });
+  await migrate(database.url, say);
+  const result = await benchWebhooks(database.url, artifactsDir, {
+    events: Math.round(positive(args.events, 1000, 'events')),
+    writers: settings.connections,
+    log: say,
+  });
+  const date = new Date().toISOString().slice(0, 10);
+  const file = path.join(ROOT, 'bench', 'results', `${date}-webhooks.json`);
+  const loadAverage = { start: Math.round(loadAtStart * 100) / 100, end: Math.round(os.loadavg()[0]! * 100) / 100 };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ date, loadAverage, cpus: os.cpus().length, webhooks: result }, null, 2)}\n`,
+  );
+  say(`results written to ${path.relative(ROOT, file)}`);
+  process.stdout.write(`${webhookMarkdown(result)}\n`);
+}
+
 async function main(): Promise<void> {
+  if (args.webhooks) return webhooksOnly();
   const loadAtStart = os.loadavg()[0]!;
   say(`${sizes.label} run: ${JSON.stringify(settings)}`);
   const seedFast = !args.reuse;
