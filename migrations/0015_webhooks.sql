@@ -58,14 +58,20 @@ CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
 
 -- Every event makes its deliveries in the transaction that records it, whoever writes it, and wakes the
 -- deliverers at commit (NOTIFY is sent then, and not at all on rollback).
+-- The payload is the webhook's id (Postgres sends one NOTIFY per distinct payload per transaction): a deliverer
+-- already sending to that webhook ignores it, and claims the new delivery when its batch is done.
 CREATE FUNCTION enqueue_webhook_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  hook uuid;
 BEGIN
-  INSERT INTO webhook_deliveries (webhook_id, event_id, event_type)
-  SELECT w.id, NEW.id, NEW.type FROM webhooks w
-  WHERE w.org_id = NEW.org_id AND (cardinality(w.events) = 0 OR NEW.type = ANY (w.events));
-  IF FOUND THEN
-    PERFORM pg_notify('gitweave_webhooks', '');
-  END IF;
+  FOR hook IN
+    INSERT INTO webhook_deliveries (webhook_id, event_id, event_type)
+    SELECT w.id, NEW.id, NEW.type FROM webhooks w
+    WHERE w.org_id = NEW.org_id AND (cardinality(w.events) = 0 OR NEW.type = ANY (w.events))
+    RETURNING webhook_id
+  LOOP
+    PERFORM pg_notify('gitweave_webhooks', hook::text);
+  END LOOP;
   RETURN NULL;
 END $$;
 

@@ -33,14 +33,17 @@ export function backoffMs(attempts: number, baseMs: number, random: number = Mat
   return Math.round(exponential * (0.5 + random / 2));
 }
 
-interface Claimed {
+/** How many due deliveries of one webhook a slot claims at once and sends one after the other. */
+export const BATCH = 50;
+
+export interface Claimed {
   id: string;
   webhookId: string;
-  eventId: string;
   eventType: string;
   url: string;
   secret: string;
-  payload: string | null;
+  /** the body: kept from an earlier attempt, or rendered now from the event */
+  payload: string;
   claim: string;
   attempts: number;
   once: boolean;
@@ -48,113 +51,137 @@ interface Claimed {
 }
 
 /**
- * Claims at most `limit` due deliveries, at most one per webhook and none of a webhook in `busy` (those this
- * process is sending to already: a receiver that hangs holds one slot, never all of them). Rows another deliverer
- * holds locked are skipped (FOR UPDATE SKIP LOCKED); a claimed delivery is not due again before its lease ends.
+ * Claims due deliveries for at most `slots` webhooks, none of them in `busy` (those this process is sending to
+ * already: a receiver holds one slot, never more), and at most BATCH per webhook, oldest first, which one slot sends
+ * in turn. Rows another deliverer holds locked are skipped (FOR UPDATE SKIP LOCKED). A claim is a lease: the
+ * delivery is not due again until twice the timeout and a second have passed (a batch starts no attempt after one
+ * timeout, so it is recorded by then), after which another deliverer may take it over (its claimer died). Each
+ * comes with its body, rendered from its event if no attempt has kept one yet.
  */
-export async function claimDue(db: Queryable, busy: string[], limit: number, leaseMs: number): Promise<Claimed[]> {
+export async function claimDue(
+  db: Queryable,
+  busy: string[],
+  slots: number,
+  options: Pick<DeliveryOptions, 'timeoutMs'>,
+): Promise<Claimed[][]> {
   const rows = await db.query(sql`
-    WITH picked AS (
-      SELECT d.id FROM webhooks w
+    WITH ready AS (
+      SELECT w.id FROM webhooks w
+      WHERE w.id <> ALL (${busy}::uuid[]) AND EXISTS (
+        SELECT 1 FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.status = 'pending' AND x.next_attempt_at <= now())
+      LIMIT ${slots}
+    ), picked AS (
+      SELECT d.id, d.webhook_id, d.next_attempt_at FROM ready
       CROSS JOIN LATERAL (
-        SELECT id FROM webhook_deliveries
-        WHERE webhook_id = w.id AND status = 'pending' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at
-        LIMIT 1
+        SELECT id, webhook_id, next_attempt_at FROM webhook_deliveries
+        WHERE webhook_id = ready.id AND status = 'pending' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at, id
+        LIMIT ${BATCH}
         FOR UPDATE SKIP LOCKED
       ) d
-      WHERE w.id <> ALL (${busy}::uuid[])
-      LIMIT ${limit}
+    ), turns AS (
+      SELECT id, row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) - 1 AS turn FROM picked
     )
     UPDATE webhook_deliveries d
     SET claim = gen_random_uuid(), attempts = d.attempts + (NOT d.once)::int,
-      next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
-    FROM picked, webhooks w
-    WHERE d.id = picked.id AND w.id = d.webhook_id
-    RETURNING d.id, d.webhook_id, d.event_id, d.event_type, w.url, w.secret, d.payload, d.claim, d.attempts, d.once,
-      d.created_at`);
-  return rows.map((row: Row) => ({
-    id: row.id,
-    webhookId: row.webhook_id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    url: row.url,
-    secret: row.secret,
-    payload: row.payload,
-    claim: row.claim,
-    attempts: row.attempts,
-    once: row.once,
-    createdAt: row.created_at,
-  }));
+      next_attempt_at = now() + make_interval(secs => ${leaseMs(options) / 1000})
+    FROM turns, webhooks w, ${PUBLIC_EVENT_SOURCE}
+    WHERE d.id = turns.id AND w.id = d.webhook_id AND ev.id = d.event_id
+    RETURNING d.id AS delivery_id, d.webhook_id, d.event_type, w.url, w.secret, d.payload, d.claim, d.attempts,
+      d.once, d.created_at, turns.turn, ${PUBLIC_EVENT_COLUMNS}`);
+  const batches = new Map<string, Claimed[]>();
+  for (const row of [...rows].sort((a: Row, b: Row) => a.turn - b.turn)) {
+    const batch = batches.get(row.webhook_id) ?? [];
+    batch.push({
+      id: row.delivery_id,
+      webhookId: row.webhook_id,
+      eventType: row.event_type,
+      url: row.url,
+      secret: row.secret,
+      payload: row.payload ?? JSON.stringify(publicEvent(row)),
+      claim: row.claim,
+      attempts: row.attempts,
+      once: row.once,
+      createdAt: row.created_at,
+    });
+    batches.set(row.webhook_id, batch);
+  }
+  return [...batches.values()];
 }
 
-/** The body of a delivery: rendered at its first attempt and kept, so that every retry sends the same bytes. */
-async function payloadOf(db: Queryable, claimed: Claimed): Promise<string> {
-  if (claimed.payload !== null) return claimed.payload;
-  const [row] = await db.query(
-    sql`SELECT ${PUBLIC_EVENT_COLUMNS} FROM ${PUBLIC_EVENT_SOURCE} WHERE ev.id = ${claimed.eventId}`,
-  );
-  const rendered = JSON.stringify(publicEvent(row as Row));
-  const [kept] = await db.query(sql`
-    UPDATE webhook_deliveries SET payload = COALESCE(payload, ${rendered}) WHERE id = ${claimed.id} RETURNING payload`);
-  return (kept?.payload as string | undefined) ?? rendered;
+/** Gives claimed deliveries back, due now (the rest of a batch whose receiver failed, or a stopping deliverer's). */
+export async function releaseClaims(db: Queryable, claimed: Claimed[]): Promise<void> {
+  if (claimed.length === 0) return;
+  await db.query(sql`
+    UPDATE webhook_deliveries SET claim = NULL, next_attempt_at = now(), attempts = attempts - (NOT once)::int
+    WHERE id = ANY (${claimed.map((c) => c.id)}::uuid[]) AND claim = ANY (${claimed.map((c) => c.claim)}::uuid[])`);
+}
+
+/** One attempt made: the delivery, when it started and what it came to. */
+export interface Made {
+  delivery: Claimed;
+  startedAt: Date;
+  outcome: PostOutcome;
 }
 
 /**
- * Records what an attempt came to and decides what follows: a 2xx delivers; otherwise a retry after the backoff,
- * unless that would fall past 24 hours after the event, or the attempt was a redelivery: then the delivery fails.
- * The outcome is kept only while the claim is still the attempt's own (a deliverer that took over after the lease
+ * Records the attempts of a batch and decides what follows each, in one statement: a 2xx delivers; otherwise a
+ * retry after the backoff, unless that would fall past 24 hours after the event, or the attempt was a redelivery:
+ * then the delivery fails. The body sent is kept, so that every later attempt sends (and signs) the same bytes. An
+ * outcome is kept only while the claim is still the attempt's own (a deliverer that took over after the lease
  * ended decides instead); the attempt itself is always recorded, since it was made.
  */
-async function recordAttempt(
-  db: Queryable,
-  claimed: Claimed,
-  startedAt: Date,
-  outcome: PostOutcome,
-  retryBaseMs: number,
-): Promise<void> {
-  const delayMs = backoffMs(claimed.attempts, retryBaseMs);
-  const delivered = outcome.error === null;
-  const giveUp = claimed.once || Date.now() + delayMs > claimed.createdAt.getTime() + RETRY_WINDOW_MS;
-  await db.tx(async (tx) => {
-    await tx.query(sql`
-      INSERT INTO webhook_attempts (delivery_id, started_at, duration_ms, status_code, error, redelivery)
-      SELECT id, ${startedAt}, ${outcome.durationMs}, ${outcome.statusCode}, ${outcome.error}, ${claimed.once}
-      FROM webhook_deliveries WHERE id = ${claimed.id}`);
-    await tx.query(sql`
-      UPDATE webhook_deliveries
-      SET claim = NULL, once = false,
-        status = ${delivered ? 'delivered' : giveUp ? 'failed' : 'pending'},
-        next_attempt_at = now() + make_interval(secs => ${delayMs / 1000})
-      WHERE id = ${claimed.id} AND claim = ${claimed.claim}`);
+export async function recordAttempts(db: Queryable, made: Made[], retryBaseMs: number): Promise<void> {
+  if (made.length === 0) return;
+  const next = made.map(({ delivery, outcome }) => {
+    const delayMs = backoffMs(delivery.attempts, retryBaseMs);
+    const giveUp = delivery.once || Date.now() + delayMs > delivery.createdAt.getTime() + RETRY_WINDOW_MS;
+    return { status: outcome.error === null ? 'delivered' : giveUp ? 'failed' : 'pending', delayS: delayMs / 1000 };
   });
+  await db.query(sql`
+    WITH made AS (
+      SELECT * FROM unnest(
+        ${made.map((m) => m.delivery.id)}::uuid[], ${made.map((m) => m.delivery.claim)}::uuid[],
+        ${made.map((m) => m.startedAt)}::timestamptz[], ${made.map((m) => m.outcome.durationMs)}::int[],
+        ${made.map((m) => m.outcome.statusCode)}::int[], ${made.map((m) => m.outcome.error)}::text[],
+        ${made.map((m) => m.delivery.once)}::boolean[], ${next.map((n) => n.status)}::text[],
+        ${next.map((n) => n.delayS)}::float8[], ${made.map((m) => m.delivery.payload)}::text[]
+      ) AS m (id, claim, started_at, duration_ms, status_code, error, redelivery, status, delay_s, payload)
+    ), attempts AS (
+      INSERT INTO webhook_attempts (delivery_id, started_at, duration_ms, status_code, error, redelivery)
+      SELECT m.id, m.started_at, m.duration_ms, m.status_code, m.error, m.redelivery
+      FROM made m JOIN webhook_deliveries d ON d.id = m.id
+    )
+    UPDATE webhook_deliveries d
+    SET claim = NULL, once = false, payload = COALESCE(d.payload, m.payload), status = m.status,
+      next_attempt_at = now() + make_interval(secs => m.delay_s)
+    FROM made m
+    WHERE d.id = m.id AND d.claim = m.claim`);
 }
 
-/** Sends one claimed delivery once (a POST of the event, signed) and records the attempt. */
-export async function attempt(db: Queryable, claimed: Claimed, options: DeliveryOptions): Promise<PostOutcome> {
-  const body = await payloadOf(db, claimed);
+/** Sends one claimed delivery once: a POST of the event, signed. Records nothing (see `recordAttempts`). */
+export async function attempt(delivery: Claimed, options: DeliveryOptions): Promise<Made> {
   const startedAt = new Date();
   const outcome = await postOnce(
-    claimed.url,
-    body,
+    delivery.url,
+    delivery.payload,
     {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
-      'x-gitweave-event': claimed.eventType,
-      'x-gitweave-delivery': claimed.id,
-      'x-gitweave-signature-256': signature(claimed.secret, body),
+      'x-gitweave-event': delivery.eventType,
+      'x-gitweave-delivery': delivery.id,
+      'x-gitweave-signature-256': signature(delivery.secret, delivery.payload),
     },
     options,
   );
-  await recordAttempt(db, claimed, startedAt, outcome, options.retryBaseMs);
-  return outcome;
+  return { delivery, startedAt, outcome };
 }
 
 /**
  * How long a claim lasts before another deliverer may take the delivery over (its claimer died, or was stopped):
  * twice the attempt's timeout and a second, room enough for the database writes around the POST.
  */
-export function leaseMs(options: DeliveryOptions): number {
+function leaseMs(options: Pick<DeliveryOptions, 'timeoutMs'>): number {
   return options.timeoutMs * 2 + 1000;
 }
 

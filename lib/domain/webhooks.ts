@@ -7,7 +7,10 @@ import { type OutboundPolicy, RefusedDestination, resolveDestination } from '../
 import { isoTime } from '../infra/time';
 import type { OrgAccess } from './orgs';
 
-/** The channel the deliverers LISTEN on: a transaction that makes deliveries (or asks for one again) notifies it. */
+/**
+ * The channel the deliverers LISTEN on: a transaction that makes deliveries (or asks for one again) notifies it, with
+ * the webhook's id as the payload.
+ */
 export const WEBHOOKS_CHANNEL = 'gitweave_webhooks';
 
 /** Webhooks send an org's events, and their secrets sign them: managing them needs the release_manager role. */
@@ -172,7 +175,7 @@ export async function redeliver(db: Queryable, org: OrgAccess, webhookId: string
       UPDATE webhook_deliveries
       SET once = once OR status <> 'pending', status = 'pending', next_attempt_at = now(), claim = NULL
       WHERE id = ${deliveryId}`);
-    await tx.query(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, '')`);
+    await tx.query(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, ${webhookId})`);
     const [row] = await tx.query(sql`SELECT ${deliveryColumns} FROM webhook_deliveries d WHERE d.id = ${deliveryId}`);
     return toDelivery(row as Row);
   });
