@@ -84,8 +84,7 @@ export function startDeliverer(db: Queryable, options: DeliveryOptions): Deliver
         const free = options.concurrency - inFlight.size;
         if (free <= 0) break;
         const batches = await claimDue(db, [...inFlight.keys()], free, options);
-        for (const batch of batches) {
-          const webhookId = batch[0]!.webhookId;
+        for (const { webhookId, batch } of batches) {
           const sending = sendBatch(db, batch, options, () => stopped)
             .then(() => undefined)
             .catch((err) => log().warn({ err, webhookId }, 'webhook attempt not recorded'))
@@ -133,7 +132,7 @@ export async function deliverDue(db: Queryable, options: DeliveryOptions, remain
   while (!stopping()) {
     const batches = await claimDue(db, [], options.concurrency, options);
     if (batches.length === 0) break;
-    const sent = await Promise.all(batches.map((batch) => sendBatch(db, batch, options, stopping)));
+    const sent = await Promise.all(batches.map(({ batch }) => sendBatch(db, batch, options, stopping)));
     attempts += sent.reduce((sum, n) => sum + n, 0);
   }
   return attempts;

@@ -63,7 +63,7 @@ export async function claimDue(
   busy: string[],
   slots: number,
   options: Pick<DeliveryOptions, 'timeoutMs'>,
-): Promise<Claimed[][]> {
+): Promise<Array<{ webhookId: string; batch: Claimed[] }>> {
   const rows = await db.query(sql`
     WITH ready AS (
       SELECT w.id FROM webhooks w
@@ -106,7 +106,7 @@ export async function claimDue(
     });
     batches.set(row.webhook_id, batch);
   }
-  return [...batches.values()];
+  return [...batches].map(([webhookId, batch]) => ({ webhookId, batch }));
 }
 
 /** Gives claimed deliveries back, due now (the rest of a batch whose receiver failed, or a stopping deliverer's). */
