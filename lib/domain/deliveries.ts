@@ -12,7 +12,7 @@ export interface DeliveryOptions extends OutboundPolicy {
 }
 
 /** A delivery is retried for this long after its event, then marked failed. */
-export const RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** The longest pause between two retries, in units of the base delay (30 s by default: about an hour). */
 const MAX_BACKOFF_FACTOR = 128;
 
@@ -34,7 +34,7 @@ export function backoffMs(attempts: number, baseMs: number, random: number = Mat
 }
 
 /** How many due deliveries of one webhook a slot claims at once and sends one after the other. */
-export const BATCH = 50;
+const BATCH = 50;
 
 export interface Claimed {
   id: string;

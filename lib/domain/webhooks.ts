@@ -14,7 +14,7 @@ import type { OrgAccess } from './orgs';
 export const WEBHOOKS_CHANNEL = 'gitweave_webhooks';
 
 /** Webhooks send an org's events, and their secrets sign them: managing them needs the release_manager role. */
-export function checkMayManageWebhooks(role: Role): void {
+function checkMayManageWebhooks(role: Role): void {
   if (role !== 'release_manager') {
     throw new Forbidden(`Webhooks are managed by release managers; you are a ${role} in this org.`);
   }
@@ -25,7 +25,7 @@ export function checkMayManageWebhooks(role: Role): void {
  * absolute http or https URL, and its host must resolve to public addresses only, unless `policy.allowPrivate`.
  * The same check runs again at every delivery, on the address actually connected to.
  */
-export async function checkWebhookUrl(raw: string, policy: OutboundPolicy): Promise<string> {
+async function checkWebhookUrl(raw: string, policy: OutboundPolicy): Promise<string> {
   const refuse = (message: string) =>
     new Unprocessable(`The webhook URL ${message}.`, [{ path: '/body/url', message }]);
   let url: URL;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One request a receiver got, as it came over the wire. */
-export interface Received {
+interface Received {
   headers: http.IncomingHttpHeaders;
   body: string;
   at: number;
