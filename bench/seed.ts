@@ -1,7 +1,7 @@
 /**
  * The bench's data: one org (dev, stg, prod) with 10 repos, seeded in bulk with generate_series. The org, its
- * repos and the bench user go through lib/orgs as npm start's bootstrap does; releases, artifacts and
- * deployments are INSERT ... SELECT, a few statements per repo however large.
+ * repos and the bench user go through lib/orgs as npm start's bootstrap does; releases, artifacts, deployments
+ * and their events are INSERT ... SELECT, a few statements per repo however large.
  */
 import createConnectionPool from '@databases/pg';
 import pg from 'pg';
@@ -67,6 +67,8 @@ export interface Seeded {
   smallReleaseIds: string[];
   /** a random sample of deployment ids of the big repo */
   deploymentIds: string[];
+  /** a random sample of places (txid, seq) in the big repo's feed, to read a page after */
+  feedPositions: { txid: string; seq: string }[];
   /** the position (1 = newest) and keyset of the release the deep page starts after, per repo */
   deepAfter: {
     big: { position: number; createdAt: Date; id: string };
@@ -176,6 +178,38 @@ async function seedHotRelease(
             $2
      FROM releases r, generate_series(0, $4::int - 1) g WHERE r.id = $1`,
     [releaseId, userId, environmentIds, count],
+  );
+}
+
+/**
+ * The events of `repoId`'s releases and deployments (release.created, deployment.created), as the API would have
+ * recorded them, oldest first by kind. Bulk-seeded events share the seeding transaction's id (a real feed has one
+ * per change); a feed page reads one range of the (repo_id, txid, seq) index either way.
+ */
+async function seedEvents(client: pg.Client, orgId: string, repoId: string) {
+  await client.query(
+    `INSERT INTO events (type, org_id, repo_id, actor_id, occurred_at, resource)
+     SELECT 'release.created', $1, r.repo_id, r.created_by, r.created_at,
+            jsonb_build_object('id', r.id, 'repoId', r.repo_id, 'version', r.version, 'notes', r.notes,
+              'createdBy', jsonb_build_object('id', u.id, 'name', u.name), 'createdAt', r.created_at,
+              'artifacts', '[]'::jsonb, 'deployments', '[]'::jsonb, 'deploymentCount', 0)
+     FROM releases r JOIN users u ON u.id = r.created_by WHERE r.repo_id = $2
+     ORDER BY r.created_at, r.id`,
+    [orgId, repoId],
+  );
+  await client.query(
+    `INSERT INTO events (type, org_id, repo_id, actor_id, occurred_at, resource)
+     SELECT 'deployment.created', $1, r.repo_id, d.deployed_by, d.started_at,
+            jsonb_build_object('id', d.id, 'releaseId', d.release_id, 'repoId', r.repo_id, 'version', r.version,
+              'environment', jsonb_build_object('id', e.id, 'name', e.name), 'status', d.status, 'kind', d.kind,
+              'rollbackOf', NULL, 'reason', NULL, 'requiredApprovals', 0, 'startedAt', d.started_at,
+              'endedAt', d.ended_at, 'deployedBy', jsonb_build_object('id', u.id, 'name', u.name),
+              'reviews', '[]'::jsonb)
+     FROM deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id
+     JOIN users u ON u.id = d.deployed_by
+     WHERE r.repo_id = $2
+     ORDER BY d.started_at, d.id`,
+    [orgId, repoId],
   );
 }
 
@@ -300,6 +334,10 @@ export async function seed(
           );
         },
       );
+      await step('events of the big and the small repo', async () => {
+        await seedEvents(client, orgId, repoId('big'));
+        await seedEvents(client, orgId, repoId('small'));
+      });
       await step(`7 other repos: ${sizes.otherReleases} releases each`, async () => {
         for (const id of others) await seedReleases(client, id, seeder, sizes.otherReleases, sizes.artifactsPerRelease);
       });
@@ -330,6 +368,10 @@ export async function seed(
        WHERE r.repo_id = $1 ORDER BY random() LIMIT 1000`,
       [repoId('big')],
     );
+    const { rows: feedPositions } = await client.query<{ txid: string; seq: string }>(
+      `SELECT txid::text, seq::text FROM events TABLESAMPLE SYSTEM (1) WHERE repo_id = $1 ORDER BY random() LIMIT 1000`,
+      [repoId('big')],
+    );
     const counts = await client.query<{ releases: number; deployments: number }>(
       `SELECT (SELECT count(*) FROM releases WHERE repo_id = $1)::int AS releases,
               (SELECT count(*) FROM deployments d JOIN releases r ON r.id = d.release_id WHERE r.repo_id = $1)::int AS deployments`,
@@ -350,6 +392,7 @@ export async function seed(
       bigReleaseIds,
       smallReleaseIds,
       deploymentIds,
+      feedPositions,
       deepAfter: {
         big: await keysetAt(client, repoId('big'), deepPosition(counts.rows[0]!.releases)),
         small: await keysetAt(client, repoId('small'), deepPosition(smallCount[0]!.n)),

@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util';
 import type { Artifact } from '../schemas/artifacts';
 import type { Deployment, DeploymentDetail } from '../schemas/deployments';
 import type { RepoEnvironment } from '../schemas/environments';
+import type { PublicEvent } from '../schemas/events';
 import type { Release, ReleaseSummary } from '../schemas/releases';
+import type { MemberRepo } from '../schemas/repos';
 import type { CreatedToken, TokenSummary } from '../schemas/tokens';
 
 const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <command>
@@ -19,7 +21,9 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
   artifact add <file> --repo <repo> [--name <name>]       upload a file as an artifact
   artifact add --path <path> --repo <repo> [--name <n>]   register a file already on the artifacts volume
   release create <repo> <version> [--notes-file <f>] [--artifact <id>]...
-  deploy <repo> <version> <environment> [--status success|failed|in_progress]
+  deploy <repo> <version> <environment> [--status success|failed|in_progress] [--wait [--timeout 30m]]
+                                                          with --wait, return once the deployment is final:
+                                                          exit 0 success, 1 failed/rejected/cancelled, 2 timeout
   deployment finish <id> <success|failed>
   approve <deployment> [--comment <text>]                 approve a deployment waiting for approvals
   reject <deployment> [--comment <text>]                  reject it (it ends as rejected)
@@ -29,12 +33,13 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
                                                           an environment's deployments, newest first
   releases <repo>                                         the newest releases
   status <repo>                                           what runs where
+  watch <repo> [--types <type,…>]                         print the repo's events as they happen (until Ctrl-C)
   token create <name> --scopes read,deploy [--expires <ISO time>]
                                                           a token for you, with some of this token's scopes
   token list                                              your tokens: scopes, expiry, last use
   token revoke <id>                                       revoke one of your tokens at once
 
-  <repo> is the repo's id. GITWEAVE_URL (e.g. http://127.0.0.1:3000) and GITWEAVE_TOKEN configure it;
+  <repo> is org/name (acme/web) or the repo's id. GITWEAVE_URL (e.g. http://127.0.0.1:3000) and GITWEAVE_TOKEN configure it;
   GITWEAVE_REPO may stand in for --repo.`;
 
 class CliError extends Error {
@@ -189,7 +194,96 @@ async function tokenCommand(
   throw new CliError(`token takes create <name> --scopes …, list, or revoke <id>\n\n${USAGE}`, 2);
 }
 
-async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The id of the repo `ref` names: an id as is, or org/name looked up once (GET /orgs/{org}/repos/{name}). */
+async function resolveRepo(options: Options, ref: string): Promise<string> {
+  if (UUID.test(ref)) return ref;
+  const parts = ref.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw new CliError(`"${ref}" is not a repo: name it org/name (e.g. acme/web) or by its id`, 2);
+  }
+  const [org, name] = parts.map(encodeURIComponent) as [string, string];
+  return (await call<MemberRepo>(options, 'GET', `/orgs/${org}/repos/${name}`)).id;
+}
+
+/** `30m`, `90s`, `1h` or a number of seconds, in milliseconds. */
+function duration(text: string): number {
+  const match = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  if (!match) throw new CliError(`--timeout takes a duration such as 90s, 30m or 1h, not "${text}"`, 2);
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 's' | 'm' | 'h'];
+}
+
+type FeedPage = { items: PublicEvent[]; nextCursor: string };
+
+/** One long-polled page of `repo`'s events after `after` (wait= at most 30 s, the server's longest). */
+function nextEvents(options: Options, repo: string, after: string, waitMs: number, types?: string) {
+  const query = new URLSearchParams({
+    after,
+    limit: '100',
+    wait: String(Math.max(0, Math.min(30, Math.ceil(waitMs / 1000)))),
+  });
+  if (types) query.set('types', types);
+  return call<FeedPage>(options, 'GET', `/repos/${repo}/events?${query}`);
+}
+
+/** The exit code of each final status of a deployment (waiting and in_progress are not final). */
+const FINAL = new Map([
+  ['success', 0],
+  ['failed', 1],
+  ['rejected', 1],
+  ['cancelled', 1],
+]);
+
+/**
+ * Follows the feed from `after` (taken before the deployment was asked for, so nothing is missed) until deployment
+ * `id` is final or `timeoutMs` has passed: the deployment as it ended, or null at the timeout.
+ */
+async function waitForFinal(options: Options, repo: string, id: string, after: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let cursor = after;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return null;
+    const page = await nextEvents(options, repo, cursor, left, 'deployment.status_changed');
+    cursor = page.nextCursor;
+    const ended = page.items
+      .map((event) => event.resource as DeploymentDetail)
+      .find((deployment) => deployment.id === id && FINAL.has(deployment.status));
+    if (ended) return ended;
+  }
+}
+
+/** One line per event, as `watch` prints it. */
+function describeEvent(event: PublicEvent): string {
+  const resource = event.resource as Record<string, unknown> & {
+    environment?: { name: string };
+    version?: string;
+    status?: string;
+    name?: string;
+  };
+  const what = event.type.startsWith('environment.')
+    ? `${resource.name}`
+    : event.type === 'release.created'
+      ? `${resource.version}`
+      : `${resource.version} → ${resource.environment?.name}  ${resource.status}`;
+  const where = event.repo ? `${event.org.slug}/${event.repo.name}` : event.org.slug;
+  return `${event.occurredAt}  ${event.type.padEnd(25)}  ${where}  ${what}  by ${event.actor?.name ?? '(deleted user)'}`;
+}
+
+/** Prints `repo`'s events as they happen, from now on, until the process is stopped. */
+async function watch(options: Options, repo: string, json: boolean, types?: string): Promise<never> {
+  let cursor = (await call<FeedPage>(options, 'GET', `/repos/${repo}/events?after=now`)).nextCursor;
+  for (;;) {
+    const page = await nextEvents(options, repo, cursor, 30_000, types);
+    cursor = page.nextCursor;
+    for (const event of page.items) {
+      process.stdout.write(`${json ? JSON.stringify(event) : describeEvent(event)}\n`);
+    }
+  }
+}
+
+async function run(argv: string[]): Promise<{ json: unknown; human: string; exitCode?: number }> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -209,6 +303,9 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       reason: { type: 'string' },
       to: { type: 'string' },
       kind: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      types: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -226,8 +323,9 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
   switch (command) {
     case 'artifact': {
       if (args[0] !== 'add') throw new CliError(`unknown command: artifact ${args[0] ?? ''}\n\n${USAGE}`, 2);
-      const repo = values.repo ?? process.env.GITWEAVE_REPO;
-      if (!repo) throw new CliError('artifact add needs --repo <repo> (or GITWEAVE_REPO)', 2);
+      const repoRef = values.repo ?? process.env.GITWEAVE_REPO;
+      if (!repoRef) throw new CliError('artifact add needs --repo <repo> (or GITWEAVE_REPO)', 2);
+      const repo = await resolveRepo(options, repoRef);
       let artifact: Artifact;
       if (values.path) {
         if (args.length !== 1) throw new CliError('artifact add --path <path> takes no file', 2);
@@ -253,7 +351,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
       if (args[0] !== 'create') throw new CliError(`unknown command: release ${args[0] ?? ''}\n\n${USAGE}`, 2);
       if (args.length !== 3) throw new CliError('release create takes <repo> <version>', 2);
       const notes = values['notes-file'] ? await fs.promises.readFile(values['notes-file'], 'utf8') : undefined;
-      const release = await call<Release>(options, 'POST', `/repos/${args[1]}/releases`, {
+      const repo = await resolveRepo(options, args[1] ?? '');
+      const release = await call<Release>(options, 'POST', `/repos/${repo}/releases`, {
         json: {
           version: args[2],
           ...(notes !== undefined ? { notes } : {}),
@@ -267,16 +366,34 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
     }
     case 'deploy': {
       need(3, '<repo> <version> <environment>');
-      const [repo, version, environmentName] = args as [string, string, string];
+      const [repoRef, version, environmentName] = args as [string, string, string];
+      const timeoutMs = duration(values.timeout ?? '30m');
+      if (values.timeout !== undefined && !values.wait) throw new CliError('--timeout goes with --wait', 2);
+      const repo = await resolveRepo(options, repoRef);
       const release = await call<Release>(options, 'GET', `/repos/${repo}/releases/${encodeURIComponent(version)}`);
       const environment = await findEnvironment(options, repo, environmentName);
+      // the resume point is taken before the deployment exists, so that no change of it can be missed
+      const after = values.wait
+        ? (await call<FeedPage>(options, 'GET', `/repos/${repo}/events?after=now`)).nextCursor
+        : undefined;
       const deployment = await call<Deployment>(options, 'POST', `/repos/${repo}/releases/${release.id}/deployments`, {
         json: { environmentId: environment.id, ...(values.status ? { status: values.status } : {}) },
       });
-      return {
-        json: deployment,
-        human: `deployment ${deployment.id}  ${release.version} → ${environment.name}  ${deployment.status}`,
-      };
+      const line = (d: Deployment) => `deployment ${d.id}  ${release.version} → ${environment.name}  ${d.status}`;
+      if (!values.wait || after === undefined) return { json: deployment, human: line(deployment) };
+      if (!FINAL.has(deployment.status)) {
+        process.stderr.write(`${line(deployment)}: waiting until it is final\n`);
+      }
+      const ended = FINAL.has(deployment.status)
+        ? deployment
+        : await waitForFinal(options, repo, deployment.id, after, timeoutMs);
+      if (!ended) {
+        throw new CliError(
+          `deployment ${deployment.id} was not final after ${values.timeout ?? '30m'}; it goes on (see: gitweave-release history ${repoRef} ${environment.name})`,
+          2,
+        );
+      }
+      return { json: ended, human: line(ended), exitCode: FINAL.get(ended.status) };
     }
     case 'deployment': {
       if (args[0] !== 'finish' || args.length !== 3)
@@ -301,7 +418,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
     case 'rollback': {
       need(2, '<repo> <environment> --reason <text>');
       if (!values.reason) throw new CliError('rollback needs --reason <text>: the history keeps why', 2);
-      const [repo, environment] = args as [string, string];
+      const [repoRef, environment] = args as [string, string];
+      const repo = await resolveRepo(options, repoRef);
       const done = await call<Deployment>(
         options,
         'POST',
@@ -315,7 +433,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
     }
     case 'history': {
       need(2, '<repo> <environment>');
-      const [repo, environment] = args as [string, string];
+      const [repoRef, environment] = args as [string, string];
+      const repo = await resolveRepo(options, repoRef);
       const query = new URLSearchParams({ limit: '20' });
       if (values.status) query.set('status', values.status);
       if (values.kind) query.set('kind', values.kind);
@@ -332,7 +451,8 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
     }
     case 'releases': {
       need(1, '<repo>');
-      const page = await call<{ items: ReleaseSummary[] }>(options, 'GET', `/repos/${args[0]}/releases?limit=20`);
+      const repo = await resolveRepo(options, args[0] ?? '');
+      const page = await call<{ items: ReleaseSummary[] }>(options, 'GET', `/repos/${repo}/releases?limit=20`);
       const rows = [
         ['VERSION', 'CREATED', 'ARTIFACTS', 'ID'],
         ...page.items.map((r) => [r.version, r.createdAt, String(r.artifactCount), r.id]),
@@ -341,7 +461,7 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
     }
     case 'status': {
       need(1, '<repo>');
-      const { view, environments } = await repoEnvironments(options, args[0] ?? '');
+      const { view, environments } = await repoEnvironments(options, await resolveRepo(options, args[0] ?? ''));
       const rows = [
         ['ENVIRONMENT', 'VERSION', 'DEPLOYED', 'BY'],
         ...environments.map((e) => [
@@ -352,6 +472,10 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string }> {
         ]),
       ];
       return { json: view, human: table(rows) };
+    }
+    case 'watch': {
+      need(1, '<repo>');
+      return watch(options, await resolveRepo(options, args[0] ?? ''), values.json, values.types);
     }
     case 'token':
       return tokenCommand(options, args, values);
@@ -364,6 +488,7 @@ run(process.argv.slice(2)).then(
   (result) => {
     const json = process.argv.includes('--json');
     process.stdout.write(`${json ? JSON.stringify(result.json, null, 2) : result.human}\n`);
+    if (result.exitCode) process.exitCode = result.exitCode;
   },
   (err: unknown) => {
     process.stderr.write(`gitweave-release: ${err instanceof Error ? err.message : String(err)}\n`);

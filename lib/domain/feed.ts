@@ -36,7 +36,8 @@ function unsigned(text: string, max: bigint): boolean {
   return /^(0|[1-9]\d{0,19})$/.test(text) && BigInt(text) <= max;
 }
 
-function encodePosition(scope: FeedScope, position: Position): string {
+/** The cursor of `scope`'s feed that resumes after `position` (as nextCursor carries it). */
+export function feedCursor(scope: Pick<FeedScope, 'kind' | 'id'>, position: Position): string {
   return encodeCursor(`${scope.kind}-events`, [scope.id, position.txid, position.seq]);
 }
 
@@ -77,10 +78,11 @@ export async function readFeed(
   const types = query.types?.length ? sql`AND ev.type = ANY(${query.types}::text[])` : sql``;
   // one statement, so that the horizon is the xmin of the very snapshot the page was read with
   const rows = await db.query(sql`
-    WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-    SELECT h.xmin::text AS horizon,
-      EXISTS (SELECT 1 FROM events ev WHERE ${inScope} AND ev.txid >= h.xmin) AS held_back,
-      page.*
+    WITH horizon AS MATERIALIZED (
+      SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin,
+        (SELECT ev.txid FROM events ev WHERE ${inScope} ORDER BY ev.txid DESC, ev.seq DESC LIMIT 1) AS newest
+    )
+    SELECT h.xmin::text AS horizon, COALESCE(h.newest >= h.xmin, false) AS held_back, page.*
     FROM horizon h
     LEFT JOIN LATERAL (
       SELECT ${PUBLIC_EVENT_COLUMNS}
@@ -101,7 +103,7 @@ export async function readFeed(
   if (!full && from && compare(from, horizon) > 0) position = from;
   return {
     items: items.map(publicEvent),
-    nextCursor: encodePosition(scope, position),
+    nextCursor: feedCursor(scope, position),
     heldBack: !full && Boolean(rows[0]?.held_back),
   };
 }

@@ -17,16 +17,20 @@ import { createUser } from '../../lib/domain/orgs';
 import { environmentsOf } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
 import { type Member, orgWithMembers } from '../helpers/factories';
+import { feedSettled } from '../helpers/feed';
 import { usePool, type World } from '../helpers/world';
 
 // Issue 14: every change records its event in its own transaction; the feeds read them back, for members only.
 const pool = usePool();
 
-function feedOf(w: World, query: Record<string, string> = {}, token = w.developer.token) {
+// each read first waits out the transactions in flight, so that what the test committed is readable (see feedSettled)
+async function feedOf(w: World, query: Record<string, string> = {}, token = w.developer.token) {
+  await feedSettled(pool);
   return invoke(repoEvents, { pathParameters: { repo: w.repo.id }, query, token });
 }
 
-function orgFeedOf(org: string, token: string, query: Record<string, string> = {}) {
+async function orgFeedOf(org: string, token: string, query: Record<string, string> = {}) {
+  await feedSettled(pool);
   return invoke(orgEvents, { pathParameters: { org }, query, token });
 }
 

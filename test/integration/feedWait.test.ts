@@ -1,0 +1,104 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from '@databases/pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { handler as listReleases } from '../../functions/listReleases';
+import { handler as repoEvents } from '../../functions/repoEvents';
+import { EVENTS_CHANNEL } from '../../lib/domain/events';
+import { type Listener, listen } from '../../lib/infra/listen';
+import { eventsSubscribed, eventsSubscription, noticeEvents } from '../../lib/infra/notices';
+import { releaseIn } from '../helpers/deployments';
+import { apiEvent, invoke, lambdaContext } from '../helpers/events';
+import { feedSettled } from '../helpers/feed';
+import { useWorld } from '../helpers/world';
+
+// Issue 14: wait= long-polls. In a server, one LISTEN connection per process wakes every waiting reader, which holds
+// no database connection while it waits; where nothing listens (Lambda, serverless-offline) a reader polls.
+const { pool, world } = useWorld();
+let listener: Listener;
+
+beforeAll(async () => {
+  listener = listen(inject('databaseUrl'), { [EVENTS_CHANNEL]: noticeEvents }, eventsSubscription);
+  while (!eventsSubscribed()) await sleep(10);
+});
+afterAll(() => listener.stop());
+
+function feed(query: Record<string, string>, context = lambdaContext()) {
+  return repoEvents(
+    apiEvent({ pathParameters: { repo: world.repo.id }, query, token: world.developer.token }),
+    context,
+  ).then((result) => ({ status: result.statusCode, body: JSON.parse(result.body as string) }));
+}
+
+/** The resume point at the current end of the repo's feed. */
+async function now(): Promise<string> {
+  await feedSettled(pool);
+  return (await feed({ after: 'now' })).body.nextCursor;
+}
+
+/** How many readers of this process wait for a notice about `orgId` (the in-process waiters, see lib/infra/notices). */
+function waiting(orgId: string): number {
+  const notices = (globalThis as Record<symbol, { waiters: Map<string, Set<unknown>> }>)[
+    Symbol.for('gitweave.releases.notices')
+  ];
+  return notices?.waiters.get(orgId)?.size ?? 0;
+}
+
+describe('wait= on the feed', () => {
+  it('answers as soon as an event is recorded, long before its deadline', async () => {
+    const after = await now();
+    const asked = Date.now();
+    const answer = feed({ after, wait: '30' });
+    while (waiting(world.org.id) === 0) await sleep(5);
+    const made = await releaseIn(pool, world.repo.id, world.developer.id, '3.0.0');
+    const page = await answer;
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
+    // the deadline was 27.5 s away (30 s, bounded by the 29 s the invocation had, less the margin to answer)
+    expect(Date.now() - asked).toBeLessThan(20_000);
+  });
+
+  it('answers an empty page with the resume point at the deadline when nothing happens', async () => {
+    const after = await now();
+    const asked = Date.now();
+    const page = await feed({ after, wait: '1' });
+    expect(page.body).toEqual({ items: [], nextCursor: expect.any(String) });
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('never waits past what the invocation has left', async () => {
+    const after = await now();
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 1_600 };
+    const page = await feed({ after, wait: '30' }, context);
+    expect(page.body).toEqual({ items: [], nextCursor: expect.any(String) });
+  });
+
+  it('keeps 2,000 waiting readers on the pool of 10 connections, which still serves others, and wakes them all', async () => {
+    const after = await now();
+    const readers = Array.from({ length: 2000 }, () => feed({ after, wait: '30' }));
+    while (waiting(world.org.id) < readers.length) await sleep(20);
+    const [{ connections }] = await pool.query(sql`
+      SELECT count(*)::int AS connections FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = 'gitweave-releases'`);
+    expect(connections).toBeLessThanOrEqual(10);
+    const list = await invoke(listReleases, { pathParameters: { repo: world.repo.id }, token: world.developer.token });
+    expect(list.status).toBe(200);
+    const made = await releaseIn(pool, world.repo.id, world.developer.id, '4.0.0');
+    const pages = await Promise.all(readers);
+    for (const page of pages) {
+      expect(page.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
+    }
+    expect(waiting(world.org.id)).toBe(0);
+  }, 60_000);
+
+  // last: it stops this process's listener
+  it('polls where nothing listens (Lambda, serverless-offline), and still answers once an event exists', async () => {
+    await listener.stop();
+    expect(eventsSubscribed()).toBe(false);
+    const after = await now();
+    const answer = feed({ after, wait: '30' });
+    while (waiting(world.org.id) === 0) await sleep(5);
+    const made = await releaseIn(pool, world.repo.id, world.developer.id, '5.0.0');
+    const page = await answer;
+    expect(page.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
+  });
+});
