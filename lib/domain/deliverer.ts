@@ -63,6 +63,8 @@ export function startDeliverer(db: Queryable, options: DeliveryOptions): Deliver
   let pumping = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  // the webhook claimed for last: the next claim starts after it (webhooks in turn)
+  let after: string | undefined;
 
   const schedule = (ms: number) => {
     if (stopped) return;
@@ -83,7 +85,8 @@ export function startDeliverer(db: Queryable, options: DeliveryOptions): Deliver
         again = false;
         const free = options.concurrency - inFlight.size;
         if (free <= 0) break;
-        const batches = await claimDue(db, [...inFlight.keys()], free, options);
+        const batches = await claimDue(db, [...inFlight.keys()], free, options, after);
+        after = batches.at(-1)?.webhookId ?? after;
         for (const { webhookId, batch } of batches) {
           const sending = sendBatch(db, batch, options, () => stopped)
             .then(() => undefined)
@@ -129,9 +132,11 @@ export async function deliverDue(db: Queryable, options: DeliveryOptions, remain
   let attempts = 0;
   // a round may send a whole batch to a receiver that answers just within the timeout
   const stopping = () => remainingMs() < options.timeoutMs * 2 + 1000;
+  let after: string | undefined;
   while (!stopping()) {
-    const batches = await claimDue(db, [], options.concurrency, options);
+    const batches = await claimDue(db, [], options.concurrency, options, after);
     if (batches.length === 0) break;
+    after = batches.at(-1)?.webhookId;
     const sent = await Promise.all(batches.map(({ batch }) => sendBatch(db, batch, options, stopping)));
     attempts += sent.reduce((sum, n) => sum + n, 0);
   }

@@ -56,19 +56,23 @@ export interface Claimed {
  * in turn. Rows another deliverer holds locked are skipped (FOR UPDATE SKIP LOCKED). A claim is a lease: the
  * delivery is not due again until twice the timeout and a second have passed (a batch starts no attempt after one
  * timeout, so it is recorded by then), after which another deliverer may take it over (its claimer died). Each
- * comes with its body, rendered from its event if no attempt has kept one yet.
+ * comes with its body, rendered from its event if no attempt has kept one yet. Webhooks are taken in turn, by id
+ * from just after `after` (the last one the caller claimed for), so that with more webhooks due than slots none
+ * waits behind the others for ever.
  */
 export async function claimDue(
   db: Queryable,
   busy: string[],
   slots: number,
   options: Pick<DeliveryOptions, 'timeoutMs'>,
+  after = '00000000-0000-0000-0000-000000000000',
 ): Promise<Array<{ webhookId: string; batch: Claimed[] }>> {
   const rows = await db.query(sql`
     WITH ready AS (
       SELECT w.id FROM webhooks w
       WHERE w.id <> ALL (${busy}::uuid[]) AND EXISTS (
         SELECT 1 FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.status = 'pending' AND x.next_attempt_at <= now())
+      ORDER BY w.id <= ${after}::uuid, w.id
       LIMIT ${slots}
     ), picked AS (
       SELECT d.id, d.webhook_id, d.next_attempt_at FROM ready
@@ -106,7 +110,11 @@ export async function claimDue(
     });
     batches.set(row.webhook_id, batch);
   }
-  return [...batches].map(([webhookId, batch]) => ({ webhookId, batch }));
+  // in the order of the turn: the last is where the next claim starts after
+  const inTurn = (id: string) => `${id <= after ? 1 : 0}${id}`;
+  return [...batches]
+    .sort(([a], [b]) => (inTurn(a) < inTurn(b) ? -1 : 1))
+    .map(([webhookId, batch]) => ({ webhookId, batch }));
 }
 
 /** Gives claimed deliveries back, due now (the rest of a batch whose receiver failed, or a stopping deliverer's). */

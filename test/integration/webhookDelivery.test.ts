@@ -289,6 +289,23 @@ describe('a webhook delivery', () => {
     }
   });
 
+  it('serves webhooks in turn when more are due than there are slots', async () => {
+    const order: string[] = [];
+    const hooks = [await receiver(), await receiver()];
+    for (const [i, hook] of hooks.entries()) {
+      hook.behave(() => {
+        order.push(String(i));
+        return { status: 204 };
+      });
+      await webhook(hook.url);
+    }
+    await events(60);
+    deliver({ ...fast, concurrency: 1 });
+    await Promise.all(hooks.map((hook) => hook.waitFor(60)));
+    // one slot, batches of at most 50: each webhook gets a batch before either gets a second
+    expect(new Set(order.slice(0, 60))).toEqual(new Set(['0', '1']));
+  });
+
   it('is sent by the scheduled function as Lambda runs it, which stops once nothing is due', async () => {
     const hook = await receiver();
     const id = await webhook(hook.url);
