@@ -1,5 +1,6 @@
 import { ok, publicHttp } from '../lib/http';
 import { buildOpenApi } from '../lib/http/openapi';
+import { webhookDeliveryOperation } from '../schemas/webhooks';
 import { handler as cancelDeployment } from './cancelDeployment';
 import { handler as createArtifact } from './createArtifact';
 import { handler as createDeployment } from './createDeployment';
@@ -73,7 +74,8 @@ export const endpoints = {
   redeliverWebhook,
 };
 
-const document = { ...buildOpenApi(endpoints, '1.0.0') };
+// what webhook receivers get (OpenAPI 3.1 `webhooks`): the requests this API sends rather than answers
+const document = { ...buildOpenApi(endpoints, '1.0.0'), webhooks: { event: webhookDeliveryOperation } };
 
 /** GET /api/v1/openapi.json: the OpenAPI 3.1 document of this API, without a token. */
 export const handler = publicHttp(

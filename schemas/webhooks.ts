@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { pageProperties, timestamp, uuid } from './common';
 import { orgRef } from './environments';
-import { eventTypes } from './events';
+import { eventTypes, publicEvent } from './events';
 import { typed } from './typed';
 
 /** The event types a webhook can subscribe to (lib/domain/events emits them); `*` is every type. */
@@ -113,3 +113,35 @@ export const delivery = {
   additionalProperties: false,
 } as const;
 export type Delivery = FromSchema<typeof delivery>;
+
+const header = (name: string, description: string, schema: object) => ({
+  name,
+  in: 'header',
+  required: true,
+  description,
+  schema,
+});
+
+/**
+ * What a receiver gets, as an OpenAPI 3.1 `webhooks` entry: a POST of the event, as the feed renders it, with the
+ * headers every delivery carries; any 2xx answers it, anything else is retried.
+ */
+export const webhookDeliveryOperation = {
+  post: {
+    operationId: 'receiveEvent',
+    summary: 'A delivery of one event to a webhook (sent by GitWeave to the webhook URL)',
+    parameters: [
+      header('X-GitWeave-Event', 'the event type', { type: 'string', enum: eventTypes }),
+      header('X-GitWeave-Delivery', 'the delivery id, the same on every retry (dedupe on it)', uuid),
+      header('X-GitWeave-Signature-256', 'sha256=<hex HMAC-SHA256 of the raw body keyed by the secret>', {
+        type: 'string',
+        pattern: '^sha256=[0-9a-f]{64}$',
+      }),
+      header('User-Agent', 'GitWeave-Releases-Webhooks/1', { type: 'string' }),
+    ],
+    requestBody: { required: true, content: { 'application/json': { schema: publicEvent } } },
+    responses: {
+      '2XX': { description: 'received; any other answer (a 3xx too) or none within the timeout is retried' },
+    },
+  },
+} as const;

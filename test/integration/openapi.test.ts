@@ -23,6 +23,20 @@ describe('the OpenAPI document', () => {
     expect(result.valid ? [] : result.errors).toEqual([]);
   });
 
+  it('describes what a webhook receiver gets: the event as JSON with the delivery headers', async () => {
+    const { body } = await invoke(handler, {});
+    const operation = body.webhooks.event.post;
+    expect(operation.parameters.map((p: { name: string; in: string }) => `${p.in} ${p.name}`)).toEqual([
+      'header X-GitWeave-Event',
+      'header X-GitWeave-Delivery',
+      'header X-GitWeave-Signature-256',
+      'header User-Agent',
+    ]);
+    expect(operation.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['id', 'type', 'occurredAt', 'actor', 'org', 'repo', 'resource']),
+    );
+  });
+
   it('describes every function of serverless.yml at the route serverless.yml gives it, and nothing else', async () => {
     const { body } = await invoke(handler, {});
     const documented = Object.entries(body.paths as Record<string, Record<string, { operationId: string }>>).flatMap(
