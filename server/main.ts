@@ -30,14 +30,19 @@ export async function serve(root: string): Promise<Running> {
   // and every recorded event wakes the feed's long-polling readers waiting on its org (lib/infra/notices)
   identitySubscription(false);
   // webhook deliveries are sent from here too: woken by the NOTIFY of new ones, on the same LISTEN connection
-  const deliverer = startDeliverer(db(), deliveryOptions(config));
+  // (unless WEBHOOK_DELIVERER=false: other servers, or the scheduled function, send them)
+  const deliverer = config.webhookDeliverer ? startDeliverer(db(), deliveryOptions(config)) : undefined;
   const listener = listen(
     config.databaseUrl,
-    { [IDENTITY_CHANNEL]: onIdentityChange, [EVENTS_CHANNEL]: noticeEvents, [WEBHOOKS_CHANNEL]: deliverer.wake },
+    {
+      [IDENTITY_CHANNEL]: onIdentityChange,
+      [EVENTS_CHANNEL]: noticeEvents,
+      [WEBHOOKS_CHANNEL]: (webhookId) => deliverer?.wake(webhookId),
+    },
     (listening) => {
       identitySubscription(listening);
       eventsSubscription(listening);
-      if (listening) deliverer.wake(); // what was NOTIFYd while not listening
+      if (listening) deliverer?.wake(); // what was NOTIFYd while not listening
     },
   );
   const app = createApp(functions(root));
@@ -50,7 +55,7 @@ export async function serve(root: string): Promise<Running> {
     });
   } catch (err) {
     await listener.stop();
-    await deliverer.stop();
+    await deliverer?.stop();
     throw err;
   }
   return {
@@ -58,7 +63,7 @@ export async function serve(root: string): Promise<Running> {
     async stop() {
       await app.stop();
       await listener.stop();
-      await deliverer.stop();
+      await deliverer?.stop();
       await closeDb();
     },
   };

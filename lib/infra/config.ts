@@ -30,10 +30,10 @@ function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
-function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
@@ -91,8 +91,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     host: env.HOST || '127.0.0.1',
     logLevel: logLevel(env),
     corsOrigins: corsOrigins(env),
+    /** false: npm start sends no webhooks (other servers, or the scheduled function, do) */
+    webhookDeliverer: boolean(env, 'WEBHOOK_DELIVERER', true),
     /** true: webhooks may target loopback, private and other special-purpose addresses (tests, a trusted LAN) */
-    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     /** one delivery attempt (connect, send, answer's status line) gives up after this long */
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 60_000),
     /** the first retry's delay; each next one doubles, up to 128 times this, with jitter */

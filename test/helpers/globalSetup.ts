@@ -57,10 +57,9 @@ async function startServer(project: TestProject, shared: World): Promise<Server>
       ARTIFACTS_DIR: shared.artifactsDir,
       LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
       ESBUILD_WORK_FOLDER: workFolder,
-      // webhook receivers of the tests listen on loopback; attempts and retries are scaled down to keep runs short
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WEBHOOK_TIMEOUT_MS: '2000',
-      WEBHOOK_RETRY_BASE_MS: '100',
+      // this server shares its database with the integration tests, whose webhooks must not be sent by anyone:
+      // the tests of delivery run deliverers (and servers) of their own, on databases of their own
+      WEBHOOK_DELIVERER: 'false',
       // serverless-offline gives each function's bundle its own identity cache and nothing there LISTENs (as on
       // Lambda, where AUTH_CACHE_TTL_MS bounds a revoke); npm run dev runs with the cache off, and so do these tests
       ...(door() === 'offline' ? { AUTH_CACHE_TTL_MS: '0' } : {}),

@@ -68,6 +68,24 @@ beforeAll(async () => {
   const reviewer = await createUser(seed, 'reviewer', { orgSlug: org.slug, role: 'release_manager' });
   const waiting = async () =>
     (await createDeployment(seed, access, { release: release.id, deployedBy: rm.id, environmentId: gated.id })).id;
+  // a webhook with one delivery (of an environment's event); webhooks to delete are made one per call
+  const { createWebhook } = await import('../../lib/domain/webhooks');
+  const { sql } = await import('../../lib/infra/db');
+  const newWebhook = async () =>
+    (
+      await createWebhook(
+        seed,
+        orgAccess,
+        rm.id,
+        { url: 'http://93.184.215.14/outage', secret: 'outage-secret-0123456789' },
+        {
+          allowPrivate: false,
+        },
+      )
+    ).id;
+  const webhookId = await newWebhook();
+  await createEnvironment(seed, orgAccess, { name: 'hooked', actorId: rm.id });
+  const [{ id: deliveryId }] = await seed.query(sql`SELECT id FROM webhook_deliveries WHERE webhook_id = ${webhookId}`);
   const token = rm.token;
   const r = { repo: repo.id };
   events = {
@@ -134,6 +152,15 @@ beforeAll(async () => {
     }),
     cancelDeployment: async () => ({ pathParameters: { id: await waiting() }, body: {}, token }),
     deliveryMetrics: async () => ({ pathParameters: r, query: { environment: 'dev' }, token }),
+    createWebhook: async () => ({
+      pathParameters: { org: org.slug },
+      body: { url: 'http://93.184.215.14/outage', secret: 'outage-secret-0123456789' },
+      token,
+    }),
+    listWebhooks: async () => ({ pathParameters: { org: org.slug }, token }),
+    deleteWebhook: async () => ({ method: 'DELETE', pathParameters: { org: org.slug, id: await newWebhook() }, token }),
+    listWebhookDeliveries: async () => ({ pathParameters: { org: org.slug, id: webhookId }, token }),
+    redeliverWebhook: async () => ({ pathParameters: { org: org.slug, id: webhookId, deliveryId }, body: {}, token }),
     // built from code, not read from the database: they keep answering through any outage
     openapi: async () => ({}),
     dashboard: async () => ({}),
@@ -141,7 +168,8 @@ beforeAll(async () => {
   };
   for (const file of fs.readdirSync('functions').filter((f) => f.endsWith('.ts'))) {
     const module = (await import(/* @vite-ignore */ `../../functions/${file}`)) as { handler: Handler };
-    handlers.set(file.replace(/\.ts$/, ''), module.handler);
+    // an endpoint carries its description; a function without one answers no request (the scheduled deliverer)
+    if ('api' in module.handler) handlers.set(file.replace(/\.ts$/, ''), module.handler);
   }
 }, 120_000);
 

@@ -64,18 +64,21 @@ describe('backoffMs', () => {
 });
 
 describe('webhook configuration', () => {
-  it('defaults to a 10 s timeout, retries from 30 s, 10 attempts at once and public addresses only', () => {
+  it('defaults to a 10 s timeout, retries from 30 s, 10 webhooks at once, public addresses only, delivering', () => {
     expect(readConfig({})).toMatchObject({
       webhookTimeoutMs: 10_000,
       webhookRetryBaseMs: 30_000,
       webhookConcurrency: 10,
       webhookAllowPrivate: false,
+      webhookDeliverer: true,
     });
+    expect(readConfig({ WEBHOOK_DELIVERER: 'false' }).webhookDeliverer).toBe(false);
     expect(readConfig({ WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).toBe(true);
   });
 
   it.each([
     ['WEBHOOK_ALLOW_PRIVATE', 'yes'],
+    ['WEBHOOK_DELIVERER', 'off'],
     ['WEBHOOK_TIMEOUT_MS', '0'],
     ['WEBHOOK_RETRY_BASE_MS', 'soon'],
     ['WEBHOOK_CONCURRENCY', '0'],
