@@ -15,7 +15,7 @@ export const eventTypes = [
 ] as const;
 
 /** One event as a feed reader or a webhook receives it: what happened, who did it, where, and the resource. */
-export const publicEvent = {
+const publicEvent = {
   type: 'object',
   properties: {
     id: uuid,

@@ -1,4 +1,4 @@
-import type { PublicEvent } from '../../schemas/events';
+import { eventTypes, type PublicEvent } from '../../schemas/events';
 import { decodeCursor, encodeCursor, invalidCursor } from '../infra/cursor';
 import { type Queryable, sql } from '../infra/db';
 import { armNotice, eventsSubscribed, waitsEnded } from '../infra/notices';
@@ -144,9 +144,13 @@ async function waitForFeed(db: Queryable, scope: FeedScope, query: FeedQuery, wa
 /** What a wait leaves for answering: the response must be out before the invocation's time is up. */
 const ANSWER_MARGIN_MS = 1_500;
 
-/** `types=a,b` as the list of event types (the schema has checked each name). */
+function isEventType(name: string): name is EventType {
+  return (eventTypes as readonly string[]).includes(name);
+}
+
+/** `types=a,b` as the list of event types (the schema has checked each name; this keeps only known ones). */
 function parseTypes(types: string | undefined): EventType[] | undefined {
-  return types === undefined ? undefined : (types.split(',') as EventType[]);
+  return types === undefined ? undefined : types.split(',').filter(isEventType);
 }
 
 /**
