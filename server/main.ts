@@ -12,7 +12,7 @@ import { WEBHOOKS_CHANNEL } from '../lib/domain/webhooks';
 import { readConfig } from '../lib/infra/config';
 import { closeDb, db } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
-import { eventsSubscription, noticeEvents } from '../lib/infra/notices';
+import { endWaits, eventsSubscription, noticeEvents } from '../lib/infra/notices';
 import { createApp } from './app';
 import { functions } from './functions';
 
@@ -61,6 +61,8 @@ export async function serve(root: string): Promise<Running> {
   return {
     url: `http://${config.host}:${config.port}/api/v1`,
     async stop() {
+      // long-polling readers of the feed answer now, so that they do not hold the stop
+      endWaits();
       await app.stop();
       await listener.stop();
       await deliverer?.stop();

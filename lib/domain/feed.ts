@@ -1,7 +1,7 @@
-import type { PublicEvent } from '../../schemas/events';
+import { eventTypes, type PublicEvent } from '../../schemas/events';
 import { decodeCursor, encodeCursor, invalidCursor } from '../infra/cursor';
 import { type Queryable, sql } from '../infra/db';
-import { armNotice, eventsSubscribed } from '../infra/notices';
+import { armNotice, eventsSubscribed, waitsEnded } from '../infra/notices';
 import { type EventType, PUBLIC_EVENT_COLUMNS, PUBLIC_EVENT_SOURCE, publicEvent } from './events';
 
 /** Whose events a feed reads: one repo's, or every event of one org (its repos' and its environments'). */
@@ -122,8 +122,8 @@ const HELD_BACK_MS = 100;
 
 /**
  * `readFeed`, waiting up to `waitMs` for a page with events (long polling): an empty page is answered only at the
- * deadline. Woken by this process's NOTIFY subscription (one connection for every waiter: a waiter holds none);
- * where there is none, it reads again every second.
+ * deadline (or at once when the process is stopping). Woken by this process's NOTIFY subscription (one connection
+ * for every waiter: a waiter holds none); where there is none, it reads again every second.
  */
 async function waitForFeed(db: Queryable, scope: FeedScope, query: FeedQuery, waitMs: number): Promise<FeedPage> {
   const deadline = Date.now() + waitMs;
@@ -132,7 +132,7 @@ async function waitForFeed(db: Queryable, scope: FeedScope, query: FeedQuery, wa
     const notice = armNotice(scope.orgId);
     const page = await readFeed(db, scope, { ...query, after });
     const left = deadline - Date.now();
-    if (page.items.length > 0 || left <= 0) {
+    if (page.items.length > 0 || left <= 0 || waitsEnded()) {
       notice.disarm();
       return { items: page.items, nextCursor: page.nextCursor };
     }
@@ -144,9 +144,13 @@ async function waitForFeed(db: Queryable, scope: FeedScope, query: FeedQuery, wa
 /** What a wait leaves for answering: the response must be out before the invocation's time is up. */
 const ANSWER_MARGIN_MS = 1_500;
 
-/** `types=a,b` as the list of event types (the schema has checked each name). */
+function isEventType(name: string): name is EventType {
+  return (eventTypes as readonly string[]).includes(name);
+}
+
+/** `types=a,b` as the list of event types (the schema has checked each name; this keeps only known ones). */
 function parseTypes(types: string | undefined): EventType[] | undefined {
-  return types === undefined ? undefined : (types.split(',') as EventType[]);
+  return types === undefined ? undefined : types.split(',').filter(isEventType);
 }
 
 /**

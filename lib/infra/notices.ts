@@ -7,10 +7,12 @@
 const SHARED = Symbol.for('gitweave.releases.notices');
 interface Notices {
   subscribed: boolean;
+  /** the process is stopping: no reader waits any more */
+  closing: boolean;
   waiters: Map<string, Set<() => void>>;
 }
 const holder = globalThis as typeof globalThis & { [SHARED]?: Notices };
-holder[SHARED] ??= { subscribed: false, waiters: new Map() };
+holder[SHARED] ??= { subscribed: false, closing: false, waiters: new Map() };
 const notices: Notices = holder[SHARED];
 
 /** Wakes every reader waiting on org `orgId` (the payload of a gitweave_events NOTIFY). */
@@ -29,6 +31,19 @@ export function eventsSubscription(subscribed: boolean): void {
 
 export function eventsSubscribed(): boolean {
   return notices.subscribed;
+}
+
+/**
+ * For a server that is stopping: every waiting reader answers now (with what there is), and none waits from now on,
+ * so that the requests in flight end at once rather than hold the stop for up to 30 s.
+ */
+export function endWaits(): void {
+  notices.closing = true;
+  for (const set of notices.waiters.values()) for (const wake of set) wake();
+}
+
+export function waitsEnded(): boolean {
+  return notices.closing;
 }
 
 /**
@@ -53,7 +68,7 @@ export function armNotice(orgId: string): { wait(ms: number): Promise<void>; dis
   return {
     disarm,
     async wait(ms: number) {
-      if (!fired && ms > 0) {
+      if (!fired && !notices.closing && ms > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, ms);
           wake = () => {

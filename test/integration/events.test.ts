@@ -13,6 +13,7 @@ import { handler as repoEvents } from '../../functions/repoEvents';
 import { handler as reviewDeployment } from '../../functions/reviewDeployment';
 import { handler as rollbackEnvironment } from '../../functions/rollbackEnvironment';
 import { handler as updateEnvironment } from '../../functions/updateEnvironment';
+import { getPublicEvent } from '../../lib/domain/events';
 import { createUser } from '../../lib/domain/orgs';
 import { environmentsOf } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
@@ -285,10 +286,12 @@ describe('repos by name', () => {
 });
 
 describe('the events table', () => {
-  it('holds one row per event with the writing transaction id', async () => {
+  it('holds one row per event with the writing transaction id, rendered as the feed renders it', async () => {
     const w = await orgWithMembers(pool);
     await release(w, '1.0.0');
-    const rows = await pool.query(sql`SELECT txid::text, type FROM events WHERE repo_id = ${w.repo.id}`);
-    expect(rows).toEqual([{ txid: expect.stringMatching(/^\d+$/), type: 'release.created' }]);
+    const rows = await pool.query(sql`SELECT id, txid::text, type FROM events WHERE repo_id = ${w.repo.id}`);
+    expect(rows).toEqual([{ id: expect.any(String), txid: expect.stringMatching(/^\d+$/), type: 'release.created' }]);
+    const [read] = (await feedOf(w)).body.items;
+    expect(await getPublicEvent(pool, rows[0]!.id)).toEqual(read);
   });
 });

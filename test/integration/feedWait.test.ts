@@ -5,7 +5,7 @@ import { handler as listReleases } from '../../functions/listReleases';
 import { handler as repoEvents } from '../../functions/repoEvents';
 import { EVENTS_CHANNEL } from '../../lib/domain/events';
 import { type Listener, listen } from '../../lib/infra/listen';
-import { eventsSubscribed, eventsSubscription, noticeEvents } from '../../lib/infra/notices';
+import { endWaits, eventsSubscribed, eventsSubscription, noticeEvents } from '../../lib/infra/notices';
 import { releaseIn } from '../helpers/deployments';
 import { apiEvent, invoke, lambdaContext } from '../helpers/events';
 import { feedSettled } from '../helpers/feed';
@@ -90,7 +90,7 @@ describe('wait= on the feed', () => {
     expect(waiting(world.org.id)).toBe(0);
   }, 60_000);
 
-  // last: it stops this process's listener
+  // it stops this process's listener: the tests after it run without one
   it('polls where nothing listens (Lambda, serverless-offline), and still answers once an event exists', async () => {
     await listener.stop();
     expect(eventsSubscribed()).toBe(false);
@@ -100,5 +100,16 @@ describe('wait= on the feed', () => {
     const made = await releaseIn(pool, world.repo.id, world.developer.id, '5.0.0');
     const page = await answer;
     expect(page.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
+  });
+
+  // last: after it, no reader of this process waits
+  it('answers every waiting reader at once when the process stops', async () => {
+    const after = await now();
+    const readers = Array.from({ length: 50 }, () => feed({ after, wait: '30' }));
+    while (waiting(world.org.id) < readers.length) await sleep(5);
+    endWaits();
+    for (const page of await Promise.all(readers)) {
+      expect(page.body).toEqual({ items: [], nextCursor: expect.any(String) });
+    }
   });
 });

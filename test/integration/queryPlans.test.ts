@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getArtifact, listArtifacts } from '../../lib/domain/artifacts';
 import { createDeployment, getDeployment, listDeployments, listEnvironmentHistory } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
+import { readFeed } from '../../lib/domain/feed';
 import { authenticate } from '../../lib/domain/identity';
 import { deliveryMetrics } from '../../lib/domain/metrics';
 import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';
@@ -59,8 +60,12 @@ beforeAll(async () => {
     INSERT INTO artifacts (repo_id, name, path, size_bytes, sha256, content_type, created_at)
     SELECT ${repo}, 'a' || g, 'x/' || g, g, repeat('a', 64), 'application/octet-stream', now() - g * interval '1 second'
     FROM generate_series(1, 3000) g`);
+  await pool.query(sql`
+    INSERT INTO events (type, org_id, repo_id, actor_id, resource)
+    SELECT 'release.created', ${world.org.id}, ${repo}, ${user}, jsonb_build_object('n', g)
+    FROM generate_series(1, 20000) g`);
   await pool.query(
-    sql`ANALYZE releases; ANALYZE deployments; ANALYZE artifacts; ANALYZE environments; ANALYZE release_artifacts`,
+    sql`ANALYZE releases; ANALYZE deployments; ANALYZE artifacts; ANALYZE environments; ANALYZE release_artifacts; ANALYZE events`,
   );
   // the bulk insert above went through the statement-level trigger that keeps each release's deployment count
   const wrong = await pool.query(sql`
@@ -79,7 +84,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('query plans over seeded tables', () => {
-  it('use an index for every list and lookup, never a sequential scan of releases or deployments', async () => {
+  it('use an index for every list and lookup, never a sequential scan of releases, deployments or events', async () => {
     const plans: Array<{ text: string; scans: string[] }> = [];
     const db = explaining(pool, plans);
     const repo = await repoForMember(db, world.repo.id, { id: world.developer.id });
@@ -116,10 +121,19 @@ describe('query plans over seeded tables', () => {
     const artifacts = await listArtifacts(db, repo.id, { limit: 20 });
     await listArtifacts(db, repo.id, { limit: 20, cursor: artifacts.nextCursor! });
     await getArtifact(db, repo.id, artifactId);
+    const feed = { kind: 'repo', id: repo.id, orgId: world.org.id } as const;
+    const start = await readFeed(db, feed, { limit: 20 });
+    expect(start.items).toHaveLength(20);
+    await readFeed(db, feed, { limit: 20, after: start.nextCursor });
+    await readFeed(db, feed, { limit: 20, after: start.nextCursor, types: ['deployment.created'] });
+    await readFeed(db, feed, { limit: 20, after: 'now' });
+    const orgFeed = { kind: 'org', id: world.org.id, orgId: world.org.id } as const;
+    const orgStart = await readFeed(db, orgFeed, { limit: 20 });
+    await readFeed(db, orgFeed, { limit: 20, after: orgStart.nextCursor });
 
     expect(plans.length).toBeGreaterThan(15);
     const offending = plans.filter((plan) =>
-      plan.scans.some((table) => table === 'releases' || table === 'deployments'),
+      plan.scans.some((table) => table === 'releases' || table === 'deployments' || table === 'events'),
     );
     expect(offending).toEqual([]);
   });

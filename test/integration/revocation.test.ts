@@ -98,13 +98,22 @@ describe('identity cache across two servers', () => {
     for (const [i, server] of servers.entries()) {
       expect(await status(server, 'POST', path, token, { name: `ops${i}` })).toBe(201);
     }
-    await pool.query(sql`UPDATE api_tokens SET scopes = '{read}' WHERE token_hash = ${hashToken(token)}`);
+    // a raw UPDATE reaches the servers at commit, asynchronously; like the membership change above, it goes through
+    // forgottenEverywhere, which returns once every server has forgotten the token (the guarantee under test)
+    const change = (update: () => Promise<unknown>) =>
+      forgottenEverywhere(async () => {
+        await update();
+        return { value: undefined, forget: [`token:${hashToken(token).toString('hex')}`] };
+      });
+    await change(() => pool.query(sql`UPDATE api_tokens SET scopes = '{read}' WHERE token_hash = ${hashToken(token)}`));
     for (const [i, server] of servers.entries()) {
       expect(await status(server, 'POST', path, token, { name: `ops-again${i}` })).toBe(403);
       expect(await status(server, 'GET', path, token)).toBe(200);
     }
-    await pool.query(
-      sql`UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = ${hashToken(token)}`,
+    await change(() =>
+      pool.query(
+        sql`UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = ${hashToken(token)}`,
+      ),
     );
     for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(401);
   });
