@@ -8,11 +8,12 @@
  * database, no checks), also in the same run.
  * The file is deleted at the end.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import createConnectionPool from '@databases/pg';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
 import { freePort } from '../scripts/lib/net';
@@ -92,15 +93,18 @@ const BARE_PIPE = `
 const http = require('node:http'), fs = require('node:fs');
 const size = fs.statSync(process.env.FILE).size;
 http.createServer((req, res) => {
+  if (req.url === '/health') return res.end('ok');
   res.writeHead(200, { 'content-length': size });
   fs.createReadStream(process.env.FILE, { highWaterMark: 1024 * 1024 }).pipe(res);
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-function timedCat(file: string): number {
+const run = promisify(execFile);
+
+/** cat of the file to /dev/null, in milliseconds (run asynchronously, so that the memory sampler keeps sampling). */
+async function timedCat(file: string): Promise<number> {
   const started = performance.now();
-  const result = spawnSync('sh', ['-c', 'cat "$0" > /dev/null', file]);
-  if (result.status !== 0) throw new Error(`cat failed: ${result.stderr}`);
+  await run('sh', ['-c', 'cat "$0" > /dev/null', file]);
   return performance.now() - started;
 }
 
@@ -112,12 +116,12 @@ async function timedDownload(
 ): Promise<{ ms: number; bytes: number; status: number }> {
   const started = performance.now();
   if (client === 'curl') {
-    const out = execFileSync(
+    const { stdout } = await run(
       'curl',
       ['-s', '-o', '/dev/null', '-H', `authorization: Bearer ${token}`, '-w', '%{http_code} %{size_download}', url],
       { encoding: 'utf8' },
     );
-    const [status, bytes] = out.trim().split(' ').map(Number) as [number, number];
+    const [status, bytes] = stdout.trim().split(' ').map(Number) as [number, number];
     return { ms: performance.now() - started, bytes, status };
   }
   return new Promise((resolve, reject) => {
@@ -173,11 +177,11 @@ export async function downloadBench(
       env: { ...process.env, FILE: file, PORT: String(barePort) },
     });
     const bareUrl = `http://127.0.0.1:${barePort}/`;
-    await untilAnswers(bareUrl, performance.now(), 30_000, () => bare?.child.exitCode === null);
+    await untilAnswers(`${bareUrl}health`, performance.now(), 30_000, () => bare?.child.exitCode === null);
 
     // warm: the server's download path loaded, the file in the page cache for both readers
     await timedDownload(client, `${url}`, user.token);
-    timedCat(file);
+    await timedCat(file);
     const tree = () => memoryOf(processTree(group.child.pid!)).rssMiB ?? 0;
     const server = serverPid(group.child.pid!);
     const beforeMiB = tree();
@@ -189,9 +193,12 @@ export async function downloadBench(
     } catch {
       peakReset = false;
     }
+    // sampled only while npm start serves (the cat and bare-pipe runs between would only add noise)
     let peakSampledMiB = beforeMiB;
     let samples = 0;
+    let serving = false;
     const sampler = setInterval(() => {
+      if (!serving) return;
       peakSampledMiB = Math.max(peakSampledMiB, tree());
       samples += 1;
     }, 20);
@@ -202,12 +209,15 @@ export async function downloadBench(
     const rate = (ms: number) => round(sizeBytes / 1e6 / (ms / 1000), 1);
     try {
       for (let run = 0; run < runs; run++) {
-        const got = await timedDownload(client, url, user.token);
+        serving = true;
+        const got = await timedDownload(client, url, user.token).finally(() => {
+          serving = false;
+        });
         if (got.status !== 200 || got.bytes !== sizeBytes) {
           throw new Error(`download answered ${got.status} with ${got.bytes} of ${sizeBytes} bytes`);
         }
         downloadMBps.push(rate(got.ms));
-        catMBps.push(rate(timedCat(file)));
+        catMBps.push(rate(await timedCat(file)));
         barePipeMBps.push(rate((await timedDownload(client, bareUrl, user.token)).ms));
         log(
           `download: run ${run + 1}: ${downloadMBps.at(-1)} MB/s through npm start, cat ${catMBps.at(-1)} MB/s, ` +
