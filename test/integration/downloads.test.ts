@@ -198,6 +198,14 @@ describe('downloading a file that changed on the volume', () => {
       },
       'the file is no longer there',
     ],
+    [
+      'whose folder was moved and symlinked back in its place',
+      (file: string) => {
+        fs.renameSync(path.dirname(file), `${path.dirname(file)}.moved`);
+        fs.symlinkSync(`${path.dirname(file)}.moved`, path.dirname(file));
+      },
+      'the file is no longer there',
+    ],
   ])('refuses a file %s with a 409 saying it was altered, and keeps refusing it', async (_, alter, why) => {
     const { id, absolute } = await register(`altered-${why.length}-${_.length}.bin`, 'good bytes');
     alter(absolute);
