@@ -1,6 +1,7 @@
 /**
  * npm run bench [-- --quick] [-- --reuse] [-- --duration=S --warmup=S --memory=S --connections=N --restarts=N]
  * npm run bench -- --webhooks [--events=N]: issue 14's webhook fan-out alone (bench/webhooks.ts)
+ * npm run bench -- --only=download [--download-mib=N] [--runs=N]
  *
  * Issue 11's benchmark. A Postgres of its own, run as npm start runs its embedded one (bench/postgres.ts), seeded
  * in bulk; every read and write loaded over HTTP with autocannon on door 'server' (npm start's server), door
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '../scripts/lib/migrate';
 import { type Door, openDoor, openReference, ROOT } from './doors';
+import { downloadBench, downloadMarkdown } from './download';
 import { reads, writes } from './endpoints';
 import { measureEndpoints } from './measure';
 import { memoryCheck } from './memory';
@@ -48,6 +50,9 @@ const { values: args } = parseArgs({
     'no-embedded': { type: 'boolean', default: false },
     webhooks: { type: 'boolean', default: false },
     events: { type: 'string' },
+    only: { type: 'string' },
+    'download-mib': { type: 'string' },
+    runs: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -66,6 +71,8 @@ if (args.help) {
       '  --no-embedded    skip timing npm start with its own embedded Postgres',
       '  --webhooks       only the webhook fan-out: --events (default 1000) releases to 3 loopback receivers',
       '  --events=N       events of the webhook fan-out (default 1000)',
+      '  --only=download  only the download bench (bench/download.ts): memory of npm start serving one file, and',
+      '                   its MB/s against cat of the file; --download-mib=N (default 1024), --runs=N (default 3)',
       'BENCH_DATABASE_URL: a Postgres to use instead of the embedded one under data/bench-postgres',
       'BENCH_PG_PORT: port of the embedded one (default 54349); PGBENCH: the pgbench binary',
       '',
@@ -216,7 +223,26 @@ async function main(): Promise<void> {
   process.stdout.write(`${markdown(full)}\n`);
 }
 
-main()
+/** --only=download: its own small run on the bench database, its results in bench/results/<date>-download.json. */
+async function downloadOnly(): Promise<void> {
+  database = await openBenchDatabase({ fast: false, log: say });
+  await migrate(database.url, say);
+  const result = await downloadBench(database.url, {
+    sizeBytes: Math.round(positive(args['download-mib'], 1024, 'download-mib') * 1024 * 1024),
+    runs: Math.round(positive(args.runs, 3, 'runs')),
+    log: say,
+  });
+  const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-download.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const machine = { cpus: os.cpus().length, node: process.versions.node, loadAverage: os.loadavg()[0] };
+  fs.writeFileSync(file, `${JSON.stringify({ ...result, machine }, null, 2)}\n`);
+  say(`results written to ${path.relative(ROOT, file)}`);
+  process.stdout.write(`${downloadMarkdown(result)}\n`);
+}
+
+if (args.only !== undefined && args.only !== 'download') throw new Error(`--only takes download, got ${args.only}`);
+
+(args.only === 'download' ? downloadOnly() : main())
   .catch((err: unknown) => {
     say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     for (const door of doors) if (door.output.length) say(`last output of ${door.name}:\n${door.output.join('\n')}`);

@@ -4,7 +4,7 @@
  * (or --url and --token). Human output by default, JSON with --json; any error exits non-zero with the problem's
  * message. Writes carry an Idempotency-Key, so the retries after a network error or a 503 never write twice.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,8 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
                                                           go back to the release that ran there before
   history <repo> <environment> [--status <s>] [--kind deploy|rollback]
                                                           an environment's deployments, newest first
+  download <repo> <version> [<name>] [--out <dir>]        download the release's artifacts (or the one named)
+                                                          into <dir> (default .), each checked against its SHA-256
   releases <repo>                                         the newest releases
   status <repo>                                           what runs where
   watch <repo> [--types <type,…>]                         print the repo's events as they happen (until Ctrl-C)
@@ -40,7 +42,8 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
   token revoke <id>                                       revoke one of your tokens at once
 
   <repo> is org/name (acme/web) or the repo's id. GITWEAVE_URL (e.g. http://127.0.0.1:3000) and GITWEAVE_TOKEN configure it;
-  GITWEAVE_REPO may stand in for --repo.`;
+  GITWEAVE_REPO may stand in for --repo. Exit codes: 0 done, 1 an error, 2 bad usage, 3 a download whose bytes
+  do not match the artifact's SHA-256 (nothing of it is kept).`;
 
 class CliError extends Error {
   constructor(
@@ -125,6 +128,99 @@ async function call<T>(
     }
     // the API's responses are checked against these schemas by the e2e suite
     return parsed as T;
+  }
+}
+
+/** The file name an artifact is saved under in the target folder: its name, never a path or a special entry. */
+function fileNameOf(artifact: Artifact): string {
+  const name = path.basename(artifact.name.replace(/\\/g, '/'));
+  return name === '' || name === '.' || name === '..' ? `artifact-${artifact.id}` : name;
+}
+
+/** One GET of part of the artifact's content, retried like `call` after a network error or a 502/503/504. */
+async function fetchContent(options: Options, apiPath: string, headers: Record<string, string>): Promise<Response> {
+  const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const response = await fetch(`${base}/api/v1${apiPath}`, {
+        headers: { authorization: `Bearer ${options.token}`, ...headers },
+      });
+      if (![502, 503, 504].includes(response.status) || attempt >= RETRIES) return response;
+      await response.body?.cancel();
+      const wait = Number(response.headers.get('retry-after')) || attempt;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 10) * 1000));
+    } catch (err) {
+      if (attempt >= RETRIES)
+        throw new CliError(`cannot reach ${base}: ${(err as Error).cause ?? (err as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
+async function problemOf(response: Response): Promise<CliError> {
+  const text = await response.text();
+  let problem: Problem = {};
+  try {
+    problem = JSON.parse(text) as Problem;
+  } catch {
+    // not a problem document: its text is the message
+  }
+  return new CliError(
+    `${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text.slice(0, 200)}`,
+  );
+}
+
+/**
+ * Downloads `artifact` into `dir`: asks for the bytes from where it has got to (Range: bytes=N-, with If-Range on its
+ * ETag, so a door that answers in parts, as Lambda does past 4 MiB, is followed to the end), hashes them as they are
+ * written to a temporary file, and renames that into place only when their SHA-256 is the artifact's and the
+ * server's Repr-Digest; otherwise the file is deleted and the error exits 3.
+ */
+async function downloadArtifact(options: Options, repo: string, artifact: Artifact, dir: string): Promise<string> {
+  const target = path.join(dir, fileNameOf(artifact));
+  const partial = `${target}.${randomUUID().slice(0, 8)}.part`;
+  const file = await fs.promises.open(partial, 'wx');
+  const hash = createHash('sha256');
+  const digests = new Set<string>();
+  let offset = 0;
+  try {
+    const apiPath = `/repos/${repo}/artifacts/${artifact.id}/content`;
+    do {
+      const ranged = artifact.sizeBytes > 0;
+      const response = await fetchContent(
+        options,
+        apiPath,
+        ranged ? { range: `bytes=${offset}-`, 'if-range': `"${artifact.sha256}"` } : {},
+      );
+      if (response.status !== 200 && response.status !== 206) throw await problemOf(response);
+      const from =
+        response.status === 206 ? Number(/^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1]) : 0;
+      if (from !== offset)
+        throw new CliError(`the server answered bytes from ${from}, not ${offset}, for ${artifact.name}`);
+      const digest = /^sha-256=:([A-Za-z0-9+/=]+):/.exec(response.headers.get('repr-digest') ?? '')?.[1];
+      if (digest) digests.add(Buffer.from(digest, 'base64').toString('hex'));
+      if (!response.body) break;
+      for await (const chunk of response.body) {
+        await file.write(chunk);
+        hash.update(chunk);
+        offset += chunk.length;
+      }
+    } while (offset < artifact.sizeBytes);
+    await file.close();
+    const got = hash.digest('hex');
+    const expected = new Set([artifact.sha256, ...digests]);
+    if (expected.size !== 1 || !expected.has(got) || offset !== artifact.sizeBytes) {
+      throw new CliError(
+        `${artifact.name}: the downloaded bytes (${offset} bytes, SHA-256 ${got}) are not the artifact's (${artifact.sizeBytes} bytes, SHA-256 ${artifact.sha256}${digests.size ? `; the server's Repr-Digest says ${[...digests].join(', ')}` : ''}); nothing was kept`,
+        3,
+      );
+    }
+    await fs.promises.rename(partial, target);
+    return target;
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    await fs.promises.rm(partial, { force: true });
+    throw err;
   }
 }
 
@@ -297,6 +393,7 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
       'notes-file': { type: 'string' },
       artifact: { type: 'string', multiple: true },
       status: { type: 'string' },
+      out: { type: 'string' },
       scopes: { type: 'string' },
       expires: { type: 'string' },
       comment: { type: 'string' },
@@ -448,6 +545,44 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
         ...page.items.map((d) => [d.startedAt, d.version, d.status, d.kind, d.deployedBy.name, d.id]),
       ];
       return { json: page, human: page.items.length ? table(rows) : `no deployments in ${environment} yet` };
+    }
+    case 'download': {
+      if (args.length !== 2 && args.length !== 3)
+        throw new CliError(`download takes <repo> <version> [<name>]\n\n${USAGE}`, 2);
+      const [repoRef, version, name] = args as [string, string, string | undefined];
+      const repo = await resolveRepo(options, repoRef);
+      const release = await call<Release>(options, 'GET', `/repos/${repo}/releases/${encodeURIComponent(version)}`);
+      const chosen = name === undefined ? release.artifacts : release.artifacts.filter((a) => a.name === name);
+      if (chosen.length === 0) {
+        throw new CliError(
+          name === undefined
+            ? `release ${release.version} has no artifacts`
+            : `release ${release.version} has no artifact named "${name}" (it has: ${release.artifacts.map((a) => a.name).join(', ') || 'none'})`,
+        );
+      }
+      const names = chosen.map(fileNameOf);
+      const twice = names.find((file, i) => names.indexOf(file) !== i);
+      if (twice)
+        throw new CliError(
+          `release ${release.version} has two artifacts saved as "${twice}"; name the one to download`,
+        );
+      const dir = values.out ?? '.';
+      await fs.promises.mkdir(dir, { recursive: true });
+      const saved: { id: string; name: string; file: string; sizeBytes: number; sha256: string }[] = [];
+      for (const artifact of chosen) {
+        const file = await downloadArtifact(options, repo, artifact, dir);
+        saved.push({
+          id: artifact.id,
+          name: artifact.name,
+          file,
+          sizeBytes: artifact.sizeBytes,
+          sha256: artifact.sha256,
+        });
+      }
+      return {
+        json: saved,
+        human: saved.map((a) => `${a.file}  ${a.sizeBytes} bytes  sha256 ${a.sha256}  verified`).join('\n'),
+      };
     }
     case 'releases': {
       need(1, '<repo>');

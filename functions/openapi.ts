@@ -11,6 +11,7 @@ import { handler as createWebhook } from './createWebhook';
 import { handler as deleteToken } from './deleteToken';
 import { handler as deleteWebhook } from './deleteWebhook';
 import { handler as deliveryMetrics } from './deliveryMetrics';
+import { handler as downloadArtifact } from './downloadArtifact';
 import { handler as environmentHistory } from './environmentHistory';
 import { handler as finishDeployment } from './finishDeployment';
 import { handler as getArtifact } from './getArtifact';
@@ -42,6 +43,7 @@ export const endpoints = {
   createArtifact,
   listArtifacts,
   getArtifact,
+  downloadArtifact,
   createRelease,
   listReleases,
   getRelease,

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUser } from '../../lib/domain/orgs';
+import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
 import { useWorld } from '../helpers/world';
 
@@ -154,5 +156,94 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
     const table = await cli(['history', repo, 'dev']);
     expect(table.stdout).toMatch(/^STARTED\s+VERSION\s+STATUS\s+KIND\s+BY\s+ID$/m);
     expect(table.stdout).toMatch(/^\S+Z\s+2\.0\.0\s+success\s+rollback\s+dev\s/m);
+  });
+});
+
+describe('gitweave-release download', () => {
+  const out = path.join(work, 'downloads');
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  // past the 4 MiB a Lambda answer carries: serverless-offline answers it in parts, which the CLI follows
+  const big = Buffer.alloc(5 * 1024 * 1024 + 7, 'weave');
+  const small = Buffer.from('#!/bin/sh\necho install\n');
+  const artifacts: { id: string; name: string }[] = [];
+
+  beforeAll(async () => {
+    for (const [name, bytes] of [
+      ['app-3.0.0.tar', big],
+      ['install.sh', small],
+    ] as const) {
+      fs.writeFileSync(path.join(work, name), bytes);
+      const added = await cli(['artifact', 'add', path.join(work, name), '--repo', world.repo.id, '--json']);
+      artifacts.push(JSON.parse(added.stdout));
+    }
+    const released = await cli([
+      'release',
+      'create',
+      world.repo.id,
+      '3.0.0',
+      ...artifacts.flatMap((a) => ['--artifact', a.id]),
+    ]);
+    expect(released.code).toBe(0);
+  }, 60_000);
+
+  it('downloads every artifact of a release into --out, each checked against its SHA-256', async () => {
+    const res = await cli(['download', world.repo.id, '3.0.0', '--out', out]);
+    expect(res).toMatchObject({ code: 0, stderr: '' });
+    expect(res.stdout).toContain(
+      `${path.join(out, 'app-3.0.0.tar')}  ${big.length} bytes  sha256 ${sha(big)}  verified`,
+    );
+    expect(sha(fs.readFileSync(path.join(out, 'app-3.0.0.tar')))).toBe(sha(big));
+    expect(fs.readFileSync(path.join(out, 'install.sh'))).toEqual(small);
+    expect(fs.readdirSync(out).sort()).toEqual(['app-3.0.0.tar', 'install.sh']);
+  });
+
+  it('downloads only the artifact named, and says which names there are when none is', async () => {
+    const one = path.join(work, 'one');
+    const res = await cli(['download', world.repo.id, 'v3.0.0', 'install.sh', '--out', one, '--json']);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual([
+      {
+        id: artifacts[1]!.id,
+        name: 'install.sh',
+        file: path.join(one, 'install.sh'),
+        sizeBytes: small.length,
+        sha256: sha(small),
+      },
+    ]);
+    expect(fs.readdirSync(one)).toEqual(['install.sh']);
+    const missing = await cli(['download', world.repo.id, '3.0.0', 'nope.tgz', '--out', one]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('has no artifact named "nope.tgz" (it has: app-3.0.0.tar, install.sh)');
+  });
+
+  it("exits 3 and keeps nothing when the bytes received are not the artifact's SHA-256", async () => {
+    // the row now records another digest for the same file (its fingerprint unchanged, so the server does not hash
+    // it again): the server sends the file's bytes under the wrong digest, as a corrupting proxy or disk would
+    const file = path.join(work, 'corrupt.bin');
+    fs.writeFileSync(file, 'the real bytes');
+    const added = JSON.parse((await cli(['artifact', 'add', file, '--repo', world.repo.id, '--json'])).stdout);
+    await cli(['release', 'create', world.repo.id, '3.0.1', '--artifact', added.id]);
+    await pool.query(sql`UPDATE artifacts SET sha256 = ${sha(Buffer.from('other bytes'))} WHERE id = ${added.id}`);
+    const target = path.join(work, 'corrupt');
+    const res = await cli(['download', world.repo.id, '3.0.1', '--out', target]);
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain(
+      `corrupt.bin: the downloaded bytes (14 bytes, SHA-256 ${sha(Buffer.from('the real bytes'))}) are not the artifact's`,
+    );
+    expect(res.stderr).toContain('nothing was kept');
+    expect(fs.readdirSync(target)).toEqual([]);
+  });
+
+  it('exits 1 with the problem when the file was altered on the volume, and keeps nothing', async () => {
+    const file = path.join(work, 'tampered.bin');
+    fs.writeFileSync(file, 'built bytes');
+    const added = JSON.parse((await cli(['artifact', 'add', file, '--repo', world.repo.id, '--json'])).stdout);
+    await cli(['release', 'create', world.repo.id, '3.0.2', '--artifact', added.id]);
+    fs.writeFileSync(path.join(inject('artifactsDir'), added.path), 'evil bytes!');
+    const target = path.join(work, 'tampered');
+    const res = await cli(['download', world.repo.id, '3.0.2', '--out', target]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('409 Conflict: The file of artifact');
+    expect(fs.readdirSync(target)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { type Api, ApiError, allPages, apiClient } from './api';
 import { byId, h } from './dom';
+import { downloadLink } from './download';
 import { ago, exactTime, STATUS_LABEL, size } from './format';
 import { renderNotes } from './notes';
 import type { MemberRepo, Page, Release, ReleaseDeployment, ReleaseSummary, RepoEnvironment } from './types';
@@ -332,7 +333,7 @@ function renderDetails(release: Release): void {
               h(
                 'tr',
                 {},
-                h('td', {}, artifact.name),
+                h('td', {}, downloadLink(session().repo.id, artifact, TOKEN_KEY)),
                 h(
                   'td',
                   { class: 'number', title: `${artifact.sizeBytes.toLocaleString('en')} bytes` },
