@@ -32,8 +32,16 @@ export interface Spec<P, Q, B> {
   query?: Typed<Q>;
   /** schema of the JSON body; without one, the endpoint takes no body */
   body?: Typed<B>;
-  /** the endpoint takes raw bytes of this content type, up to `maxBytes`, instead of JSON */
+  /**
+   * the endpoint takes raw bytes of this content type, up to `maxBytes`, instead of JSON; `*` takes a body of any
+   * type as bytes (GitHub's asset upload: the type is the asset's)
+   */
   raw?: { contentType: string; maxBytes: number };
+  /**
+   * a GitHub-compatible endpoint (/api/v3, /api/uploads): its errors are GitHub's `{ message, documentation_url,
+   * errors }` with GitHub's statuses (lib/http/github), `resource` naming what `errors` are about
+   */
+  github?: { docs: string; resource: string };
   /**
    * the scope a token needs to call this endpoint, checked right after authentication: read for every GET, release
    * for artifacts and releases, deploy for deployments, admin for environments; null: any token (the token endpoints,
@@ -58,7 +66,7 @@ export interface Spec<P, Q, B> {
 /** What the API document needs to know of an endpoint, as its handler carries it. */
 export type Described = Pick<
   Spec<unknown, unknown, unknown>,
-  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems' | 'idempotent'
+  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems' | 'idempotent' | 'github'
 > & {
   scope?: Scope | null;
   public?: boolean;
@@ -79,7 +87,18 @@ export interface Request<P, Q, B> {
   user: User;
   /** the request path as the client sent it (for Location and Link headers) */
   path: string;
+  /** scheme, host and port the client called (`http://127.0.0.1:3000`), for the absolute URLs GitHub's bodies hold */
+  origin: string;
+  /** the request's Content-Type as sent (raw bodies) */
+  contentType: string | undefined;
   requestId: string;
+}
+
+/** The scheme, host and port the client called, as the Host header (or API Gateway's domain) and the proxy say. */
+function originOf(event: Event): string {
+  const host = header(event, 'host') ?? event.requestContext?.domainName ?? 'localhost';
+  const scheme = header(event, 'x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http';
+  return `${scheme}://${host}`;
 }
 
 function header(event: Event, name: string): string | undefined {
@@ -93,7 +112,10 @@ export function bodyBytes(event: Pick<Event, 'body' | 'isBase64Encoded'>): numbe
   return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
-/** `Authorization: Bearer <token>` → the user, else 401; a token without the endpoint's `scope` is a 403. */
+/**
+ * `Authorization: Bearer <token>` (or GitHub's `token <token>`) → the user, else 401; a token without the endpoint's
+ * `scope` is a 403.
+ */
 function bearerAuth(scope: Scope | null): MiddlewareObj<Event, Result, Error, Context & { user?: User }> {
   return {
     before: async (request) => {
@@ -105,8 +127,9 @@ function bearerAuth(scope: Scope | null): MiddlewareObj<Event, Result, Error, Co
           { path: '/headers/authorization', message: 'was sent more than once' },
         ]);
       }
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-      if (!match?.[1]) throw new Unauthorized('The Authorization header must be "Bearer <token>".');
+      const match = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(value);
+      if (!match?.[1])
+        throw new Unauthorized('The Authorization header must be "Bearer <token>" (or "token <token>").');
       // the repo a request names is looked up with its token: one round trip for both
       const repo = request.event.pathParameters?.repo;
       const user = await authenticate(db(), match[1], repo && isUuid(repo) ? repo : undefined);
@@ -211,6 +234,13 @@ function requireJson(event: Event): void {
   event.headers = { ...headers, 'content-type': 'application/json' };
 }
 
+/** True when `event`'s body is the raw bytes `spec` takes (any body at all where it takes `*`). */
+function takesRaw(spec: Pick<Spec<unknown, unknown, unknown>, 'raw'>, event: Event): boolean {
+  if (!spec.raw) return false;
+  if (spec.raw.contentType === '*') return true;
+  return contentTypeOf(event) === spec.raw.contentType;
+}
+
 /**
  * The body of an endpoint that takes JSON, raw bytes (`spec.raw`), or either, told apart by Content-Type. JSON is
  * size-checked, then parsed by @middy/http-json-body-parser; raw bytes are size-checked and left for the handler.
@@ -220,14 +250,21 @@ function requestBody(spec: Spec<unknown, unknown, unknown>): MiddlewareObj<Event
   return {
     before: async (request) => {
       const { event } = request;
-      if (spec.raw && (contentTypeOf(event) === spec.raw.contentType || !spec.body)) {
-        if (contentTypeOf(event) !== spec.raw.contentType) {
+      if (spec.raw && (takesRaw(spec, event) || !spec.body)) {
+        if (!takesRaw(spec, event)) {
           throw new UnsupportedMediaType(
             `Send the file as the request body with Content-Type: ${spec.raw.contentType}.`,
           );
         }
         if (bodyBytes(event) > spec.raw.maxBytes) {
           throw new PayloadTooLarge(`The file is larger than the limit of ${spec.raw.maxBytes} bytes.`);
+        }
+        // a body passed as text was decoded as UTF-8 on its way here: U+FFFD means bytes were lost
+        if (!event.isBase64Encoded && event.body?.includes('\ufffd')) {
+          throw new BadRequest(
+            `The file arrived as text (Content-Type: ${contentTypeOf(event)}) and is not valid UTF-8, so its bytes would be altered: send it as application/octet-stream.`,
+            [{ path: '/headers/content-type', message: 'send binary files as application/octet-stream' }],
+          );
         }
         return;
       }
@@ -278,7 +315,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   let stack = middy<Event, Result, Error, Context & { user?: User }>();
   const retries = takesBody && spec.idempotent !== false ? idempotency() : undefined;
   if (retries) stack = stack.use(retries.keep);
-  stack = stack.use(problemDetails()).use(bearerAuth(spec.scope));
+  stack = stack.use(problemDetails(spec.github)).use(bearerAuth(spec.scope));
   if (retries) stack = stack.use(retries.claim);
   else if (takesBody) stack = stack.use(refuseIdempotencyKey());
   if (takesBody) stack = stack.use(requestBody(spec));
@@ -289,7 +326,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
         checkParameterStrings(event.queryStringParameters ?? {}, '/query', 'query parameter');
         const params = checkParams({ ...(event.pathParameters ?? {}) });
         const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
-        const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
+        const raw = takesRaw(spec, event);
         const body = spec.body && !raw ? checkBody(event.body) : undefined;
         const bytes =
           raw && typeof event.body === 'string'
@@ -306,6 +343,8 @@ export function http<P = undefined, Q = undefined, B = undefined>(
           raw,
           user,
           path: event.rawPath ?? '',
+          origin: originOf(event),
+          contentType: header(event, 'content-type'),
           requestId,
         });
         return serialise(response, requestId);
