@@ -8,6 +8,7 @@ import { handler as createRelease } from './createRelease';
 import { handler as createToken } from './createToken';
 import { handler as deleteToken } from './deleteToken';
 import { handler as deliveryMetrics } from './deliveryMetrics';
+import { handler as downloadArtifact } from './downloadArtifact';
 import { handler as environmentHistory } from './environmentHistory';
 import { handler as finishDeployment } from './finishDeployment';
 import { handler as getArtifact } from './getArtifact';
@@ -33,6 +34,7 @@ export const endpoints = {
   createArtifact,
   listArtifacts,
   getArtifact,
+  downloadArtifact,
   createRelease,
   listReleases,
   getRelease,

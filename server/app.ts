@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline, Transform } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import FindMyWay from 'find-my-way';
 import { MAX_JSON_BODY_BYTES } from '../lib/http';
 import { preflight } from '../lib/http/cors';
+import type { StreamingDoor } from '../lib/http/download';
+import { type GithubEndpoint, renderGithubError } from '../lib/http/github';
 import { renderProblem } from '../lib/http/problem';
+import type { FileBody } from '../lib/http/responses';
 import {
   BadRequest,
   type HttpProblem,
@@ -17,11 +21,12 @@ import { log } from '../lib/infra/log';
 import { apiGatewayEvent } from './event';
 import type { Route } from './routes';
 
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+type Result = APIGatewayProxyResultV2 & { file?: FileBody };
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<Result>;
 
 /** A route of serverless.yml with its handler loaded. */
 export interface Served extends Route {
-  handler: LambdaHandler & { api?: { raw?: { maxBytes: number } } };
+  handler: LambdaHandler & { api?: { raw?: { maxBytes: number }; github?: GithubEndpoint } };
 }
 
 export interface AppOptions {
@@ -48,9 +53,11 @@ function routerPath(path: string): string {
   return path.replace(/\{([^}/]+?)\+?\}/g, ':$1');
 }
 
-function lambdaContext(fn: Served, timeoutMs: number): Context {
+/** The context of one invocation; `streams`: the invocation came through this server's HTTP door (StreamingDoor). */
+function lambdaContext(fn: Served, timeoutMs: number, streams = false): Context & Partial<StreamingDoor> {
   const deadline = Date.now() + timeoutMs;
   return {
+    ...(streams ? { streamsFiles: true as const } : {}),
     callbackWaitsForEmptyEventLoop: false,
     functionName: fn.name,
     functionVersion: '$LATEST',
@@ -66,15 +73,53 @@ function lambdaContext(fn: Served, timeoutMs: number): Context {
   };
 }
 
-function sendProblem(res: ServerResponse, problem: HttpProblem, close = false): void {
-  const rendered = renderProblem(problem, randomUUID());
+function sendProblem(res: ServerResponse, problem: HttpProblem, close = false, github?: GithubEndpoint): void {
+  // a route of the GitHub-compatible surface answers in GitHub's shape, as its handler would
+  const rendered = github ? renderGithubError(problem, randomUUID(), github) : renderProblem(problem, randomUUID());
   const headers: Record<string, string> = { ...(rendered.headers as Record<string, string>) };
   if (close) headers.connection = 'close';
   res.writeHead(problem.status, headers).end(rendered.body);
 }
 
-/** Writes what a handler returned, as API Gateway would: status, headers, cookies, and a text or base64 body. */
-function sendResult(res: ServerResponse, result: APIGatewayProxyResultV2): void {
+// read-ahead per download: 16 x Node's 64 KiB default, for throughput near cat's, and still a flat footprint
+const FILE_CHUNK_BYTES = 1024 * 1024;
+
+/** Passes bytes through, and fails at the end when fewer than `expected` came (a file cut short while it was read). */
+function exactly(expected: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _, done) {
+      seen += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(seen === expected ? null : new Error(`the file ended after ${seen} of ${expected} bytes`));
+    },
+  });
+}
+
+/**
+ * Pipes a file body (lib/http/download.ts) to the client from the handle the handler opened: backpressure holds the
+ * reads to what the socket takes, and the handle is closed when the file is sent, fails, or the client goes away. A
+ * file cut short on the volume ends the connection, so that the client sees a failure rather than waiting for bytes.
+ */
+function sendFile(res: ServerResponse, file: FileBody): void {
+  if (file.end < file.start) {
+    res.end();
+    void file.handle.close();
+    return;
+  }
+  const stream = file.handle.createReadStream({ start: file.start, end: file.end, highWaterMark: FILE_CHUNK_BYTES });
+  pipeline(stream, exactly(file.end - file.start + 1), res, (err) => {
+    if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') log().warn({ err }, 'a file download stopped');
+  });
+}
+
+/**
+ * Writes what a handler returned, as API Gateway would: status, headers, cookies, and a text or base64 body, or the
+ * file body a handler hands the streaming door.
+ */
+function sendResult(res: ServerResponse, result: Result): void {
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     // a bare value is a 200 with that value as JSON (the payload 2.0 format's inferred response)
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
@@ -83,6 +128,11 @@ function sendResult(res: ServerResponse, result: APIGatewayProxyResultV2): void 
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  if (result.file) {
+    res.writeHead(result.statusCode ?? 200, headers);
+    sendFile(res, result.file);
+    return;
+  }
   const body = result.body === undefined ? '' : result.body;
   res.writeHead(result.statusCode ?? 200, headers).end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
@@ -91,11 +141,18 @@ function sendResult(res: ServerResponse, result: APIGatewayProxyResultV2): void 
  * Reads a request body up to `limit` bytes. A larger one is refused from its Content-Length before any of it is
  * read, or as soon as it passes the limit when it is chunked; null means it was refused (the 413 is sent).
  */
-function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined | null> {
+function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  github?: GithubEndpoint,
+): Promise<Buffer | undefined | null> {
   const tooLarge = () => new PayloadTooLarge(`The request body is larger than the limit of ${limit} bytes.`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    sendProblem(res, tooLarge(), true);
+    // answered at once; a body up to twice the limit is then read and dropped on a connection kept open, so that a
+    // client that sends it all before reading (fetch, Octokit) sees the 413 rather than a reset; a larger one is cut
+    sendProblem(res, tooLarge(), Number(declared) > 2 * limit, github);
     req.resume();
     return Promise.resolve(null);
   }
@@ -105,7 +162,7 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        if (!res.headersSent) sendProblem(res, tooLarge(), true);
+        if (!res.headersSent) sendProblem(res, tooLarge(), true, github);
         req.destroy();
         resolve(null);
         return;
@@ -197,12 +254,12 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
       return sendProblem(res, new NotFound(`No route matches ${method} ${path.slice(0, 200)}.`));
     }
     const target = found.store as Target;
-    const body = await readBody(req, res, target.maxBodyBytes);
+    const body = await readBody(req, res, target.maxBodyBytes, target.fn.handler.api?.github);
     if (body === null) return;
     const pathParameters: Record<string, string> = {};
     for (const [name, value] of Object.entries(found.params)) if (value !== undefined) pathParameters[name] = value;
     const event = apiGatewayEvent(req, { routeKey: target.routeKey, pathParameters }, body);
-    const result = await target.fn.handler(event, lambdaContext(target.fn, functionTimeoutMs));
+    const result = await target.fn.handler(event, lambdaContext(target.fn, functionTimeoutMs, true));
     sendResult(res, result);
   }
 

@@ -7,6 +7,7 @@ import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor'
 import { type Queryable, type Row, sql } from '../infra/db';
 import { BadRequest, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
+import { type Fingerprint, fingerprintOf, sameFingerprint, VERIFIED_COLUMNS, verifiedValues } from './downloads';
 import { DigestDeadline, digestFile, openBuildFile } from './volume';
 
 /** Largest file accepted as a raw upload. */
@@ -41,10 +42,14 @@ async function insertArtifact(
   db: Queryable,
   repoId: string,
   fields: { name: string; path: string; sizeBytes: number; sha256: string; contentType: string },
+  verified: Fingerprint | null,
 ): Promise<Artifact> {
+  // a file hashed here is recorded as verified, so that its first download does not hash it again
   const [row] = await db.query(sql`
-    INSERT INTO artifacts (repo_id, name, path, size_bytes, sha256, content_type)
-    VALUES (${repoId}, ${fields.name}, ${fields.path}, ${fields.sizeBytes}, ${fields.sha256}, ${fields.contentType})
+    INSERT INTO artifacts (repo_id, name, path, size_bytes, sha256, content_type
+      ${verified ? sql`, ${VERIFIED_COLUMNS}` : sql``})
+    VALUES (${repoId}, ${fields.name}, ${fields.path}, ${fields.sizeBytes}, ${fields.sha256}, ${fields.contentType}
+      ${verified ? sql`, ${verifiedValues(verified)}` : sql``})
     RETURNING ${columns}
   `);
   return toArtifact(row);
@@ -63,23 +68,33 @@ export async function registerArtifact(
 ): Promise<Artifact> {
   const file = await openBuildFile(config().artifactsDir, repoId, input.path);
   let digest: { sizeBytes: number; sha256: string };
+  let verified: Fingerprint | null;
   try {
+    const before = await fingerprintOf(file.handle);
     digest = await digestFile(file.handle, Date.now() + deadlineMs);
     // unlinked while being hashed: its path names nothing now
     if ((await file.handle.stat()).nlink === 0) throw noLongerThere(input.path);
+    // written to while being hashed: what was hashed may be neither version, so its first download hashes it again
+    const after = await fingerprintOf(file.handle);
+    verified = sameFingerprint(after, before) ? after : null;
   } catch (err) {
     throw err instanceof DigestDeadline ? tooSlow(input.path, deadlineMs) : err;
   } finally {
     await file.handle.close();
   }
   checkDeclaredDigest(input.sha256, digest.sha256, '/body/sha256');
-  return insertArtifact(db, repoId, {
-    name: input.name,
-    path: file.relative,
-    contentType: input.contentType ?? DEFAULT_CONTENT_TYPE,
-    sizeBytes: digest.sizeBytes,
-    sha256: digest.sha256,
-  });
+  return insertArtifact(
+    db,
+    repoId,
+    {
+      name: input.name,
+      path: file.relative,
+      contentType: input.contentType ?? DEFAULT_CONTENT_TYPE,
+      sizeBytes: digest.sizeBytes,
+      sha256: digest.sha256,
+    },
+    verified,
+  );
 }
 
 function noLongerThere(relative: string): Unprocessable {
@@ -149,6 +164,7 @@ export async function uploadArtifact(
     (stat) => stat.isFile() && stat.size === bytes.length,
     () => false,
   );
+  let verified: Fingerprint | null = null;
   if (!exists) {
     const staging = path.join(config().artifactsDir, STAGING);
     await fs.mkdir(staging, { recursive: true });
@@ -163,14 +179,16 @@ export async function uploadArtifact(
     await fs.rename(temporary, target);
     const dir = await fs.open(directory, 'r');
     await dir.sync().finally(() => dir.close());
+    // after the rename, which moves ctime: the bytes just written, as they now lie in the store
+    const stat = await fs.stat(target, { bigint: true });
+    verified = { sizeBytes: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, inode: stat.ino };
   }
-  return insertArtifact(db, repoId, {
-    name,
-    path: relative,
-    sizeBytes: bytes.length,
-    sha256,
-    contentType: input.contentType ?? DEFAULT_CONTENT_TYPE,
-  });
+  return insertArtifact(
+    db,
+    repoId,
+    { name, path: relative, sizeBytes: bytes.length, sha256, contentType: input.contentType ?? DEFAULT_CONTENT_TYPE },
+    verified,
+  );
 }
 
 export async function getArtifact(db: Queryable, repoId: string, id: string): Promise<Artifact> {

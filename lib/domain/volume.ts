@@ -133,3 +133,41 @@ export async function digestFile(handle: FileHandle, deadline = Number.POSITIVE_
   }
   return { sizeBytes, sha256: hash.digest('hex') };
 }
+
+/** The file a row names is not on the volume (any more), or is no longer a regular file inside it. */
+export class StoredFileMissing extends Error {
+  override name = 'StoredFileMissing';
+}
+
+/**
+ * Opens a file a row of the artifacts table names (`relative` to the volume, as registration recorded it) for
+ * reading, and checks what was opened rather than the path: a regular file on the volume's device, whose real
+ * location is exactly `relative` under the volume's real root, so a symlink planted in its place or in any folder
+ * above it since registration leads nowhere. StoredFileMissing otherwise. The caller closes the handle.
+ */
+export async function openStoredFile(root: string, relative: string): Promise<FileHandle> {
+  const realRoot = await fs.realpath(root);
+  const expected = path.join(realRoot, relative);
+  // rows hold normalised paths inside the volume; one that is not was never written by registration
+  if (!expected.startsWith(realRoot + path.sep)) throw new StoredFileMissing(`${relative} is outside the volume`);
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(expected, OPEN_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EACCES') {
+      throw new StoredFileMissing(`no file at ${relative} (${code})`);
+    }
+    throw err;
+  }
+  try {
+    const [real, stat, volume] = await Promise.all([locationOf(handle, expected), handle.stat(), fs.stat(realRoot)]);
+    if (real !== expected) throw new StoredFileMissing(`${relative} leads to ${real ?? 'an unknown place'}`);
+    if (!stat.isFile()) throw new StoredFileMissing(`${relative} is not a regular file`);
+    if (stat.dev !== volume.dev) throw new StoredFileMissing(`${relative} is on another file system`);
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}

@@ -5,10 +5,12 @@ type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
 type Allowed = '*' | readonly string[];
 
-// the headers a browser client needs to read: where a created thing is, the next page, the id to quote, replays
-const EXPOSED = 'location, link, x-request-id, idempotent-replayed, retry-after';
+// the headers a browser client needs to read: where a created thing is, the next page, the id to quote, replays,
+// and a download's name, digests and range
+const EXPOSED =
+  'location, link, x-request-id, idempotent-replayed, retry-after, content-disposition, etag, repr-digest, content-range, accept-ranges';
 const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
-const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key';
+const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, range, if-none-match, if-range';
 
 function originOf(event: Event): string | undefined {
   const headers = event.headers ?? {};

@@ -11,6 +11,7 @@ import { BadRequest, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaT
 import { isUuid } from '../infra/ids';
 import { withAccessLog } from './accessLog';
 import { withCors } from './cors';
+import { fileResult, type StreamingDoor } from './download';
 import { idempotency } from './idempotency';
 import { problemDetails, requestIdOf } from './problem';
 import { type HttpResponse, serialise } from './responses';
@@ -56,6 +57,8 @@ export interface Spec<P, Q, B> {
   success: { status: number; schema: JSONSchema | null };
   /** problem statuses this endpoint answers beyond those every endpoint of its kind can */
   problems?: number[];
+  /** the success body is a file's bytes, of any media type, with ranges and revalidation (lib/http/download.ts) */
+  download?: true;
   /**
    * false: the endpoint refuses an Idempotency-Key (400), since keeping its answer for replays would store what
    * must never be stored (a new token's secret)
@@ -66,7 +69,17 @@ export interface Spec<P, Q, B> {
 /** What the API document needs to know of an endpoint, as its handler carries it. */
 export type Described = Pick<
   Spec<unknown, unknown, unknown>,
-  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems' | 'idempotent' | 'github'
+  | 'params'
+  | 'query'
+  | 'body'
+  | 'raw'
+  | 'route'
+  | 'summary'
+  | 'success'
+  | 'problems'
+  | 'idempotent'
+  | 'github'
+  | 'download'
 > & {
   scope?: Scope | null;
   public?: boolean;
@@ -92,6 +105,10 @@ export interface Request<P, Q, B> {
   /** the request's Content-Type as sent (raw bodies) */
   contentType: string | undefined;
   requestId: string;
+  /** a request header by lower-case name (repeats comma-joined, as API Gateway joins them) */
+  header(name: string): string | undefined;
+  /** true when a file body is streamed by the door (npm start's server), false where it must fit a Lambda response */
+  streaming: boolean;
 }
 
 /** The scheme, host and port the client called, as the Host header (or API Gateway's domain) and the proxy say. */
@@ -335,6 +352,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
         const requestId = requestIdOf(event, context);
         const user = context.user;
         if (!user) throw new Error('bearerAuth runs first and sets the user; reaching here without one is a bug');
+        const streaming = (context as Partial<StreamingDoor>).streamsFiles === true;
         const response = await fn({
           params: params as P,
           query: query as Q,
@@ -346,7 +364,10 @@ export function http<P = undefined, Q = undefined, B = undefined>(
           origin: originOf(event),
           contentType: header(event, 'content-type'),
           requestId,
+          header: (name) => header(event, name),
+          streaming,
         });
+        if (response.file) return fileResult({ ...response, file: response.file }, requestId, streaming);
         return serialise(response, requestId);
       }),
     ),

@@ -6,6 +6,8 @@ const PHRASES: Record<number, string> = {
   200: 'OK',
   201: 'Created',
   204: 'No Content',
+  206: 'Partial Content',
+  304: 'Not Modified',
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -13,6 +15,7 @@ const PHRASES: Record<number, string> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -40,6 +43,38 @@ function parameters(schema: JSONSchema | undefined, location: 'path' | 'query') 
     ...((property as Schema).description ? { description: (property as Schema).description } : {}),
     schema: property,
   }));
+}
+
+const text = (description: string) => ({ description, schema: { type: 'string' } });
+
+/** The headers of a file body (lib/http/download.ts), and the file itself: bytes of whatever type it was stored as. */
+const FILE_HEADERS = {
+  'Content-Length': text('bytes in this response'),
+  'Content-Disposition': text("attachment, with the artifact's name (RFC 6266, filename*)"),
+  ETag: text('the SHA-256 of the whole file, quoted'),
+  'Repr-Digest': text('sha-256=:<base64>: of the whole file (RFC 9530)'),
+  'Accept-Ranges': text('bytes'),
+};
+const FILE_CONTENT = { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } };
+
+/** The responses and request headers of an endpoint that serves a file, beside its problems. */
+function downloadOperation() {
+  return {
+    responses: {
+      '200': { description: 'the whole file', headers: FILE_HEADERS, content: FILE_CONTENT },
+      '206': {
+        description: 'one byte range of the file',
+        headers: { ...FILE_HEADERS, 'Content-Range': text('bytes first-last/size') },
+        content: FILE_CONTENT,
+      },
+      '304': { description: 'If-None-Match named this ETag', headers: { ETag: FILE_HEADERS.ETag } },
+    },
+    parameters: [
+      ['Range', 'one range, bytes=first-last, bytes=first- or bytes=-suffix; several ranges are answered whole'],
+      ['If-None-Match', 'ETags the client holds: 304 when one is this file'],
+      ['If-Range', 'an ETag: the Range is honoured only while the file is still this one'],
+    ].map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
+  };
 }
 
 /**
@@ -81,13 +116,19 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
             },
           ]
         : [];
+    const download = api.download ? downloadOperation() : { responses: {}, parameters: [] };
     paths[path] ??= {};
     paths[path][method.toLowerCase()] = {
       operationId,
       summary: api.summary,
-      parameters: [...parameters(api.params, 'path'), ...parameters(api.query, 'query'), ...headerParameters],
+      parameters: [
+        ...parameters(api.params, 'path'),
+        ...parameters(api.query, 'query'),
+        ...headerParameters,
+        ...download.parameters,
+      ],
       ...(Object.keys(body).length ? { requestBody: { required: true, content: body } } : {}),
-      responses: { [String(api.success.status)]: success, ...problems },
+      responses: { [String(api.success.status)]: success, ...download.responses, ...problems },
       // a bearer token's "scopes" here are the one scope it must carry (OpenAPI 3.1 allows them for any scheme)
       security: api.public ? [] : [{ bearer: api.scope ? [api.scope] : [] }],
       ...(api.scope ? { 'x-required-scope': api.scope } : {}),

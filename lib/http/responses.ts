@@ -1,4 +1,12 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** Bytes `start` to `end` (inclusive) of an open file, as the body of a response; whoever sends it closes `handle`. */
+export interface FileBody {
+  handle: FileHandle;
+  start: number;
+  end: number;
+}
 
 /** What a handler returns: a status, a JSON body (or none) and extra headers; the HTTP layer serialises it. */
 export interface HttpResponse {
@@ -7,6 +15,8 @@ export interface HttpResponse {
   headers?: Record<string, string>;
   /** a body that is already text, served with `headers['content-type']` as is */
   text?: string;
+  /** a body read from a file (see lib/http/download.ts): streamed by npm start's server, base64 elsewhere */
+  file?: FileBody;
 }
 
 export function ok(body: unknown, headers: Record<string, string> = {}): HttpResponse {

@@ -80,3 +80,16 @@ export class MethodNotAllowed extends HttpProblem {
     super(405, 'Method Not Allowed', detail, undefined, { Allow: allow.join(', ') });
   }
 }
+
+export class RangeNotSatisfiable extends HttpProblem {
+  constructor(detail: string, sizeBytes: number) {
+    super(416, 'Range Not Satisfiable', detail, undefined, { 'Content-Range': `bytes */${sizeBytes}` });
+  }
+}
+
+/** A response larger than the door it would leave by can carry (Lambda's payload limit); ranges of it can be sent. */
+export class ResponseTooLarge extends HttpProblem {
+  constructor(detail: string) {
+    super(413, 'Content Too Large', detail, undefined, { 'Accept-Ranges': 'bytes' });
+  }
+}

@@ -56,3 +56,22 @@ export async function api(
   if (mismatch) throw new Error(`response does not conform to the OpenAPI document: ${mismatch}`);
   return { status: response.status, headers: response.headers, body: parsed };
 }
+
+/**
+ * A GET of a file body over real HTTP (the download endpoint): the bytes as sent, a problem parsed, and the response
+ * checked against the OpenAPI document like every other.
+ */
+export async function download(
+  path: string,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse & { bytes: Buffer }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${inject('apiUrl')}${path}`, { headers });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const type = response.headers.get('content-type') ?? '';
+  const body = type.includes('json') && bytes.length ? JSON.parse(bytes.toString('utf8')) : bytes.toString('latin1');
+  const mismatch = (await conformance())('GET', `/api/v1${path.split('?')[0]}`, response.status, type, body);
+  if (mismatch) throw new Error(`response does not conform to the OpenAPI document: ${mismatch}`);
+  return { status: response.status, headers: response.headers, body, bytes };
+}

@@ -43,7 +43,8 @@ export function conformanceChecker(doc: Doc) {
     }
     if (empty) return `${method} ${route.template} ${status} has no body, the document says it has one`;
     const type = contentType?.split(';')[0] ?? '';
-    const media = response.content[type];
+    // a file is served as whatever type it was stored as: the document says */*
+    const media = response.content[type] ?? response.content['*/*'];
     if (!media)
       return `${method} ${route.template} ${status} answered ${type}, the document says ${Object.keys(response.content).join(', ')}`;
     const key = `${method} ${route.template} ${status} ${type}`;

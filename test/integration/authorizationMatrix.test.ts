@@ -120,6 +120,13 @@ const rows: Row[] = [
     expected: read,
   },
   {
+    fn: 'downloadArtifact',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id, id: artifactId } }),
+    expected: read,
+  },
+  {
     fn: 'createRelease',
     scope: 'release',
     case: '',
@@ -411,6 +418,11 @@ describe('the authorization matrix', () => {
     ['getRelease', () => ({ repo: world.repo.id, id: release.id }), (id: string) => ({ repo: world.repo.id, id })],
     ['getRelease', () => ({ repo: world.repo.id, id: release.id }), (id: string) => ({ repo: id, id: release.id })],
     ['getArtifact', () => ({ repo: world.repo.id, id: artifactId }), (id: string) => ({ repo: world.repo.id, id })],
+    [
+      'downloadArtifact',
+      () => ({ repo: world.repo.id, id: artifactId }),
+      (id: string) => ({ repo: world.repo.id, id }),
+    ],
     ['getDeployment', () => ({ id: deploymentId }), (id: string) => ({ id })],
     ['listDeployments', () => ({ repo: world.repo.id, id: release.id }), (id: string) => ({ repo: world.repo.id, id })],
     ['repoEnvironments', () => ({ repo: world.repo.id }), (id: string) => ({ repo: id })],

@@ -134,6 +134,7 @@ beforeAll(async () => {
       token,
     }),
     getArtifact: async () => ({ pathParameters: { ...r, id: artifact.id }, token }),
+    downloadArtifact: async () => ({ pathParameters: { ...r, id: artifact.id }, token }),
     getDeployment: async () => ({ pathParameters: { id: deployment.id }, token }),
     getEnvironment: async () => ({ pathParameters: { org: org.slug, environment: 'dev' }, token }),
     getLatestRelease: async () => ({ pathParameters: r, token }),

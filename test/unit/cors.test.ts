@@ -17,7 +17,8 @@ describe('CORS', () => {
     expect(response.headers).toEqual({
       'content-type': 'application/json',
       'access-control-allow-origin': app,
-      'access-control-expose-headers': 'location, link, x-request-id, idempotent-replayed, retry-after',
+      'access-control-expose-headers':
+        'location, link, x-request-id, idempotent-replayed, retry-after, content-disposition, etag, repr-digest, content-range, accept-ranges',
       vary: 'origin',
     });
   });
@@ -30,7 +31,8 @@ describe('CORS', () => {
   it('answers * to any origin and never allows credentials with it', () => {
     expect(corsHeaders('https://anyone.example', '*')).toEqual({
       'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'location, link, x-request-id, idempotent-replayed, retry-after',
+      'access-control-expose-headers':
+        'location, link, x-request-id, idempotent-replayed, retry-after, content-disposition, etag, repr-digest, content-range, accept-ranges',
     });
   });
 
@@ -40,10 +42,11 @@ describe('CORS', () => {
       statusCode: 204,
       headers: {
         'access-control-allow-origin': app,
-        'access-control-expose-headers': 'location, link, x-request-id, idempotent-replayed, retry-after',
+        'access-control-expose-headers':
+          'location, link, x-request-id, idempotent-replayed, retry-after, content-disposition, etag, repr-digest, content-range, accept-ranges',
         vary: 'origin',
         'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
-        'access-control-allow-headers': 'authorization, content-type, idempotency-key',
+        'access-control-allow-headers': 'authorization, content-type, idempotency-key, range, if-none-match, if-range',
         'access-control-max-age': '600',
       },
       body: '',
