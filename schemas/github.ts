@@ -117,7 +117,9 @@ export const ghCreateDeploymentBody = typed({
   additionalProperties: false,
 } as const);
 
-export const GITHUB_STATES = ['queued', 'pending', 'in_progress', 'success', 'failure', 'error', 'inactive'] as const;
+const GITHUB_STATES = ['queued', 'pending', 'in_progress', 'success', 'failure', 'error', 'inactive'] as const;
+/** GitHub's deployment states (lib/domain/githubDeployments maps them onto our lifecycle). */
+export type GithubState = (typeof GITHUB_STATES)[number];
 
 export const ghCreateStatusBody = typed({
   type: 'object',

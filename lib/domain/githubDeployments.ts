@@ -1,4 +1,5 @@
 import type { SQLQuery } from '@databases/pg';
+import type { GithubState } from '../../schemas/github';
 import { type Queryable, type Row, sql } from '../infra/db';
 import { NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
@@ -14,8 +15,6 @@ import { normalizeVersion } from './versions';
  * failed, and nothing follows a final status (final-once). Every change of status is in the history (migration
  * 0013's trigger), whatever made it: a review, a cancel, a rollback, the native API.
  */
-
-export type GithubState = 'queued' | 'pending' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
 
 export interface GithubDeployment {
   githubId: number;
