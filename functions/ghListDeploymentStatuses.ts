@@ -22,11 +22,11 @@ export const handler = http(
   async ({ params, query, user, path, origin }) => {
     const repo = await repoByName(db(), params.owner, params.repo, user);
     const page = githubPage(query);
-    const { items, total } = await listGithubStatuses(db(), repo.id, params.deployment_id, page);
+    const list = await listGithubStatuses(db(), repo.id, params.deployment_id, page);
     const views = new GithubViews(origin, repo.owner, repo.name);
     return ok(
-      items.map((status) => views.status(status)),
-      views.links(path, query, page, total),
+      list.items.map((status) => views.status(status)),
+      views.links(path, query, page, list),
     );
   },
 );

@@ -19,11 +19,11 @@ export const handler = http(
   async ({ params, query, user, path, origin }) => {
     const repo = await repoByName(db(), params.owner, params.repo, user);
     const page = githubPage(query);
-    const { items, total } = await listGithubDeployments(db(), repo.id, query, page);
+    const list = await listGithubDeployments(db(), repo.id, query, page);
     const views = new GithubViews(origin, repo.owner, repo.name);
     return ok(
-      items.map((deployment) => views.deployment(deployment)),
-      views.links(path, query, page, total),
+      list.items.map((deployment) => views.deployment(deployment)),
+      views.links(path, query, page, list),
     );
   },
 );

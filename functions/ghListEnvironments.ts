@@ -22,11 +22,11 @@ export const handler = http(
   async ({ params, query, user, path, origin }) => {
     const repo = await repoByName(db(), params.owner, params.repo, user);
     const page = githubPage(query);
-    const { items, total } = await listGithubEnvironments(db(), repo, page);
+    const list = await listGithubEnvironments(db(), repo, page);
     const views = new GithubViews(origin, repo.owner, repo.name);
     return ok(
-      { total_count: total, environments: items.map((environment) => views.environment(environment)) },
-      views.links(path, query, page, total),
+      { total_count: list.total, environments: list.items.map((environment) => views.environment(environment)) },
+      views.links(path, query, page, list),
     );
   },
 );

@@ -18,11 +18,11 @@ export const handler = http(
   async ({ params, query, user, path, origin }) => {
     const repo = await repoByName(db(), params.owner, params.repo, user);
     const page = githubPage(query);
-    const { items, total } = await listReleaseAssets(db(), repo.id, params.release_id, page);
+    const list = await listReleaseAssets(db(), repo.id, params.release_id, page);
     const views = new GithubViews(origin, repo.owner, repo.name);
     return ok(
-      items.map((asset) => views.asset(asset)),
-      views.links(path, query, page, total),
+      list.items.map((asset) => views.asset(asset)),
+      views.links(path, query, page, list),
     );
   },
 );

@@ -2,13 +2,13 @@ import { githubPage, listGithubReleases, repoByName } from '../lib/domain/github
 import { http, ok } from '../lib/http';
 import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
-import { ghPageQuery, ghRepoParams, githubObject } from '../schemas/github';
+import { ghReleasesQuery, ghRepoParams, githubObject } from '../schemas/github';
 
 /** GET /api/v3/repos/{owner}/{repo}/releases: GitHub's list releases, newest first, by page with a Link header. */
 export const handler = http(
   {
     params: ghRepoParams,
-    query: ghPageQuery,
+    query: ghReleasesQuery,
     scope: 'read',
     route: 'GET /api/v3/repos/{owner}/{repo}/releases',
     summary: 'GitHub: list releases',
@@ -18,11 +18,11 @@ export const handler = http(
   async ({ params, query, user, path, origin }) => {
     const repo = await repoByName(db(), params.owner, params.repo, user);
     const page = githubPage(query);
-    const { items, total } = await listGithubReleases(db(), repo.id, page);
+    const list = await listGithubReleases(db(), repo.id, page);
     const views = new GithubViews(origin, repo.owner, repo.name);
     return ok(
-      items.map((release) => views.release(release)),
-      views.links(path, query, page, total),
+      list.items.map((release) => views.release(release)),
+      views.links(path, query, page, list),
     );
   },
 );

@@ -15,6 +15,8 @@ CREATE UNIQUE INDEX releases_github_id ON releases (github_id);
 CREATE UNIQUE INDEX artifacts_github_id ON artifacts (github_id);
 CREATE UNIQUE INDEX deployments_github_id ON deployments (github_id);
 CREATE UNIQUE INDEX environments_github_id ON environments (github_id);
+-- GitHub lists a repo's deployments newest first, by id
+CREATE INDEX deployments_repo_github_id ON deployments (repo_id, github_id DESC);
 
 -- GitHub's target_commitish (DESIGN.md §2: the commit a release was built from, as the forge's git side knows it).
 ALTER TABLE releases ADD COLUMN commit text CHECK (length(commit) BETWEEN 1 AND 255);

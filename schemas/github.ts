@@ -52,15 +52,26 @@ export const ghEnvironmentParams = typed({
   additionalProperties: false,
 } as const);
 
-/** GitHub's page parameters: `per_page` above 100 is read as 100, as GitHub does. */
+/**
+ * GitHub's page parameters: `per_page` above 100 is read as 100, as GitHub does; `cursor` comes in the `next` links of
+ * the lists that can grow long (releases, deployments).
+ */
 const pageProperties = {
   page: { type: 'integer', minimum: 1, maximum: 100_000, default: 1 },
   per_page: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 30 },
 } as const;
+/** where the `next` link of a long list resumes (a keyset position), so that its pages cost the same */
+const cursor = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 
 export const ghPageQuery = typed({
   type: 'object',
   properties: pageProperties,
+  additionalProperties: false,
+} as const);
+
+export const ghReleasesQuery = typed({
+  type: 'object',
+  properties: { ...pageProperties, cursor },
   additionalProperties: false,
 } as const);
 
@@ -92,6 +103,7 @@ export const ghListDeploymentsQuery = typed({
   type: 'object',
   properties: {
     ...pageProperties,
+    cursor,
     sha: { type: 'string', maxLength: 255 },
     ref: { type: 'string', maxLength: 256 },
     task: { type: 'string', maxLength: 100 },

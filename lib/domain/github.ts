@@ -1,3 +1,12 @@
+import type { SQLQuery } from '@databases/pg';
+import {
+  decodeCursor,
+  decodeTimeCursor,
+  encodeCursor,
+  encodeTimeCursor,
+  invalidCursor,
+  keysetPage,
+} from '../infra/cursor';
 import type { Queryable, Row } from '../infra/db';
 import { sql } from '../infra/db';
 import { BadRequest, Conflict, NotFound, Unprocessable } from '../infra/errors';
@@ -39,10 +48,21 @@ export async function repoByName(
 export interface GithubPage {
   page: number;
   perPage: number;
+  /** a keyset position from a `next` link: the page starts after it, whatever `page` says */
+  cursor?: string;
 }
 
-export function githubPage(query: { page?: number; per_page?: number }): GithubPage {
-  return { page: query.page ?? 1, perPage: Math.min(query.per_page ?? 30, 100) };
+export function githubPage(query: { page?: number; per_page?: number; cursor?: string }): GithubPage {
+  return { page: query.page ?? 1, perPage: Math.min(query.per_page ?? 30, 100), cursor: query.cursor };
+}
+
+/**
+ * Where a page of a newest-first list starts: after the keyset position of `page.cursor` when there is one (a page
+ * then costs the same however far it is), else at the offset its number gives (GitHub's own paging).
+ */
+export function pageStart(page: GithubPage, after: (cursor: string) => SQLQuery): { where: SQLQuery; offset: number } {
+  if (page.cursor) return { where: after(page.cursor), offset: 0 };
+  return { where: sql`true`, offset: (page.page - 1) * page.perPage };
 }
 
 export interface GithubUser {
@@ -149,21 +169,31 @@ export async function latestGithubRelease(db: Queryable, repoId: string): Promis
   return toRelease(row);
 }
 
-/** One page of a repo's releases, newest first (as GitHub lists them), and how many there are in all. */
+/**
+ * One page of a repo's releases, newest first (as GitHub lists them), how many there are in all, and the keyset
+ * position its `next` link resumes from.
+ */
 export async function listGithubReleases(
   db: Queryable,
   repoId: string,
   page: GithubPage,
-): Promise<{ items: GithubRelease[]; total: number }> {
+): Promise<{ items: GithubRelease[]; total: number; nextCursor: string | null }> {
+  const start = pageStart(page, (cursor) => {
+    const after = decodeTimeCursor('github-releases', cursor);
+    return sql`(r.created_at, r.id) < (${after.at}, ${after.id})`;
+  });
   const [rows, [count]] = await Promise.all([
     db.query(sql`
       SELECT ${releaseColumns} FROM releases r JOIN users u ON u.id = r.created_by
-      WHERE r.repo_id = ${repoId}
+      WHERE r.repo_id = ${repoId} AND ${start.where}
       ORDER BY r.created_at DESC, r.id DESC
-      LIMIT ${page.perPage} OFFSET ${(page.page - 1) * page.perPage}`),
+      LIMIT ${page.perPage + 1} OFFSET ${start.offset}`),
     db.query(sql`SELECT count(*)::int AS n FROM releases WHERE repo_id = ${repoId}`),
   ]);
-  return { items: rows.map(toRelease), total: count.n };
+  const { items, nextCursor } = keysetPage(rows, page.perPage, toRelease, (last) =>
+    encodeTimeCursor('github-releases', { at: last.created_at, id: last.id }),
+  );
+  return { items, total: count.n, nextCursor };
 }
 
 /** 422 naming the field of a GitHub request that cannot be honoured here, and why. */

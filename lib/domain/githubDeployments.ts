@@ -1,11 +1,12 @@
 import type { SQLQuery } from '@databases/pg';
 import type { GithubState } from '../../schemas/github';
+import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, type Row, sql } from '../infra/db';
 import { NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
 import { checkMayDeploy, createDeployment, finishDeployment } from './deployments';
-import type { GithubPage, GithubUser } from './github';
+import { type GithubPage, type GithubUser, pageStart } from './github';
 import { normalizeVersion } from './versions';
 
 /**
@@ -150,21 +151,29 @@ export async function listGithubDeployments(
   repoId: string,
   query: { environment?: string; ref?: string; sha?: string; task?: string },
   page: GithubPage,
-): Promise<{ items: GithubDeployment[]; total: number }> {
+): Promise<{ items: GithubDeployment[]; total: number; nextCursor: string | null }> {
   const conditions: SQLQuery[] = [sql`d.repo_id = ${repoId}`];
   if (query.environment !== undefined) conditions.push(sql`e.name = ${query.environment}`);
   if (query.ref !== undefined) conditions.push(sql`r.version = ${normalizeVersion(query.ref) ?? ''}`);
   if (query.sha !== undefined) conditions.push(sql`r.commit = ${query.sha}`);
   if (query.task !== undefined && query.task !== 'deploy') conditions.push(sql`false`);
   const where = sql.join(conditions, sql` AND `);
+  const start = pageStart(page, (cursor) => {
+    const [after] = decodeCursor('github-deployments', cursor, 1) as [string];
+    if (!/^\d{1,15}$/.test(after)) throw invalidCursor();
+    return sql`d.github_id < ${Number(after)}`;
+  });
   const [rows, [count]] = await Promise.all([
     db.query(sql`
-      SELECT ${deploymentColumns} FROM ${deploymentJoins} WHERE ${where}
+      SELECT ${deploymentColumns} FROM ${deploymentJoins} WHERE ${where} AND ${start.where}
       ORDER BY d.github_id DESC
-      LIMIT ${page.perPage} OFFSET ${(page.page - 1) * page.perPage}`),
+      LIMIT ${page.perPage + 1} OFFSET ${start.offset}`),
     db.query(sql`SELECT count(*)::int AS n FROM ${deploymentJoins} WHERE ${where}`),
   ]);
-  return { items: rows.map(toDeployment), total: count.n };
+  const { items, nextCursor } = keysetPage(rows, page.perPage, toDeployment, (last) =>
+    encodeCursor('github-deployments', [String(last.github_id)]),
+  );
+  return { items, total: count.n, nextCursor };
 }
 
 const statusColumns = sql`

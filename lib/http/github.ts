@@ -49,16 +49,26 @@ export function renderGithubError(
   );
 }
 
-/** GitHub's Link header of page `page` of `lastPage` (1-based) for `url`, whose other parameters are kept. */
-export function githubPageLinks(url: URL, page: number, lastPage: number): Record<string, string> {
-  const link = (to: number, rel: string) => {
+/**
+ * GitHub's Link header of page `page` of `lastPage` (1-based) for `url`, whose other parameters are kept. The `next`
+ * link carries `nextCursor` where the list has one, so that following it reads from a keyset position, not an offset.
+ */
+export function githubPageLinks(
+  url: URL,
+  page: number,
+  lastPage: number,
+  nextCursor: string | null = null,
+): Record<string, string> {
+  const link = (to: number, rel: string, cursor: string | null = null) => {
     const target = new URL(url);
+    target.searchParams.delete('cursor');
     target.searchParams.set('page', String(to));
+    if (cursor) target.searchParams.set('cursor', cursor);
     return `<${target.toString()}>; rel="${rel}"`;
   };
   const links: string[] = [];
   if (page > 1) links.push(link(page - 1, 'prev'));
-  if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'));
+  if (page < lastPage) links.push(link(page + 1, 'next', nextCursor), link(lastPage, 'last'));
   if (page > 1) links.push(link(1, 'first'));
   return links.length ? { link: links.join(', ') } : {};
 }

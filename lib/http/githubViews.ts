@@ -143,11 +143,20 @@ export class GithubViews {
     };
   }
 
-  /** GitHub's Link header for page `page` of a list of `total` items, `perPage` a page, at `path`?`query`. */
-  links(path: string, query: Record<string, unknown>, page: { page: number; perPage: number }, total: number) {
+  /**
+   * GitHub's Link header for page `page` of a list of `total` items, `perPage` a page, at `path`?`query`; `next`
+   * resumes at `nextCursor` where the list gives one.
+   */
+  links(
+    path: string,
+    query: Record<string, unknown>,
+    page: { page: number; perPage: number },
+    list: { total: number; nextCursor?: string | null },
+  ) {
     const url = new URL(`${this.origin}${path}`);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     url.searchParams.set('per_page', String(page.perPage));
-    return githubPageLinks(url, page.page, Math.max(1, Math.ceil(total / page.perPage)));
+    const lastPage = Math.max(1, Math.ceil(list.total / page.perPage));
+    return githubPageLinks(url, page.page, lastPage, list.nextCursor ?? null);
   }
 }

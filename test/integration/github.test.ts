@@ -190,9 +190,29 @@ describe('lists by page, as GitHub pages them', () => {
       token: world.developer.token,
     });
     const base = `https://gitweave.example:8443/api/v3/repos/${gh.owner}/app/releases`;
+    const next = /<([^>]+)>; rel="next"/.exec(paged.headers.link!)![1]!;
     expect(paged.headers.link).toBe(
-      `<${base}?per_page=1&page=1>; rel="prev", <${base}?per_page=1&page=3>; rel="next", <${base}?per_page=1&page=${n}>; rel="last", <${base}?per_page=1&page=1>; rel="first"`,
+      `<${base}?per_page=1&page=1>; rel="prev", <${next}>; rel="next", <${base}?per_page=1&page=${n}>; rel="last", <${base}?per_page=1&page=1>; rel="first"`,
     );
+    // next resumes after the last release of this page (a keyset position), not at an offset
+    expect(next).toMatch(new RegExp(`^${base.replace(/[.?]/g, '\\$&')}\\?per_page=1&page=3&cursor=[\\w-]+$`));
+    const third = await invoke(listGhReleases, {
+      pathParameters: gh,
+      query: Object.fromEntries(new URL(next).searchParams),
+      token: world.developer.token,
+    });
+    const byOffset = await invoke(listGhReleases, {
+      pathParameters: gh,
+      query: { per_page: '1', page: '3' },
+      token: world.developer.token,
+    });
+    expect(third.body.map((r: { id: number }) => r.id)).toEqual(byOffset.body.map((r: { id: number }) => r.id));
+    const forged = await invoke(listGhReleases, {
+      pathParameters: gh,
+      query: { cursor: 'bm90IGEgY3Vyc29y' },
+      token: world.developer.token,
+    });
+    expect([forged.status, forged.body.errors[0].field]).toEqual([422, 'cursor']);
   });
 
   it('answers a malformed id with 404 and an unknown parameter with 422', async () => {
