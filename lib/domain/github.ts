@@ -183,11 +183,15 @@ export async function listGithubReleases(
     return sql`(r.created_at, r.id) < (${after.at}, ${after.id})`;
   });
   const [rows, [count]] = await Promise.all([
+    // the page's rows first, then their authors and assets: an offset skips index entries, not built rows
     db.query(sql`
-      SELECT ${releaseColumns} FROM releases r JOIN users u ON u.id = r.created_by
-      WHERE r.repo_id = ${repoId} AND ${start.where}
-      ORDER BY r.created_at DESC, r.id DESC
-      LIMIT ${page.perPage + 1} OFFSET ${start.offset}`),
+      SELECT ${releaseColumns}
+      FROM (SELECT * FROM releases r
+            WHERE r.repo_id = ${repoId} AND ${start.where}
+            ORDER BY r.created_at DESC, r.id DESC
+            LIMIT ${page.perPage + 1} OFFSET ${start.offset}) r
+      JOIN users u ON u.id = r.created_by
+      ORDER BY r.created_at DESC, r.id DESC`),
     db.query(sql`SELECT count(*)::int AS n FROM releases WHERE repo_id = ${repoId}`),
   ]);
   const { items, nextCursor } = keysetPage(rows, page.perPage, toRelease, (last) =>
