@@ -1,12 +1,5 @@
 import type { SQLQuery } from '@databases/pg';
-import {
-  decodeCursor,
-  decodeTimeCursor,
-  encodeCursor,
-  encodeTimeCursor,
-  invalidCursor,
-  keysetPage,
-} from '../infra/cursor';
+import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import type { Queryable, Row } from '../infra/db';
 import { sql } from '../infra/db';
 import { BadRequest, Conflict, NotFound, Unprocessable } from '../infra/errors';
