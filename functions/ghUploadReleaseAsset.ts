@@ -17,9 +17,15 @@ export const handler = http(
     success: { status: 201, schema: githubObject },
     github: { docs: 'https://docs.github.com/rest/releases/assets#upload-a-release-asset', resource: 'ReleaseAsset' },
   },
-  async ({ params, query, bytes, contentType, user, origin }) => {
+  async ({ params, query, bytes, header, user, origin }) => {
     const repo = await repoByName(db(), params.owner, params.repo, user);
-    const added = await addReleaseAsset(db(), repo, params.release_id, { ...query, contentType }, bytes);
+    const added = await addReleaseAsset(
+      db(),
+      repo,
+      params.release_id,
+      { ...query, contentType: header('content-type') },
+      bytes,
+    );
     const asset = new GithubViews(origin, repo.owner, repo.name).asset(added);
     return created(asset.url, asset);
   },

@@ -102,8 +102,6 @@ export interface Request<P, Q, B> {
   path: string;
   /** scheme, host and port the client called (`http://127.0.0.1:3000`), for the absolute URLs GitHub's bodies hold */
   origin: string;
-  /** the request's Content-Type as sent (raw bodies) */
-  contentType: string | undefined;
   requestId: string;
   /** a request header by lower-case name (repeats comma-joined, as API Gateway joins them) */
   header(name: string): string | undefined;
@@ -362,7 +360,6 @@ export function http<P = undefined, Q = undefined, B = undefined>(
           user,
           path: event.rawPath ?? '',
           origin: originOf(event),
-          contentType: header(event, 'content-type'),
           requestId,
           header: (name) => header(event, name),
           streaming,
