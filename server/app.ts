@@ -6,6 +6,7 @@ import FindMyWay from 'find-my-way';
 import { MAX_JSON_BODY_BYTES } from '../lib/http';
 import { preflight } from '../lib/http/cors';
 import type { StreamingDoor } from '../lib/http/download';
+import { type GithubEndpoint, renderGithubError } from '../lib/http/github';
 import { renderProblem } from '../lib/http/problem';
 import type { FileBody } from '../lib/http/responses';
 import {
@@ -25,7 +26,7 @@ type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promis
 
 /** A route of serverless.yml with its handler loaded. */
 export interface Served extends Route {
-  handler: LambdaHandler & { api?: { raw?: { maxBytes: number } } };
+  handler: LambdaHandler & { api?: { raw?: { maxBytes: number }; github?: GithubEndpoint } };
 }
 
 export interface AppOptions {
@@ -72,8 +73,9 @@ function lambdaContext(fn: Served, timeoutMs: number, streams = false): Context 
   };
 }
 
-function sendProblem(res: ServerResponse, problem: HttpProblem, close = false): void {
-  const rendered = renderProblem(problem, randomUUID());
+function sendProblem(res: ServerResponse, problem: HttpProblem, close = false, github?: GithubEndpoint): void {
+  // a route of the GitHub-compatible surface answers in GitHub's shape, as its handler would
+  const rendered = github ? renderGithubError(problem, randomUUID(), github) : renderProblem(problem, randomUUID());
   const headers: Record<string, string> = { ...(rendered.headers as Record<string, string>) };
   if (close) headers.connection = 'close';
   res.writeHead(problem.status, headers).end(rendered.body);
@@ -139,11 +141,18 @@ function sendResult(res: ServerResponse, result: Result): void {
  * Reads a request body up to `limit` bytes. A larger one is refused from its Content-Length before any of it is
  * read, or as soon as it passes the limit when it is chunked; null means it was refused (the 413 is sent).
  */
-function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined | null> {
+function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  github?: GithubEndpoint,
+): Promise<Buffer | undefined | null> {
   const tooLarge = () => new PayloadTooLarge(`The request body is larger than the limit of ${limit} bytes.`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    sendProblem(res, tooLarge(), true);
+    // answered at once; a body up to twice the limit is then read and dropped on a connection kept open, so that a
+    // client that sends it all before reading (fetch, Octokit) sees the 413 rather than a reset; a larger one is cut
+    sendProblem(res, tooLarge(), Number(declared) > 2 * limit, github);
     req.resume();
     return Promise.resolve(null);
   }
@@ -153,7 +162,7 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        if (!res.headersSent) sendProblem(res, tooLarge(), true);
+        if (!res.headersSent) sendProblem(res, tooLarge(), true, github);
         req.destroy();
         resolve(null);
         return;
@@ -245,7 +254,7 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
       return sendProblem(res, new NotFound(`No route matches ${method} ${path.slice(0, 200)}.`));
     }
     const target = found.store as Target;
-    const body = await readBody(req, res, target.maxBodyBytes);
+    const body = await readBody(req, res, target.maxBodyBytes, target.fn.handler.api?.github);
     if (body === null) return;
     const pathParameters: Record<string, string> = {};
     for (const [name, value] of Object.entries(found.params)) if (value !== undefined) pathParameters[name] = value;

@@ -33,8 +33,16 @@ export interface Spec<P, Q, B> {
   query?: Typed<Q>;
   /** schema of the JSON body; without one, the endpoint takes no body */
   body?: Typed<B>;
-  /** the endpoint takes raw bytes of this content type, up to `maxBytes`, instead of JSON */
+  /**
+   * the endpoint takes raw bytes of this content type, up to `maxBytes`, instead of JSON; `*` takes a body of any
+   * type as bytes (GitHub's asset upload: the type is the asset's)
+   */
   raw?: { contentType: string; maxBytes: number };
+  /**
+   * a GitHub-compatible endpoint (/api/v3, /api/uploads): its errors are GitHub's `{ message, documentation_url,
+   * errors }` with GitHub's statuses (lib/http/github), `resource` naming what `errors` are about
+   */
+  github?: { docs: string; resource: string };
   /**
    * the scope a token needs to call this endpoint, checked right after authentication: read for every GET, release
    * for artifacts and releases, deploy for deployments, admin for environments; null: any token (the token endpoints,
@@ -61,7 +69,17 @@ export interface Spec<P, Q, B> {
 /** What the API document needs to know of an endpoint, as its handler carries it. */
 export type Described = Pick<
   Spec<unknown, unknown, unknown>,
-  'params' | 'query' | 'body' | 'raw' | 'route' | 'summary' | 'success' | 'problems' | 'idempotent' | 'download'
+  | 'params'
+  | 'query'
+  | 'body'
+  | 'raw'
+  | 'route'
+  | 'summary'
+  | 'success'
+  | 'problems'
+  | 'idempotent'
+  | 'github'
+  | 'download'
 > & {
   scope?: Scope | null;
   public?: boolean;
@@ -82,6 +100,8 @@ export interface Request<P, Q, B> {
   user: User;
   /** the request path as the client sent it (for Location and Link headers) */
   path: string;
+  /** scheme, host and port the client called (`http://127.0.0.1:3000`), for the absolute URLs GitHub's bodies hold */
+  origin: string;
   requestId: string;
   /** how long this invocation may still run (the Lambda context's remaining time; the server gives 29 s too) */
   remainingMs: () => number;
@@ -89,6 +109,13 @@ export interface Request<P, Q, B> {
   header(name: string): string | undefined;
   /** true when a file body is streamed by the door (npm start's server), false where it must fit a Lambda response */
   streaming: boolean;
+}
+
+/** The scheme, host and port the client called, as the Host header (or API Gateway's domain) and the proxy say. */
+function originOf(event: Event): string {
+  const host = header(event, 'host') ?? event.requestContext?.domainName ?? 'localhost';
+  const scheme = header(event, 'x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http';
+  return `${scheme}://${host}`;
 }
 
 function header(event: Event, name: string): string | undefined {
@@ -102,7 +129,10 @@ export function bodyBytes(event: Pick<Event, 'body' | 'isBase64Encoded'>): numbe
   return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
-/** `Authorization: Bearer <token>` → the user, else 401; a token without the endpoint's `scope` is a 403. */
+/**
+ * `Authorization: Bearer <token>` (or GitHub's `token <token>`) → the user, else 401; a token without the endpoint's
+ * `scope` is a 403.
+ */
 function bearerAuth(scope: Scope | null): MiddlewareObj<Event, Result, Error, Context & { user?: User }> {
   return {
     before: async (request) => {
@@ -114,8 +144,9 @@ function bearerAuth(scope: Scope | null): MiddlewareObj<Event, Result, Error, Co
           { path: '/headers/authorization', message: 'was sent more than once' },
         ]);
       }
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-      if (!match?.[1]) throw new Unauthorized('The Authorization header must be "Bearer <token>".');
+      const match = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(value);
+      if (!match?.[1])
+        throw new Unauthorized('The Authorization header must be "Bearer <token>" (or "token <token>").');
       // the repo a request names is looked up with its token: one round trip for both
       const repo = request.event.pathParameters?.repo;
       const user = await authenticate(db(), match[1], repo && isUuid(repo) ? repo : undefined);
@@ -220,6 +251,13 @@ function requireJson(event: Event): void {
   event.headers = { ...headers, 'content-type': 'application/json' };
 }
 
+/** True when `event`'s body is the raw bytes `spec` takes (any body at all where it takes `*`). */
+function takesRaw(spec: Pick<Spec<unknown, unknown, unknown>, 'raw'>, event: Event): boolean {
+  if (!spec.raw) return false;
+  if (spec.raw.contentType === '*') return true;
+  return contentTypeOf(event) === spec.raw.contentType;
+}
+
 /**
  * The body of an endpoint that takes JSON, raw bytes (`spec.raw`), or either, told apart by Content-Type. JSON is
  * size-checked, then parsed by @middy/http-json-body-parser; raw bytes are size-checked and left for the handler.
@@ -229,14 +267,21 @@ function requestBody(spec: Spec<unknown, unknown, unknown>): MiddlewareObj<Event
   return {
     before: async (request) => {
       const { event } = request;
-      if (spec.raw && (contentTypeOf(event) === spec.raw.contentType || !spec.body)) {
-        if (contentTypeOf(event) !== spec.raw.contentType) {
+      if (spec.raw && (takesRaw(spec, event) || !spec.body)) {
+        if (!takesRaw(spec, event)) {
           throw new UnsupportedMediaType(
             `Send the file as the request body with Content-Type: ${spec.raw.contentType}.`,
           );
         }
         if (bodyBytes(event) > spec.raw.maxBytes) {
           throw new PayloadTooLarge(`The file is larger than the limit of ${spec.raw.maxBytes} bytes.`);
+        }
+        // a body passed as text was decoded as UTF-8 on its way here: U+FFFD means bytes were lost
+        if (!event.isBase64Encoded && event.body?.includes('\ufffd')) {
+          throw new BadRequest(
+            `The file arrived as text (Content-Type: ${contentTypeOf(event)}) and is not valid UTF-8, so its bytes would be altered: send it as application/octet-stream.`,
+            [{ path: '/headers/content-type', message: 'send binary files as application/octet-stream' }],
+          );
         }
         return;
       }
@@ -287,7 +332,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
   let stack = middy<Event, Result, Error, Context & { user?: User }>();
   const retries = takesBody && spec.idempotent !== false ? idempotency() : undefined;
   if (retries) stack = stack.use(retries.keep);
-  stack = stack.use(problemDetails()).use(bearerAuth(spec.scope));
+  stack = stack.use(problemDetails(spec.github)).use(bearerAuth(spec.scope));
   if (retries) stack = stack.use(retries.claim);
   else if (takesBody) stack = stack.use(refuseIdempotencyKey());
   if (takesBody) stack = stack.use(requestBody(spec));
@@ -298,7 +343,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
         checkParameterStrings(event.queryStringParameters ?? {}, '/query', 'query parameter');
         const params = checkParams({ ...(event.pathParameters ?? {}) });
         const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
-        const raw = spec.raw !== undefined && contentTypeOf(event) === spec.raw.contentType;
+        const raw = takesRaw(spec, event);
         const body = spec.body && !raw ? checkBody(event.body) : undefined;
         const bytes =
           raw && typeof event.body === 'string'
@@ -316,6 +361,7 @@ export function http<P = undefined, Q = undefined, B = undefined>(
           raw,
           user,
           path: event.rawPath ?? '',
+          origin: originOf(event),
           requestId,
           remainingMs: () => context.getRemainingTimeInMillis(),
           header: (name) => header(event, name),

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { isDatabaseUnavailable } from '../infra/db';
 import { BadRequest, HttpProblem, ServiceUnavailable, UnsupportedMediaType } from '../infra/errors';
 import { log } from '../infra/log';
+import { type GithubEndpoint, renderGithubError } from './github';
 import { commonHeaders, serialise } from './responses';
 
 type Event = APIGatewayProxyEventV2;
@@ -49,18 +50,26 @@ export function renderProblem(problem: HttpProblem, requestId: string): Result {
   );
 }
 
-/** Renders every failure as RFC 9457 problem+json; a 500 carries only the request id, the cause goes to the log. */
-export function problemDetails(): MiddlewareObj<Event, Result, Error, Context> {
+/**
+ * Renders every failure as RFC 9457 problem+json, or in GitHub's shape for an endpoint of the GitHub-compatible
+ * surface; a 500 carries only the request id, the cause goes to the log.
+ */
+export function problemDetails(github?: GithubEndpoint): MiddlewareObj<Event, Result, Error, Context> {
   return {
     onError: async (request) => {
       const requestId = requestIdOf(request.event, request.context);
       const problem = toProblem(request.error);
       if (problem) {
         if (problem.status >= 500) log().warn({ requestId, err: request.error }, 'request failed: %s', problem.message);
-        request.response = renderProblem(problem, requestId);
+        request.response = github ? renderGithubError(problem, requestId, github) : renderProblem(problem, requestId);
         return;
       }
       log().error({ requestId, err: request.error }, 'unexpected error');
+      if (github) {
+        const message = `Server Error: quote request id ${requestId} when reporting it.`;
+        request.response = renderGithubError(new HttpProblem(500, 'Server Error', message), requestId, github);
+        return;
+      }
       request.response = {
         statusCode: 500,
         headers: { ...commonHeaders(requestId), 'content-type': 'application/problem+json' },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import createConnectionPool, { type ConnectionPool } from '@databases/pg';
+import createConnectionPool, { type ConnectionPool, sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EventOptions } from '../helpers/events';
 import { invoke } from '../helpers/events';
@@ -88,7 +88,47 @@ beforeAll(async () => {
   const [{ id: deliveryId }] = await seed.query(sql`SELECT id FROM webhook_deliveries WHERE webhook_id = ${webhookId}`);
   const token = rm.token;
   const r = { repo: repo.id };
+  // the GitHub-compatible surface names things by org slug, repo name and integer ids
+  const githubIdOf = async (table: 'releases' | 'deployments' | 'artifacts', id: string) =>
+    String((await seed.query(sql`SELECT github_id FROM ${sql.ident(table)} WHERE id = ${id}`))[0].github_id);
+  const gh = { owner: org.slug, repo: 'app' };
+  const undeployed = await createRelease(seed, { repoId: repo.id, createdBy: rm.id, version: '3.0.0' });
+  const undeployedId = await githubIdOf('releases', undeployed.id);
+  const releaseId = await githubIdOf('releases', release.id);
+  const deploymentId = await githubIdOf('deployments', deployment.id);
+  const { handler: ghUpload } = await import('../../functions/ghUploadReleaseAsset');
+  const asset = await invoke(ghUpload, {
+    pathParameters: { ...gh, release_id: undeployedId },
+    query: { name: 'first.bin' },
+    body: randomBytes(16),
+    token,
+  });
+  const fresh = () => randomBytes(3).readUIntBE(0, 3);
   events = {
+    ghListReleases: async () => ({ pathParameters: gh, token }),
+    ghCreateRelease: async () => ({ pathParameters: gh, body: { tag_name: `v4.0.${fresh()}` }, token }),
+    ghGetRelease: async () => ({ pathParameters: { ...gh, release_id: releaseId }, token }),
+    ghGetLatestRelease: async () => ({ pathParameters: gh, token }),
+    ghGetReleaseByTag: async () => ({ pathParameters: { ...gh, tag: 'v1.0.0' }, token }),
+    ghUploadReleaseAsset: async () => ({
+      pathParameters: { ...gh, release_id: undeployedId },
+      query: { name: `a${fresh()}.bin` },
+      body: randomBytes(16),
+      token,
+    }),
+    ghListReleaseAssets: async () => ({ pathParameters: { ...gh, release_id: undeployedId }, token }),
+    ghGetReleaseAsset: async () => ({ pathParameters: { ...gh, asset_id: String(asset.body.id) }, token }),
+    ghCreateDeployment: async () => ({ pathParameters: gh, body: { ref: 'v1.0.0', environment: 'dev' }, token }),
+    ghListDeployments: async () => ({ pathParameters: gh, token }),
+    ghGetDeployment: async () => ({ pathParameters: { ...gh, deployment_id: deploymentId }, token }),
+    ghCreateDeploymentStatus: async () => ({
+      pathParameters: { ...gh, deployment_id: await githubIdOf('deployments', await inProgress()) },
+      body: { state: 'success' },
+      token,
+    }),
+    ghListDeploymentStatuses: async () => ({ pathParameters: { ...gh, deployment_id: deploymentId }, token }),
+    ghListEnvironments: async () => ({ pathParameters: gh, token }),
+    ghGetEnvironment: async () => ({ pathParameters: { ...gh, environment_name: 'dev' }, token }),
     createArtifact: async () => ({ pathParameters: r, ...upload(), token }),
     createDeployment: async () => ({
       pathParameters: { ...r, id: release.id },
@@ -199,6 +239,17 @@ async function afterRecovery(name: string) {
 }
 
 function expectUnavailable(name: string, res: Awaited<ReturnType<typeof invoke>>) {
+  if (name.startsWith('gh')) {
+    // GitHub's shape, which Octokit parses
+    expect({ name, status: res.status, type: res.headers['content-type'] }).toEqual({
+      name,
+      status: 503,
+      type: 'application/json; charset=utf-8',
+    });
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(res.body).toMatchObject({ message: 'The database is unavailable; retry shortly.', status: '503' });
+    return;
+  }
   expect({ name, status: res.status, type: res.headers['content-type'] }).toEqual({
     name,
     status: 503,

@@ -1,0 +1,74 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { FieldError, HttpProblem } from '../infra/errors';
+import { serialise } from './responses';
+
+/** Where an endpoint of the GitHub-compatible surface sends a client that wants to know more. */
+export interface GithubEndpoint {
+  /** GitHub's page for the endpoint */
+  docs: string;
+  /** what the endpoint's field errors are about: Release, ReleaseAsset, Deployment, DeploymentStatus… */
+  resource: string;
+}
+
+/** GitHub's `errors[]` entry: `code` is missing_field, already_exists or invalid, as GitHub words them. */
+function githubError(error: FieldError, resource: string) {
+  const field = error.path.split('/').slice(2).join('.') || error.path.split('/')[1] || '';
+  let code = 'invalid';
+  if (error.message === 'is required') code = 'missing_field';
+  else if (error.message === 'already exists') code = 'already_exists';
+  return { resource, field, code, message: error.message };
+}
+
+/**
+ * `problem` as GitHub words its errors: `{ message, documentation_url, errors? }`, as application/json (the type
+ * Octokit parses). GitHub answers a body or query that fails validation with 422 "Validation Failed" and a
+ * malformed id in the path with 404, where the native API says 400 for both.
+ */
+export function renderGithubError(
+  problem: HttpProblem,
+  requestId: string,
+  endpoint: GithubEndpoint,
+): APIGatewayProxyStructuredResultV2 {
+  let errors = problem.errors ?? [];
+  let status = problem.status;
+  let message = problem.message;
+  if (status === 400 && errors.some((error) => error.path.startsWith('/path'))) {
+    [status, message, errors] = [404, 'Not Found', []];
+  } else if (status === 400 && errors.length && errors.every((error) => /^\/(body|query)\b/.test(error.path))) {
+    status = 422;
+  }
+  const body: Record<string, unknown> = { message, documentation_url: endpoint.docs, status: String(status) };
+  if (errors.length) body.errors = errors.map((error) => githubError(error, endpoint.resource));
+  return serialise(
+    {
+      status,
+      text: JSON.stringify(body),
+      headers: { ...problem.headers, 'content-type': 'application/json; charset=utf-8' },
+    },
+    requestId,
+  );
+}
+
+/**
+ * GitHub's Link header of page `page` of `lastPage` (1-based) for `url`, whose other parameters are kept. The `next`
+ * link carries `nextCursor` where the list has one, so that following it reads from a keyset position, not an offset.
+ */
+export function githubPageLinks(
+  url: URL,
+  page: number,
+  lastPage: number,
+  nextCursor: string | null = null,
+): Record<string, string> {
+  const link = (to: number, rel: string, cursor: string | null = null) => {
+    const target = new URL(url);
+    target.searchParams.delete('cursor');
+    target.searchParams.set('page', String(to));
+    if (cursor) target.searchParams.set('cursor', cursor);
+    return `<${target.toString()}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(link(page - 1, 'prev'));
+  if (page < lastPage) links.push(link(page + 1, 'next', nextCursor), link(lastPage, 'last'));
+  if (page > 1) links.push(link(1, 'first'));
+  return links.length ? { link: links.join(', ') } : {};
+}
