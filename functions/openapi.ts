@@ -15,6 +15,7 @@ import { handler as getDeployment } from './getDeployment';
 import { handler as getEnvironment } from './getEnvironment';
 import { handler as getLatestRelease } from './getLatestRelease';
 import { handler as getRelease } from './getRelease';
+import { handler as getUser } from './getUser';
 import { handler as health } from './health';
 import { handler as listArtifacts } from './listArtifacts';
 import { handler as listDeployments } from './listDeployments';
@@ -54,6 +55,7 @@ export const endpoints = {
   listRepos,
   createToken,
   listTokens,
+  getUser,
   deleteToken,
 };
 
