@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --reuse] [-- --duration=S --warmup=S --memory=S --connections=N --restarts=N]
+ * npm run bench -- --only=metrics [--reuse] [--runs=N]: issue 13's delivery metrics query alone (bench/metrics.ts)
  *
  * Issue 11's benchmark. A Postgres of its own, run as npm start runs its embedded one (bench/postgres.ts), seeded
  * in bulk; every read and write loaded over HTTP with autocannon on door 'server' (npm start's server), door
@@ -18,6 +19,7 @@ import { type Door, openDoor, openReference, ROOT } from './doors';
 import { reads, writes } from './endpoints';
 import { measureEndpoints } from './measure';
 import { memoryCheck } from './memory';
+import { measureMetrics, metricsMarkdown, seedSpread } from './metrics';
 import { findPgbench, pgbenchReads } from './pgbench';
 import {
   type BenchDatabase,
@@ -44,6 +46,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     restarts: { type: 'string' },
     'no-embedded': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    runs: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -60,6 +64,7 @@ if (args.help) {
       '  --connections=N  autocannon connections (default 10)',
       '  --restarts=N     restarts timed per kind (default 5; quick 3)',
       '  --no-embedded    skip timing npm start with its own embedded Postgres',
+      '  --only=metrics   only the delivery metrics query (issue 13), against a history page; --runs=N (default 200)',
       'BENCH_DATABASE_URL: a Postgres to use instead of the embedded one under data/bench-postgres',
       'BENCH_PG_PORT: port of the embedded one (default 54349); PGBENCH: the pgbench binary',
       '',
@@ -68,6 +73,10 @@ if (args.help) {
   process.exit(0);
 }
 
+if (args.only !== undefined && args.only !== 'metrics') {
+  process.stderr.write(`--only takes metrics, not ${args.only}\n`);
+  process.exit(2);
+}
 const quick = args.quick || process.env.BENCH_SIZE === 'small';
 const sizes = quick ? QUICK : FULL;
 function positive(value: string | undefined, fallback: number, name: string): number {
@@ -110,8 +119,10 @@ async function main(): Promise<void> {
   await migrate(database.url, say);
   const data = await seed(database.url, sizes, { reuse: args.reuse, log: say });
   if (!data.reused) say(`seeded in ${(data.seedMs / 1000).toFixed(1)} s`);
+  if (args.only === 'metrics') await seedSpread(database.url, quick ? 200 : 20_000, say);
   if (seedFast) database = await restartForMeasuring(database, say);
   const url = database.url;
+  if (args.only === 'metrics') return metricsOnly(url, data);
   const measuredWith = await settingsOf(url);
   say(`measuring on Postgres with ${JSON.stringify(measuredWith)}`);
   const drift = await statementDrift(READS, positional);
@@ -184,6 +195,19 @@ async function main(): Promise<void> {
   fs.writeFileSync(file, `${JSON.stringify(full, null, 2)}\n`);
   say(`results written to ${path.relative(ROOT, file)}`);
   process.stdout.write(`${markdown(full)}\n`);
+}
+
+/** --only=metrics: the metrics query against a history page, to bench/results/<date>-metrics.json. */
+async function metricsOnly(url: string, data: Awaited<ReturnType<typeof seed>>): Promise<void> {
+  const runs = Math.round(positive(args.runs, quick ? 50 : 200, 'runs'));
+  const cases = await measureMetrics(url, data, { runs, warmup: 10, log: say });
+  const loadAverage = os.loadavg()[0]!;
+  const result = { date: new Date().toISOString(), mode: sizes.label, cpus: os.cpus().length, loadAverage, cases };
+  const file = path.join(ROOT, 'bench', 'results', `${result.date.slice(0, 10)}${quick ? '-quick' : ''}-metrics.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  say(`results written to ${path.relative(ROOT, file)}`);
+  process.stdout.write(`${metricsMarkdown(cases)}\n`);
 }
 
 main()
