@@ -64,8 +64,13 @@ export async function deliveryMetrics(
       SELECT date_trunc(${bucket}, r.started_at AT TIME ZONE 'UTC') AS start, count(*)::int AS deployments,
              count(*) FILTER (WHERE r.status = 'success')::int AS successes,
              count(*) FILTER (WHERE r.status = 'failed')::int AS failures,
-             count(*) FILTER (WHERE r.kind = 'rollback')::int AS rollbacks
-      FROM ran r GROUP BY 1
+             count(*) FILTER (WHERE r.kind = 'rollback')::int AS rollbacks,
+             -- changes: finished deployments that are not rollbacks; failed ones: failed or rolled back since
+             count(*) FILTER (WHERE r.kind = 'deploy' AND r.status IN ('success', 'failed')) AS changes,
+             count(*) FILTER (WHERE r.kind = 'deploy' AND (r.status = 'failed' OR (r.status = 'success' AND rl.id IS NOT NULL)))
+               AS failed_changes
+      FROM ran r LEFT JOIN rolled rl ON rl.id = r.id
+      GROUP BY 1
     ),
     buckets AS (
       SELECT b.start, coalesce(c.deployments, 0) AS deployments, coalesce(c.successes, 0) AS successes,
@@ -75,11 +80,6 @@ export async function deliveryMetrics(
              ${to}::timestamptz AT TIME ZONE 'UTC' - interval '1 millisecond',
              ${`1 ${bucket}`}::interval) AS b(start)
       LEFT JOIN counted c ON c.start = b.start
-    ),
-    changes AS (
-      SELECT r.status = 'failed' OR rl.id IS NOT NULL AS failed
-      FROM ran r LEFT JOIN rolled rl ON rl.id = r.id
-      WHERE r.kind = 'deploy' AND r.status IN ('success', 'failed')
     ),
     restores AS (
       SELECT extract(epoch FROM (
@@ -106,8 +106,8 @@ export async function deliveryMetrics(
       (SELECT json_agg(json_build_object('start', b.start AT TIME ZONE 'UTC', 'deployments', b.deployments,
          'successes', b.successes, 'failures', b.failures, 'rollbacks', b.rollbacks) ORDER BY b.start)
        FROM buckets b) AS buckets,
-      (SELECT count(*) FROM ran WHERE status = 'success')::int AS successes,
-      (SELECT avg(failed::int)::float8 FROM changes) AS change_failure_rate,
+      (SELECT coalesce(sum(successes), 0) FROM counted)::int AS successes,
+      (SELECT (sum(failed_changes) / nullif(sum(changes), 0))::float8 FROM counted) AS change_failure_rate,
       (SELECT count(seconds)::int FROM restores) AS restores,
       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_median,
       (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_p90,
