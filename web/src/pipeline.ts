@@ -278,7 +278,7 @@ async function historyPage(p: Pipeline, environment: RepoEnvironment, cursor: st
 }
 
 /** Opens (or reloads) the history panel of `environment` at its newest page. */
-export async function openHistory(p: Pipeline, environment: RepoEnvironment): Promise<void> {
+async function openHistory(p: Pipeline, environment: RepoEnvironment): Promise<void> {
   const panel = byId('history');
   panel.hidden = false;
   historyOf = { environment, cursor: null };
@@ -356,7 +356,7 @@ export function closeHistory(): void {
 let rollingBack: { p: Pipeline; environment: RepoEnvironment } | null = null;
 
 /** Asks for the reason (and, if the user wants, the release to go back to) in a dialog, then rolls back. */
-export async function openRollback(p: Pipeline, environment: RepoEnvironment): Promise<void> {
+async function openRollback(p: Pipeline, environment: RepoEnvironment): Promise<void> {
   const dialog = byId<HTMLDialogElement>('rollback-dialog');
   rollingBack = { p, environment };
   byId('rollback-title').textContent = `Roll back ${environment.name}`;

@@ -93,7 +93,7 @@ export interface Deployment {
   deployedBy: Person;
 }
 
-export interface Review {
+interface Review {
   id: string;
   reviewer: Person;
   decision: 'approve' | 'reject';
