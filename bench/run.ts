@@ -2,6 +2,7 @@
  * npm run bench [-- --quick] [-- --reuse] [-- --duration=S --warmup=S --memory=S --connections=N --restarts=N]
  * npm run bench -- --webhooks [--events=N]: issue 14's webhook fan-out alone (bench/webhooks.ts)
  * npm run bench -- --only=download [--download-mib=N] [--runs=N]
+ * npm run bench -- --only=metrics [--reuse] [--runs=N]: issue 13's delivery metrics query alone (bench/metrics.ts)
  *
  * Issue 11's benchmark. A Postgres of its own, run as npm start runs its embedded one (bench/postgres.ts), seeded
  * in bulk; every read and write loaded over HTTP with autocannon on door 'server' (npm start's server), door
@@ -21,6 +22,7 @@ import { downloadBench, downloadMarkdown } from './download';
 import { reads, writes } from './endpoints';
 import { measureEndpoints } from './measure';
 import { memoryCheck } from './memory';
+import { measureMetrics, metricsMarkdown, seedSpread } from './metrics';
 import { findPgbench, pgbenchReads } from './pgbench';
 import {
   type BenchDatabase,
@@ -73,6 +75,7 @@ if (args.help) {
       '  --events=N       events of the webhook fan-out (default 1000)',
       '  --only=download  only the download bench (bench/download.ts): memory of npm start serving one file, and',
       '                   its MB/s against cat of the file; --download-mib=N (default 1024), --runs=N (default 3)',
+      '  --only=metrics   only the delivery metrics query (issue 13), against a history page; --runs=N (default 200)',
       'BENCH_DATABASE_URL: a Postgres to use instead of the embedded one under data/bench-postgres',
       'BENCH_PG_PORT: port of the embedded one (default 54349); PGBENCH: the pgbench binary',
       '',
@@ -81,6 +84,10 @@ if (args.help) {
   process.exit(0);
 }
 
+if (args.only !== undefined && args.only !== 'metrics' && args.only !== 'download') {
+  process.stderr.write(`--only takes metrics or download, not ${args.only}\n`);
+  process.exit(2);
+}
 const quick = args.quick || process.env.BENCH_SIZE === 'small';
 const sizes = quick ? QUICK : FULL;
 function positive(value: string | undefined, fallback: number, name: string): number {
@@ -147,8 +154,10 @@ async function main(): Promise<void> {
   await migrate(database.url, say);
   const data = await seed(database.url, sizes, { reuse: args.reuse, log: say });
   if (!data.reused) say(`seeded in ${(data.seedMs / 1000).toFixed(1)} s`);
+  if (args.only === 'metrics') await seedSpread(database.url, quick ? 200 : 20_000, say);
   if (seedFast) database = await restartForMeasuring(database, say);
   const url = database.url;
+  if (args.only === 'metrics') return metricsOnly(url, data);
   const measuredWith = await settingsOf(url);
   say(`measuring on Postgres with ${JSON.stringify(measuredWith)}`);
   const drift = await statementDrift(READS, positional);
@@ -240,7 +249,18 @@ async function downloadOnly(): Promise<void> {
   process.stdout.write(`${downloadMarkdown(result)}\n`);
 }
 
-if (args.only !== undefined && args.only !== 'download') throw new Error(`--only takes download, got ${args.only}`);
+/** --only=metrics: the metrics query against a history page, to bench/results/<date>-metrics.json. */
+async function metricsOnly(url: string, data: Awaited<ReturnType<typeof seed>>): Promise<void> {
+  const runs = Math.round(positive(args.runs, quick ? 50 : 200, 'runs'));
+  const cases = await measureMetrics(url, data, { runs, warmup: 10, log: say });
+  const loadAverage = os.loadavg()[0]!;
+  const result = { date: new Date().toISOString(), mode: sizes.label, cpus: os.cpus().length, loadAverage, cases };
+  const file = path.join(ROOT, 'bench', 'results', `${result.date.slice(0, 10)}${quick ? '-quick' : ''}-metrics.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  say(`results written to ${path.relative(ROOT, file)}`);
+  process.stdout.write(`${metricsMarkdown(cases)}\n`);
+}
 
 (args.only === 'download' ? downloadOnly() : main())
   .catch((err: unknown) => {

@@ -12,6 +12,7 @@ import type { Artifact } from '../schemas/artifacts';
 import type { Deployment, DeploymentDetail } from '../schemas/deployments';
 import type { RepoEnvironment } from '../schemas/environments';
 import type { PublicEvent } from '../schemas/events';
+import type { DeliveryMetrics } from '../schemas/metrics';
 import type { Release, ReleaseSummary } from '../schemas/releases';
 import type { MemberRepo } from '../schemas/repos';
 import type { CreatedToken, TokenSummary } from '../schemas/tokens';
@@ -33,6 +34,9 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
                                                           an environment's deployments, newest first
   download <repo> <version> [<name>] [--out <dir>]        download the release's artifacts (or the one named)
                                                           into <dir> (default .), each checked against its SHA-256
+  metrics <repo> --environment <env> [--from <ISO time>] [--to <ISO time>] [--bucket day|week]
+                                                          deployments per day or week and the DORA figures
+                                                          (default: the 30 days before now, by day)
   releases <repo>                                         the newest releases
   status <repo>                                           what runs where
   watch <repo> [--types <type,…>]                         print the repo's events as they happen (until Ctrl-C)
@@ -254,6 +258,65 @@ async function repoEnvironments(options: Options, repo: string) {
   return { view, environments: Array.isArray(view) ? view : view.items };
 }
 
+/** "45s", "12m 30s", "3h 5m", "2d 4h": a duration in seconds, to the two largest units. */
+function duration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  let rest = Math.round(seconds);
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    if (rest >= size || (unit === 's' && parts.length === 0)) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.join(' ');
+}
+
+/** The metrics as a person reads them: the window, a row per bucket, then the four DORA figures. */
+function metricsReport(m: DeliveryMetrics): string {
+  const days = (Date.parse(m.to) - Date.parse(m.from)) / 86_400_000;
+  const successes = m.buckets.reduce((sum, b) => sum + b.successes, 0);
+  const spread = (d: DeliveryMetrics['leadTime'], what: string) =>
+    d.count === 0
+      ? `- (none in the window)`
+      : `median ${duration(d.medianSeconds)}, p90 ${duration(d.p90Seconds)} (${d.count} ${what}${d.count === 1 ? '' : 's'})`;
+  const rows = [
+    [m.bucket === 'week' ? 'WEEK OF' : 'DAY', 'DEPLOYMENTS', 'SUCCESSES', 'FAILURES', 'ROLLBACKS'],
+    ...m.buckets.map((b) => [
+      b.start.slice(0, 10),
+      String(b.deployments),
+      String(b.successes),
+      String(b.failures),
+      String(b.rollbacks),
+    ]),
+  ];
+  return [
+    `${m.environment.name}: ${m.from} to ${m.to}, by ${m.bucket}`,
+    '',
+    table(rows),
+    '',
+    table([
+      [
+        'deployment frequency',
+        `${m.deploymentFrequency.toFixed(2)} per day (${successes} successful in ${Number(days.toFixed(1))} days)`,
+      ],
+      [
+        'change failure rate',
+        m.changeFailureRate === null ? '- (no finished deployments)' : `${(m.changeFailureRate * 100).toFixed(1)}%`,
+      ],
+      ['time to restore', spread(m.timeToRestore, 'restore')],
+      ['lead time', spread(m.leadTime, 'release')],
+    ]),
+  ].join('\n');
+}
+
 /** token create | list | revoke: the caller's own tokens. */
 async function tokenCommand(
   options: Options,
@@ -403,6 +466,9 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
       wait: { type: 'boolean', default: false },
       timeout: { type: 'string' },
       types: { type: 'string' },
+      environment: { type: 'string' },
+      from: { type: 'string' },
+      bucket: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -583,6 +649,18 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
         json: saved,
         human: saved.map((a) => `${a.file}  ${a.sizeBytes} bytes  sha256 ${a.sha256}  verified`).join('\n'),
       };
+    }
+    case 'metrics': {
+      need(1, '<repo> --environment <env>');
+      if (!values.environment) throw new CliError('metrics needs --environment <env> (e.g. prod)', 2);
+      const query = new URLSearchParams({ environment: values.environment });
+      for (const key of ['from', 'to', 'bucket'] as const) {
+        const value = values[key];
+        if (value !== undefined) query.set(key, value);
+      }
+      const repo = await resolveRepo(options, args[0] ?? '');
+      const metrics = await call<DeliveryMetrics>(options, 'GET', `/repos/${repo}/metrics?${query}`);
+      return { json: metrics, human: metricsReport(metrics) };
     }
     case 'releases': {
       need(1, '<repo>');

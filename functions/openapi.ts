@@ -20,6 +20,7 @@ import { handler as getEnvironment } from './getEnvironment';
 import { handler as getLatestRelease } from './getLatestRelease';
 import { handler as getRelease } from './getRelease';
 import { handler as getRepoByName } from './getRepoByName';
+import { handler as getUser } from './getUser';
 import { handler as health } from './health';
 import { handler as listArtifacts } from './listArtifacts';
 import { handler as listDeployments } from './listDeployments';
@@ -68,6 +69,7 @@ export const endpoints = {
   orgEvents,
   createToken,
   listTokens,
+  getUser,
   deleteToken,
   createWebhook,
   listWebhooks,

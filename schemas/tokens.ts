@@ -82,3 +82,20 @@ export const tokenSummary = {
   additionalProperties: false,
 } as const;
 export type TokenSummary = FromSchema<typeof tokenSummary>;
+
+/** The caller, as its token identifies it (GET /user): who it is and what this token may do. */
+export const currentUser = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    name: { type: 'string' },
+    token: {
+      type: 'object',
+      properties: { id: uuid, scopes, expiresAt },
+      required: ['id', 'scopes', 'expiresAt'],
+      additionalProperties: false,
+    },
+  },
+  required: ['id', 'name', 'token'],
+  additionalProperties: false,
+} as const;

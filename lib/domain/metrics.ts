@@ -3,6 +3,7 @@ import { type Queryable, sql } from '../infra/db';
 import { BadRequest } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
+import { CLOCK_SKEW_MS } from './deployments';
 import { findEnvironmentId } from './environments';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -49,21 +50,36 @@ export async function deliveryMetrics(
         AND d.started_at >= ${from} AND d.started_at < ${to}
         AND d.status::text IN ('in_progress', 'success', 'failed')
     ),
+    rolled AS (
+      -- a rollback is recorded in the environment of the deployment it replaces, after it was recorded (whose start
+      -- a client may have put at most CLOCK_SKEW_MS ahead): the few rollbacks there since the window began, by the
+      -- deployment each replaced, rather than a probe for every deployment of the window
+      SELECT rb.rollback_of AS id, min(rb.ended_at) AS ended_at
+      FROM deployments rb
+      WHERE rb.repo_id = ${repo.id} AND rb.environment_id = ${environmentId} AND rb.kind = 'rollback'
+        AND rb.started_at >= ${new Date(from.getTime() - CLOCK_SKEW_MS)}
+      GROUP BY rb.rollback_of
+    ),
+    counted AS (
+      SELECT date_trunc(${bucket}, r.started_at AT TIME ZONE 'UTC') AS start, count(*)::int AS deployments,
+             count(*) FILTER (WHERE r.status = 'success')::int AS successes,
+             count(*) FILTER (WHERE r.status = 'failed')::int AS failures,
+             count(*) FILTER (WHERE r.kind = 'rollback')::int AS rollbacks,
+             -- changes: finished deployments that are not rollbacks; failed ones: failed or rolled back since
+             count(*) FILTER (WHERE r.kind = 'deploy' AND r.status IN ('success', 'failed')) AS changes,
+             count(*) FILTER (WHERE r.kind = 'deploy' AND (r.status = 'failed' OR (r.status = 'success' AND rl.id IS NOT NULL)))
+               AS failed_changes
+      FROM ran r LEFT JOIN rolled rl ON rl.id = r.id
+      GROUP BY 1
+    ),
     buckets AS (
-      SELECT b.start, count(r.id)::int AS deployments,
-             count(r.id) FILTER (WHERE r.status = 'success')::int AS successes,
-             count(r.id) FILTER (WHERE r.status = 'failed')::int AS failures,
-             count(r.id) FILTER (WHERE r.kind = 'rollback')::int AS rollbacks
+      SELECT b.start, coalesce(c.deployments, 0) AS deployments, coalesce(c.successes, 0) AS successes,
+             coalesce(c.failures, 0) AS failures, coalesce(c.rollbacks, 0) AS rollbacks
       FROM generate_series(
              date_trunc(${bucket}, ${from}::timestamptz AT TIME ZONE 'UTC'),
              ${to}::timestamptz AT TIME ZONE 'UTC' - interval '1 millisecond',
              ${`1 ${bucket}`}::interval) AS b(start)
-      LEFT JOIN ran r ON date_trunc(${bucket}, r.started_at AT TIME ZONE 'UTC') = b.start
-      GROUP BY b.start
-    ),
-    changes AS (
-      SELECT r.status = 'failed' OR EXISTS (SELECT 1 FROM deployments rb WHERE rb.rollback_of = r.id) AS failed
-      FROM ran r WHERE r.kind = 'deploy' AND r.status IN ('success', 'failed')
+      LEFT JOIN counted c ON c.start = b.start
     ),
     restores AS (
       SELECT extract(epoch FROM (
@@ -72,24 +88,26 @@ export async function deliveryMetrics(
                  AND s.ended_at > r.ended_at) - r.ended_at) AS seconds
       FROM ran r WHERE r.status = 'failed'
       UNION ALL
-      SELECT extract(epoch FROM (SELECT min(rb.ended_at) FROM deployments rb WHERE rb.rollback_of = r.id) - r.ended_at)
-      FROM ran r WHERE r.status = 'success' AND EXISTS (SELECT 1 FROM deployments rb WHERE rb.rollback_of = r.id)
+      SELECT extract(epoch FROM rl.ended_at - r.ended_at)
+      FROM ran r JOIN rolled rl ON rl.id = r.id WHERE r.status = 'success'
     ),
     leads AS (
-      SELECT extract(epoch FROM min(r.ended_at) - rel.created_at) AS seconds
-      FROM ran r JOIN releases rel ON rel.id = r.release_id
-      WHERE r.status = 'success' AND NOT EXISTS (
+      -- a release's first success here is its earliest in the window, unless it succeeded here before: one probe per
+      -- release (migration 0016's index), not one per deployment
+      SELECT extract(epoch FROM f.first - rel.created_at) AS seconds
+      FROM (SELECT release_id, min(ended_at) AS first FROM ran WHERE status = 'success' GROUP BY release_id) f
+      JOIN releases rel ON rel.id = f.release_id
+      WHERE NOT EXISTS (
         SELECT 1 FROM deployments e
-        WHERE e.release_id = r.release_id AND e.environment_id = ${environmentId} AND e.status = 'success'
-          AND e.ended_at < r.ended_at)
-      GROUP BY r.release_id, rel.created_at
+        WHERE e.release_id = f.release_id AND e.environment_id = ${environmentId} AND e.status = 'success'
+          AND e.ended_at < f.first)
     )
     SELECT
       (SELECT json_agg(json_build_object('start', b.start AT TIME ZONE 'UTC', 'deployments', b.deployments,
          'successes', b.successes, 'failures', b.failures, 'rollbacks', b.rollbacks) ORDER BY b.start)
        FROM buckets b) AS buckets,
-      (SELECT count(*) FROM ran WHERE status = 'success')::int AS successes,
-      (SELECT avg(failed::int)::float8 FROM changes) AS change_failure_rate,
+      (SELECT coalesce(sum(successes), 0) FROM counted)::int AS successes,
+      (SELECT (sum(failed_changes) / nullif(sum(changes), 0))::float8 FROM counted) AS change_failure_rate,
       (SELECT count(seconds)::int FROM restores) AS restores,
       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_median,
       (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_p90,

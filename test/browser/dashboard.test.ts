@@ -184,10 +184,6 @@ describe('the release dashboard in Chromium', () => {
       version: '1.2.0',
       deployedBy: { id: world.releaseManager.id, name: 'rm' },
     });
-    if (process.env.DASHBOARD_SCREENSHOT) {
-      fs.mkdirSync('docs', { recursive: true });
-      await page.screenshot({ path: 'docs/dashboard.png' });
-    }
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUser } from '../../lib/domain/orgs';
 import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
+import { orgWithMembers } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
 
 const exec = promisify(execFile);
@@ -156,6 +157,61 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
     const table = await cli(['history', repo, 'dev']);
     expect(table.stdout).toMatch(/^STARTED\s+VERSION\s+STATUS\s+KIND\s+BY\s+ID$/m);
     expect(table.stdout).toMatch(/^\S+Z\s+2\.0\.0\s+success\s+rollback\s+dev\s/m);
+  });
+
+  it('prints the delivery metrics of an environment as a table and the DORA figures, and --json as the API has them', async () => {
+    // an org of its own: another test of this file puts approvals on dev
+    const own = await orgWithMembers(pool);
+    const repo = own.repo.id;
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    for (const [version, status] of [
+      ['1.0.0', 'success'],
+      ['1.1.0', 'failed'],
+      ['1.2.0', 'success'],
+    ] as const) {
+      expect((await cli(['release', 'create', repo, version], own.developer.token)).code).toBe(0);
+      expect((await cli(['deploy', repo, version, 'dev', '--status', status], own.developer.token)).code).toBe(0);
+    }
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const args = ['metrics', repo, '--environment', 'dev', '--from', from, '--to', to];
+
+    const json = await cli([...args, '--json'], own.developer.token);
+    expect(json.code).toBe(0);
+    const metrics = JSON.parse(json.stdout);
+    const query = new URLSearchParams({ environment: 'dev', from, to });
+    expect(metrics).toEqual((await api('GET', `/repos/${repo}/metrics?${query}`, { token: own.developer.token })).body);
+    const sum = (key: string) => metrics.buckets.reduce((n: number, b: Record<string, number>) => n + b[key]!, 0);
+    expect([sum('deployments'), sum('successes'), sum('failures'), sum('rollbacks')]).toEqual([3, 2, 1, 0]);
+
+    const human = await cli(args, own.developer.token);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`dev: ${metrics.from} to ${metrics.to}, by day`);
+    expect(human.stdout).toMatch(/^DAY\s+DEPLOYMENTS\s+SUCCESSES\s+FAILURES\s+ROLLBACKS$/m);
+    for (const b of metrics.buckets) {
+      expect(human.stdout).toMatch(
+        new RegExp(
+          `^${b.start.slice(0, 10)}\\s+${b.deployments}\\s+${b.successes}\\s+${b.failures}\\s+${b.rollbacks}$`,
+          'm',
+        ),
+      );
+    }
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `^deployment frequency\\s+${metrics.deploymentFrequency.toFixed(2)} per day \\(2 successful in 0\\.1 days\\)$`,
+        'm',
+      ),
+    );
+    expect(human.stdout).toMatch(/^change failure rate\s+33\.3%$/m);
+    expect(human.stdout).toMatch(/^time to restore\s+median \d+s, p90 \d+s \(1 restore\)$/m);
+    expect(human.stdout).toMatch(/^lead time\s+median \d+s, p90 \d+s \(2 releases\)$/m);
+
+    const weekly = await cli([...args, '--bucket', 'week'], own.developer.token);
+    expect(weekly.stdout).toMatch(/^WEEK OF\s+DEPLOYMENTS/m);
+    const month = await cli([...args, '--bucket', 'month'], own.developer.token);
+    expect(month.code).toBe(1);
+    expect(month.stderr).toMatch(/^gitweave-release: 400 .*\n\s+\/query\/bucket: /);
+    const bare = await cli(['metrics', repo], own.developer.token);
+    expect(bare).toMatchObject({ code: 2, stderr: expect.stringContaining('metrics needs --environment') });
   });
 });
 

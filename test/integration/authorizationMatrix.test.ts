@@ -299,6 +299,7 @@ const rows: Row[] = [
     byScope: [201, 422, 422, 422],
   },
   { fn: 'listTokens', case: '', scope: 'read', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
+  { fn: 'getUser', case: '', scope: null, event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
   {
     fn: 'createWebhook',
     scope: 'admin',

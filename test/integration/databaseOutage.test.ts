@@ -169,6 +169,7 @@ beforeAll(async () => {
     repoEnvironments: async () => ({ pathParameters: r, token }),
     createToken: async () => ({ body: { name: 'outage', scopes: ['read'] }, token }),
     listTokens: async () => ({ token }),
+    getUser: async () => ({ token }),
     deleteToken: async () => ({
       method: 'DELETE',
       pathParameters: { id: (await createToken(seed, rm.id, { name: 'to revoke', scopes: ['read'] })).id },
@@ -222,7 +223,8 @@ afterAll(async () => {
   delete process.env.DATABASE_TIMEOUT_MS;
 });
 
-const FROM_CODE = new Set(['openapi', 'dashboard', 'dashboardScript']);
+// the public ones are built from code; GET /user answers from the identity authenticated before the outage
+const FROM_CODE = new Set(['openapi', 'dashboard', 'dashboardScript', 'getUser']);
 
 async function call(name: string) {
   return invoke(handlers.get(name)!, await events[name]!());

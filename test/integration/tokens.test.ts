@@ -5,6 +5,7 @@ import { handler as createEnvironment } from '../../functions/createEnvironment'
 import { handler as createRelease } from '../../functions/createRelease';
 import { handler as createToken } from '../../functions/createToken';
 import { handler as deleteToken } from '../../functions/deleteToken';
+import { handler as getUser } from '../../functions/getUser';
 import { handler as listReleases } from '../../functions/listReleases';
 import { handler as listTokens } from '../../functions/listTokens';
 import { hashToken } from '../../lib/domain/identity';
@@ -168,6 +169,28 @@ describe('POST /tokens', () => {
       sql`SELECT count(*)::int AS n FROM api_tokens WHERE user_id = ${world.developer.id}`,
     );
     expect(after).toEqual(before);
+  });
+});
+
+describe('GET /user', () => {
+  it("tells any token whose it is, with that token's scopes and expiry", async () => {
+    const expiresAt = inHours(2);
+    const narrow = await tokenWith(pool, world.developer.id, ['deploy'], expiresAt);
+    const res = await invoke(getUser, { path: '/api/v1/user', token: narrow.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      id: world.developer.id,
+      name: 'dev',
+      token: { id: narrow.id, scopes: ['deploy'], expiresAt: expiresAt.toISOString() },
+    });
+    const full = await invoke(getUser, { path: '/api/v1/user', token: world.releaseManager.token });
+    expect(full.body).toMatchObject({ id: world.releaseManager.id, name: 'rm', token: { expiresAt: null } });
+  });
+
+  it('is a 401 problem without a valid token', async () => {
+    const res = await invoke(getUser, { path: '/api/v1/user', token: `gwr_${'A'.repeat(43)}` });
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toBe('application/problem+json');
   });
 });
 

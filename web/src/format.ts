@@ -48,3 +48,23 @@ export const STATUS_LABEL: Record<string, string> = {
   rejected: '✗ rejected',
   cancelled: '– cancelled',
 };
+
+/** "45s", "12m 30s", "3h 5m", "2d 4h": a duration in seconds, to its two largest units. */
+export function duration(seconds: number): string {
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  let rest = Math.round(seconds);
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    if (rest >= size || (unit === 's' && parts.length === 0)) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.join(' ');
+}

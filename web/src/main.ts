@@ -2,8 +2,26 @@ import { type Api, ApiError, allPages, apiClient } from './api';
 import { byId, h } from './dom';
 import { downloadLink } from './download';
 import { ago, exactTime, STATUS_LABEL, size } from './format';
+import { renderMetrics } from './metricsPanel';
 import { renderNotes } from './notes';
-import type { MemberRepo, Page, Release, ReleaseDeployment, ReleaseSummary, RepoEnvironment } from './types';
+import {
+  closeHistory,
+  environmentActions,
+  environmentRules,
+  type Pipeline,
+  refreshHistory,
+  renderWaiting,
+  wireRollbackDialog,
+} from './pipeline';
+import type {
+  CurrentUser,
+  MemberRepo,
+  Page,
+  Release,
+  ReleaseDeployment,
+  ReleaseSummary,
+  RepoEnvironment,
+} from './types';
 
 /** The token lives in sessionStorage only: it is gone when the tab closes, and no other tab or site sees it. */
 const TOKEN_KEY = 'gitweave.token';
@@ -13,6 +31,7 @@ const PAGE_SIZE = 20;
 const DETAIL_CONCURRENCY = 4;
 
 let api: Api | null = null;
+let me: CurrentUser | null = null;
 let repos: MemberRepo[] = [];
 let repo: MemberRepo | null = null;
 let environments: RepoEnvironment[] = [];
@@ -44,6 +63,7 @@ function signOut(detail?: string): void {
   generation += 1;
   sessionStorage.removeItem(TOKEN_KEY);
   api = null;
+  me = null;
   repos = [];
   repo = null;
   byId('session').hidden = true;
@@ -59,8 +79,9 @@ function signOut(detail?: string): void {
 async function signIn(token: string): Promise<void> {
   const client = apiClient(token, (detail) => signOut(detail));
   // the list of the user's repos is also the check that the token is good
-  const found = await allPages<MemberRepo>(client, '/repos');
+  const [found, user] = await Promise.all([allPages<MemberRepo>(client, '/repos'), client.get<CurrentUser>('/user')]);
   api = client;
+  me = user;
   repos = found;
   sessionStorage.setItem(TOKEN_KEY, token);
   byId('sign-in').hidden = true;
@@ -110,6 +131,10 @@ async function selectRepo(choice: MemberRepo): Promise<void> {
   byId('releases-body').replaceChildren();
   byId('releases-empty').hidden = true;
   byId('more').hidden = true;
+  byId('waiting').replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+  byId('pipeline-status').textContent = '';
+  byId('metrics').hidden = true;
+  closeHistory();
   byId('details').replaceChildren(
     h('p', { class: 'muted' }, 'Pick a release to see its notes, artifacts and deployments.'),
   );
@@ -120,6 +145,9 @@ async function selectRepo(choice: MemberRepo): Promise<void> {
     renderEnvironments();
     renderReleasesHead();
     appendReleases(page);
+    const p = pipeline();
+    void renderWaiting(p);
+    void renderMetrics(p.api, p.repo, environments, p.live);
   } catch (err) {
     if (mine !== generation) return;
     byId('environments').replaceChildren();
@@ -144,6 +172,33 @@ function refusal(environment: RepoEnvironment): string | null {
   return `${environment.name} is protected: deploying there needs the release_manager role, and you are a developer in ${repo?.org.slug}.`;
 }
 
+/** The session as the pipeline's panels (pipeline.ts) see it, bound to this repo: `live` turns false on a change. */
+function pipeline(): Pipeline {
+  const { api, repo } = session();
+  if (!me) throw new Error('not signed in');
+  const mine = generation;
+  return { api, repo, me, environments, live: () => mine === generation, changed: (ids) => afterChange(ids, mine) };
+}
+
+/** After an approval, a rejection, a cancel or a rollback: reload what runs where and what it touched. */
+async function afterChange(releaseIds: string[], mine: number): Promise<void> {
+  const { api, repo } = session();
+  const ids = [...new Set(releaseIds)].filter((id) => rows.has(id) || details.has(id));
+  const [envs, ...updated] = await Promise.all([
+    loadEnvironments(),
+    ...ids.map((id) => api.get<Release>(`/repos/${repo.id}/releases/${id}`)),
+  ]);
+  if (mine !== generation) return;
+  environments = envs;
+  for (const release of updated) details.set(release.id, release);
+  renderEnvironments();
+  for (const id of rows.keys()) renderRow(id);
+  const open = selected ? details.get(selected) : undefined;
+  if (open && ids.includes(open.id)) renderDetails(open);
+  const p = pipeline();
+  await Promise.all([renderWaiting(p), refreshHistory(p), renderMetrics(p.api, p.repo, environments, p.live)]);
+}
+
 function renderEnvironments(): void {
   const container = byId('environments');
   if (environments.length === 0) {
@@ -164,6 +219,7 @@ function renderEnvironments(): void {
             ? h('span', { class: 'badge', title: 'deploying here needs a release manager' }, 'protected')
             : null,
         ),
+        environmentRules(environment),
         current
           ? h(
               'div',
@@ -178,6 +234,7 @@ function renderEnvironments(): void {
               h('span', { class: 'who', title: current.deployedBy.id }, `by ${current.deployedBy.name}`),
             )
           : h('p', { class: 'muted' }, 'Nothing deployed yet'),
+        environmentActions(pipeline(), environment),
       );
     }),
   );
@@ -419,9 +476,10 @@ async function deploy(
   result.className = 'deploy-result';
   result.textContent = `Deploying ${release.version} to ${environment.name}…`;
   try {
-    await session().api.post(`/repos/${session().repo.id}/releases/${release.id}/deployments`, {
-      environmentId: environment.id,
-    });
+    const made = await session().api.post<{ status: string; requiredApprovals: number }>(
+      `/repos/${session().repo.id}/releases/${release.id}/deployments`,
+      { environmentId: environment.id },
+    );
     if (mine !== generation) return;
     const [envs, updated] = await Promise.all([
       loadEnvironments(),
@@ -434,7 +492,14 @@ async function deploy(
     for (const id of rows.keys()) renderRow(id);
     if (selected === updated.id) renderDetails(updated);
     const message = byId('details').querySelector('.deploy-result');
-    if (message) message.textContent = `Deployed ${updated.version} to ${environment.name}.`;
+    if (message) {
+      message.textContent =
+        made.status === 'waiting'
+          ? `Asked to deploy ${updated.version} to ${environment.name}: it waits for ${made.requiredApprovals} approval${made.requiredApprovals === 1 ? '' : 's'}.`
+          : `Deployed ${updated.version} to ${environment.name}.`;
+    }
+    const p = pipeline();
+    void Promise.all([renderWaiting(p), refreshHistory(p), renderMetrics(p.api, p.repo, environments, p.live)]);
   } catch (err) {
     if (mine !== generation) return;
     button.disabled = false;
@@ -496,6 +561,7 @@ function start(): void {
     if (choice) void selectRepo(choice);
   });
   byId('more').addEventListener('click', () => void loadMore());
+  wireRollbackDialog();
   // whatever goes wrong is said on the page, never a blank one
   window.addEventListener('unhandledrejection', (event) => showAlert(errorMessage(event.reason)));
   window.addEventListener('error', (event) => showAlert(event.message));

@@ -27,6 +27,10 @@ export interface RepoEnvironment {
   id: string;
   name: string;
   protected: boolean;
+  position: number;
+  /** names of the environments where a release must have succeeded first */
+  requires: string[];
+  requiredApprovals: number;
   current: { deploymentId: string; releaseId: string; version: string; deployedAt: string; deployedBy: Person } | null;
 }
 
@@ -64,6 +68,60 @@ export interface Release {
   artifacts: Artifact[];
   deployments: ReleaseDeployment[];
   deploymentCount: number;
+}
+
+/** The caller (GET /user). */
+export interface CurrentUser {
+  id: string;
+  name: string;
+  token: { scopes: string[] };
+}
+
+/** A deployment as an environment's history lists it. */
+export interface Deployment {
+  id: string;
+  releaseId: string;
+  version: string;
+  environment: { id: string; name: string };
+  status: string;
+  kind: 'deploy' | 'rollback';
+  rollbackOf: string | null;
+  reason: string | null;
+  requiredApprovals: number;
+  startedAt: string;
+  endedAt: string | null;
+  deployedBy: Person;
+}
+
+interface Review {
+  id: string;
+  reviewer: Person;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  createdAt: string;
+}
+
+export interface DeploymentDetail extends Deployment {
+  reviews: Review[];
+}
+
+interface Distribution {
+  count: number;
+  medianSeconds: number | null;
+  p90Seconds: number | null;
+}
+
+/** GET /repos/{repo}/metrics. */
+export interface DeliveryMetrics {
+  environment: { id: string; name: string };
+  from: string;
+  to: string;
+  bucket: 'day' | 'week';
+  buckets: Array<{ start: string; deployments: number; successes: number; failures: number; rollbacks: number }>;
+  deploymentFrequency: number;
+  changeFailureRate: number | null;
+  timeToRestore: Distribution;
+  leadTime: Distribution;
 }
 
 /** RFC 9457 problem details, as every error of the API carries them. */
