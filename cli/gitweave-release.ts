@@ -259,7 +259,7 @@ async function repoEnvironments(options: Options, repo: string) {
 }
 
 /** "45s", "12m 30s", "3h 5m", "2d 4h": a duration in seconds, to the two largest units. */
-function duration(seconds: number | null): string {
+function humanDuration(seconds: number | null): string {
   if (seconds === null) return '-';
   const units: Array<[string, number]> = [
     ['d', 86_400],
@@ -286,7 +286,7 @@ function metricsReport(m: DeliveryMetrics): string {
   const spread = (d: DeliveryMetrics['leadTime'], what: string) =>
     d.count === 0
       ? `- (none in the window)`
-      : `median ${duration(d.medianSeconds)}, p90 ${duration(d.p90Seconds)} (${d.count} ${what}${d.count === 1 ? '' : 's'})`;
+      : `median ${humanDuration(d.medianSeconds)}, p90 ${humanDuration(d.p90Seconds)} (${d.count} ${what}${d.count === 1 ? '' : 's'})`;
   const rows = [
     [m.bucket === 'week' ? 'WEEK OF' : 'DAY', 'DEPLOYMENTS', 'SUCCESSES', 'FAILURES', 'ROLLBACKS'],
     ...m.buckets.map((b) => [
@@ -367,7 +367,7 @@ async function resolveRepo(options: Options, ref: string): Promise<string> {
 }
 
 /** `30m`, `90s`, `1h` or a number of seconds, in milliseconds. */
-function duration(text: string): number {
+function timeoutOf(text: string): number {
   const match = /^(\d+)(s|m|h)?$/.exec(text.trim());
   if (!match) throw new CliError(`--timeout takes a duration such as 90s, 30m or 1h, not "${text}"`, 2);
   return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 's' | 'm' | 'h'];
@@ -530,7 +530,7 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
     case 'deploy': {
       need(3, '<repo> <version> <environment>');
       const [repoRef, version, environmentName] = args as [string, string, string];
-      const timeoutMs = duration(values.timeout ?? '30m');
+      const timeoutMs = timeoutOf(values.timeout ?? '30m');
       if (values.timeout !== undefined && !values.wait) throw new CliError('--timeout goes with --wait', 2);
       const repo = await resolveRepo(options, repoRef);
       const release = await call<Release>(options, 'GET', `/repos/${repo}/releases/${encodeURIComponent(version)}`);

@@ -70,7 +70,6 @@ beforeAll(async () => {
     (await createDeployment(seed, access, { release: release.id, deployedBy: rm.id, environmentId: gated.id })).id;
   // a webhook with one delivery (of an environment's event); webhooks to delete are made one per call
   const { createWebhook } = await import('../../lib/domain/webhooks');
-  const { sql } = await import('../../lib/infra/db');
   const newWebhook = async () =>
     (
       await createWebhook(

@@ -26,8 +26,8 @@ beforeAll(async () => {
   gh = { owner: world.org.slug, repo: 'app' };
   reviewer = await createUser(pool, 'reviewer', { orgSlug: world.org.slug, role: 'release_manager' });
   const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
-  const gated = await createEnvironment(pool, org, { name: 'gated' });
-  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 });
+  const gated = await createEnvironment(pool, org, { name: 'gated', actorId: world.releaseManager.id });
+  await updateEnvironment(pool, org, gated.id, { requiredApprovals: 1 }, world.releaseManager.id);
 });
 
 async function githubId(table: 'releases' | 'deployments', id: string): Promise<number> {
