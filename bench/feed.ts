@@ -81,12 +81,16 @@ async function main(url: string, data: Seeded, doors: Door[]) {
       headers,
     },
   ];
+  const loadAtStart = os.loadavg()[0];
+  const bytes: Record<string, number> = {};
   for (const target of targets) {
     const res = await fetch(door.origin + target.path(), { headers });
-    const body = (await res.json()) as { items?: unknown[] };
+    const text = await res.text();
+    const body = JSON.parse(text) as { items?: unknown[] };
     if (res.status !== 200 || body.items?.length !== 20) {
       throw new Error(`${target.name} answered ${res.status} with ${body.items?.length} items`);
     }
+    bytes[target.name] = Buffer.byteLength(text);
     await load(door.origin, [target], { connections, durationS: 1 });
   }
   const runs: Record<string, Measurement[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
@@ -102,7 +106,12 @@ async function main(url: string, data: Seeded, doors: Door[]) {
       const ms = runs[t.name]!;
       return [
         t.name,
-        { rps: median(ms.map((m) => m.rps)), p50: median(ms.map((m) => m.p50)), p99: median(ms.map((m) => m.p99)) },
+        {
+          rps: median(ms.map((m) => m.rps)),
+          p50: median(ms.map((m) => m.p50)),
+          p99: median(ms.map((m) => m.p99)),
+          bytes: bytes[t.name] ?? 0,
+        },
       ];
     }),
   );
@@ -120,7 +129,7 @@ async function main(url: string, data: Seeded, doors: Door[]) {
     mode: sizes.label,
     sizes,
     events,
-    machine: { cpus: os.cpus().length, loadAverage: os.loadavg()[0] },
+    machine: { cpus: os.cpus().length, loadAverage: { start: loadAtStart, end: os.loadavg()[0] } },
     settings: { connections, durationS, rounds },
     requests: Object.fromEntries(targets.map((t) => [t.name, `GET ${t.path().replace(/=[^&]+/g, '=…')}`])),
     medians: summary,
@@ -131,11 +140,12 @@ async function main(url: string, data: Seeded, doors: Door[]) {
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   say(`results written to ${path.relative(ROOT, file)}`);
   const lines = [
-    `| ${sizes.label} data set, ${events} events | req/s | p50 ms | p99 ms |`,
-    '|---|---|---|---|',
-    ...targets.map(
-      (t) => `| ${t.name} | ${summary[t.name]!.rps} | ${summary[t.name]!.p50} | ${summary[t.name]!.p99} |`,
-    ),
+    `| ${sizes.label} data set, ${events} events | req/s | p50 ms | p99 ms | response bytes |`,
+    '|---|---|---|---|---|',
+    ...targets.map((t) => {
+      const m = summary[t.name]!;
+      return `| ${t.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.bytes} |`;
+    }),
     '',
     ...Object.entries(ratios).map(([name, value]) => `- ${name}: ${value}`),
   ];
