@@ -98,7 +98,11 @@ async function directMetrics(
   };
 }
 
-const time = fc.integer({ min: 0, max: SPAN_DAYS * DAY_MS - 1 });
+// times over the whole span, and many within its first hours so that windows' ends fall among deployments
+const time = fc.oneof(
+  fc.integer({ min: 0, max: SPAN_DAYS * DAY_MS - 1 }),
+  fc.integer({ min: 0, max: 4 * 3600 * 1000 }),
+);
 const duration = fc.integer({ min: 0, max: 6 * 3600 * 1000 });
 /** A write, with indexes into what exists when it runs (taken modulo their count). */
 const write = fc.oneof(
@@ -210,7 +214,17 @@ describe('delivery metrics from the rollups', () => {
       fc.asyncProperty(
         fc.array(write, { minLength: 5, maxLength: 40 }),
         fc.array(
-          fc.record({ environment: fc.nat(1), from: time, length: fc.integer({ min: 1, max: SPAN_DAYS * DAY_MS }), week: fc.boolean() }),
+          fc.record({
+            environment: fc.nat(1),
+            from: time,
+            // windows within an hour, across a few hours, across days
+            length: fc.oneof(
+              fc.integer({ min: 1, max: 3600 * 1000 }),
+              fc.integer({ min: 1, max: 4 * 3600 * 1000 }),
+              fc.integer({ min: 1, max: SPAN_DAYS * DAY_MS }),
+            ),
+            week: fc.boolean(),
+          }),
           { minLength: 3, maxLength: 6 },
         ),
         async (writes, windows) => {
