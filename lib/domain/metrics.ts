@@ -61,11 +61,18 @@ export async function deliveryMetrics(
       SELECT e.sign, d.started_at AT TIME ZONE 'UTC' AS hour, d.status::text AS status, d.kind::text AS kind,
              d.kind = 'deploy' AND d.status = 'success'
                AND EXISTS (SELECT 1 FROM deployments rb WHERE rb.rollback_of = d.id) AS rolled
-      FROM (VALUES (${startLow}::timestamptz, ${startHigh}::timestamptz, ${startSign}::int),
-                   (${endLow}::timestamptz, ${endHigh}::timestamptz, ${endSign}::int)) e(low, high, sign)
-      JOIN deployments d ON d.repo_id = ${repo.id} AND d.environment_id = ${environmentId}
-        AND d.started_at >= e.low AND d.started_at < e.high
-      WHERE d.status::text IN ('in_progress', 'success', 'failed')
+      FROM deployments d
+      -- each end its own index range (joined to a list of ranges, the planner read all deployments)
+      JOIN LATERAL (
+        SELECT ${startSign}::int AS sign
+        WHERE d.started_at >= ${startLow}::timestamptz AND d.started_at < ${startHigh}::timestamptz
+        UNION ALL
+        SELECT ${endSign}::int WHERE d.started_at >= ${endLow}::timestamptz AND d.started_at < ${endHigh}::timestamptz
+      ) e ON true
+      WHERE d.repo_id = ${repo.id} AND d.environment_id = ${environmentId}
+        AND ((d.started_at >= ${startLow}::timestamptz AND d.started_at < ${startHigh}::timestamptz)
+             OR (d.started_at >= ${endLow}::timestamptz AND d.started_at < ${endHigh}::timestamptz))
+        AND d.status::text IN ('in_progress', 'success', 'failed')
     ),
     hours AS (
       SELECT m.hour, m.deployments, m.successes, m.failures, m.rollbacks, m.changes, m.failed_changes
@@ -101,9 +108,7 @@ export async function deliveryMetrics(
         AND r.started_at >= ${from} AND r.started_at < ${to}
     ),
     leads AS (
-      -- a probe per release: joined, the planner overestimates the releases and reads them all
-      SELECT extract(epoch FROM f.ended_at - (SELECT rel.created_at FROM releases rel WHERE rel.id = f.release_id))
-               AS seconds
+      SELECT extract(epoch FROM f.ended_at - f.release_created_at) AS seconds
       FROM metrics_first_successes f
       WHERE f.repo_id = ${repo.id} AND f.environment_id = ${environmentId}
         AND f.started_at >= ${from} AND f.started_at < ${to}

@@ -238,6 +238,8 @@ describe('delivery metrics from the rollups', () => {
           }
           const environments = [envs.dev!.id, envs.stg!.id];
           await apply({ release: releases, environment: environments, user: w.releaseManager.id }, writes);
+          // a release's creation moved afterwards reaches its lead times
+          await pool.query(sql`UPDATE releases SET created_at = created_at - interval '90 minutes' WHERE id = ${releases[writes.length % 4]}`);
           // whole windows and windows whose ends fall within a day, by day and by week
           for (const window of [{ environment: 0, from: -DAY_MS, length: (SPAN_DAYS + 2) * DAY_MS, week: false }, ...windows]) {
             const from = new Date(BASE + window.from);
