@@ -119,13 +119,14 @@ export async function deliveryMetrics(
        FROM buckets b) AS buckets,
       (SELECT coalesce(sum(successes), 0) FROM counted)::int AS successes,
       (SELECT (sum(failed_changes) / nullif(sum(changes), 0))::float8 FROM counted) AS change_failure_rate,
-      (SELECT count(seconds)::int FROM restores) AS restores,
-      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_median,
-      (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_p90,
-      (SELECT count(*)::int FROM leads) AS leads,
-      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM leads) AS lead_median,
-      (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM leads) AS lead_p90,
+      -- both percentiles from one sort
+      r.restores, r.percentiles[1] AS restore_median, r.percentiles[2] AS restore_p90,
+      l.leads, l.percentiles[1] AS lead_median, l.percentiles[2] AS lead_p90,
       (SELECT name FROM environments WHERE id = ${environmentId}) AS environment_name
+    FROM (SELECT count(seconds)::int AS restores, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds)
+            AS percentiles FROM restores) r,
+         (SELECT count(*)::int AS leads, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds)
+            AS percentiles FROM leads) l
   `);
   const seconds = (value: unknown) => (value === null ? null : Number(value));
   const days = (to.getTime() - from.getTime()) / DAY_MS;
