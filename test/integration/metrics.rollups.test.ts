@@ -15,7 +15,6 @@ const DAY_MS = 24 * 3600 * 1000;
 const BASE = Date.parse('2026-05-01T00:00:00.000Z');
 const SPAN_DAYS = 12;
 const STATUSES = ['waiting', 'in_progress', 'success', 'failed', 'rejected', 'cancelled'] as const;
-type Status = (typeof STATUSES)[number];
 
 /**
  * The metrics counted from deployments alone, as lib/domain/metrics computed them before migration 0017: every
@@ -131,7 +130,11 @@ const write = fc.oneof(
     took: duration,
   }),
   // a finished deployment's times rewritten (several rows at once)
-  fc.record({ op: fc.constant('retime' as const), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), at: time }),
+  fc.record({
+    op: fc.constant('retime' as const),
+    picks: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+    at: time,
+  }),
 );
 
 type Write = typeof write extends fc.Arbitrary<infer T> ? T : never;
@@ -200,7 +203,9 @@ async function apply(ids: { release: string[]; environment: string[]; user: stri
 }
 
 /** The buckets of an answer by day as the direct computation gives them: only those with deployments. */
-function byStart(buckets: { start: string; deployments: number; successes: number; failures: number; rollbacks: number }[]) {
+function byStart(
+  buckets: { start: string; deployments: number; successes: number; failures: number; rollbacks: number }[],
+) {
   return Object.fromEntries(
     buckets
       .filter((b) => b.deployments > 0)
@@ -233,26 +238,37 @@ describe('delivery metrics from the rollups', () => {
           const releases = [];
           for (let i = 0; i < 4; i += 1) {
             const release = await releaseIn(pool, w.repo.id, w.developer.id);
-            await pool.query(sql`UPDATE releases SET created_at = ${new Date(BASE - (i + 1) * 3600 * 1000)} WHERE id = ${release.id}`);
+            await pool.query(
+              sql`UPDATE releases SET created_at = ${new Date(BASE - (i + 1) * 3600 * 1000)} WHERE id = ${release.id}`,
+            );
             releases.push(release.id);
           }
           const environments = [envs.dev!.id, envs.stg!.id];
           await apply({ release: releases, environment: environments, user: w.releaseManager.id }, writes);
           // a release's creation moved afterwards reaches its lead times
-          await pool.query(sql`UPDATE releases SET created_at = created_at - interval '90 minutes' WHERE id = ${releases[writes.length % 4]}`);
+          await pool.query(
+            sql`UPDATE releases SET created_at = created_at - interval '90 minutes' WHERE id = ${releases[writes.length % 4]}`,
+          );
           // whole windows and windows whose ends fall within a day, by day and by week
-          for (const window of [{ environment: 0, from: -DAY_MS, length: (SPAN_DAYS + 2) * DAY_MS, week: false }, ...windows]) {
+          for (const window of [
+            { environment: 0, from: -DAY_MS, length: (SPAN_DAYS + 2) * DAY_MS, week: false },
+            ...windows,
+          ]) {
             const from = new Date(BASE + window.from);
             const to = new Date(from.getTime() + window.length);
             const bucket = window.week ? 'week' : 'day';
             const environmentId = environments[window.environment]!;
             const name = window.environment === 0 ? 'dev' : 'stg';
-            const got = await deliveryMetrics(pool, { id: w.repo.id, orgId: w.org.id, role: 'developer' }, {
-              environment: name,
-              from: from.toISOString(),
-              to: to.toISOString(),
-              bucket,
-            });
+            const got = await deliveryMetrics(
+              pool,
+              { id: w.repo.id, orgId: w.org.id, role: 'developer' },
+              {
+                environment: name,
+                from: from.toISOString(),
+                to: to.toISOString(),
+                bucket,
+              },
+            );
             const want = await directMetrics(pool, w.repo.id, environmentId, from, to, bucket);
             expect(byStart(got.buckets)).toEqual(want.buckets);
             expect(got.deploymentFrequency).toBeCloseTo(want.deploymentFrequency, 9);
