@@ -3,7 +3,6 @@ import { type Queryable, sql } from '../infra/db';
 import { BadRequest } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
-import { CLOCK_SKEW_MS } from './deployments';
 import { findEnvironmentId } from './environments';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -25,14 +24,23 @@ export function metricsWindow(input: { from?: string; to?: string }, now = Date.
   return { from, to };
 }
 
+const HOUR_MS = 3600 * 1000;
+/** `time` rounded to the nearest UTC hour (a half hour up). */
+const nearestHour = (time: Date) => new Date(Math.floor((time.getTime() + HOUR_MS / 2) / HOUR_MS) * HOUR_MS);
+
 /**
- * Delivery metrics of one repo in one environment over a window, computed in one SQL statement: per bucket the
- * deployments that ran there (started in the bucket; waiting, rejected and cancelled ones never ran), successes,
- * failures and rollbacks; for the window the successful deployments per day, the change failure rate (finished
- * deployments, not rollbacks, that failed or were rolled back), the time to restore (a failure to the next success
- * there; a deployment that was rolled back to its rollback) and the lead time (a release's creation to its first
- * success there), as median and 90th percentile in seconds. It reads the window's deployments through the history
- * index, so its cost follows the window, not the history.
+ * Delivery metrics of one repo in one environment over a window: per bucket the deployments that ran there (started
+ * in the bucket; waiting, rejected and cancelled ones never ran), successes, failures and rollbacks; for the window
+ * the successful deployments per day, the change failure rate (finished deployments, not rollbacks, that failed or
+ * were rolled back), the time to restore (a failure to the next success there; a deployment that was rolled back to
+ * its rollback's end) and the lead time (a release's creation to its first success there), as median and 90th
+ * percentile in seconds.
+ *
+ * It reads what migration 0017 keeps in step with deployments: the counts of the window rounded to the nearest hours
+ * from metrics_hours, corrected by the deployments of the at most half hour at each end by which the rounded window
+ * differs (added where it falls short, subtracted where it overshoots), its restores from metrics_restores and its
+ * first successes from metrics_first_successes, each an index range by started_at; so its cost follows the hours
+ * and the incidents of the window, not its deployments (26,000 in 90 days of the bench: 371 ms p50 counted one by one).
  */
 export async function deliveryMetrics(
   db: Queryable,
@@ -42,34 +50,46 @@ export async function deliveryMetrics(
   const { from, to } = metricsWindow(input);
   const bucket = input.bucket ?? 'day';
   const environmentId = await findEnvironmentId(db, repo.orgId, input.environment);
+  // [from, to) = the hours [start, end) + [from, start) + [end, to), a range taken negatively when reversed;
+  // start <= end since rounding keeps the order
+  const start = nearestHour(from);
+  const end = nearestHour(to);
+  const [startLow, startHigh, startSign] = from <= start ? [from, start, 1] : [start, from, -1];
+  const [endLow, endHigh, endSign] = end <= to ? [end, to, 1] : [to, end, -1];
   const [row] = await db.query(sql`
-    WITH ran AS (
-      SELECT d.id, d.release_id, d.status::text AS status, d.kind::text AS kind, d.started_at, d.ended_at
+    WITH edges AS (
+      SELECT e.sign, d.started_at AT TIME ZONE 'UTC' AS hour, d.status::text AS status, d.kind::text AS kind,
+             d.kind = 'deploy' AND d.status = 'success'
+               AND EXISTS (SELECT 1 FROM deployments rb WHERE rb.rollback_of = d.id) AS rolled
       FROM deployments d
+      -- each end its own index range (joined to a list of ranges, the planner read all deployments)
+      JOIN LATERAL (
+        SELECT ${startSign}::int AS sign
+        WHERE d.started_at >= ${startLow}::timestamptz AND d.started_at < ${startHigh}::timestamptz
+        UNION ALL
+        SELECT ${endSign}::int WHERE d.started_at >= ${endLow}::timestamptz AND d.started_at < ${endHigh}::timestamptz
+      ) e ON true
       WHERE d.repo_id = ${repo.id} AND d.environment_id = ${environmentId}
-        AND d.started_at >= ${from} AND d.started_at < ${to}
+        AND ((d.started_at >= ${startLow}::timestamptz AND d.started_at < ${startHigh}::timestamptz)
+             OR (d.started_at >= ${endLow}::timestamptz AND d.started_at < ${endHigh}::timestamptz))
         AND d.status::text IN ('in_progress', 'success', 'failed')
     ),
-    rolled AS (
-      -- a rollback is recorded in the environment of the deployment it replaces, after it was recorded (whose start
-      -- a client may have put at most CLOCK_SKEW_MS ahead): the few rollbacks there since the window began, by the
-      -- deployment each replaced, rather than a probe for every deployment of the window
-      SELECT rb.rollback_of AS id, min(rb.ended_at) AS ended_at
-      FROM deployments rb
-      WHERE rb.repo_id = ${repo.id} AND rb.environment_id = ${environmentId} AND rb.kind = 'rollback'
-        AND rb.started_at >= ${new Date(from.getTime() - CLOCK_SKEW_MS)}
-      GROUP BY rb.rollback_of
+    hours AS (
+      SELECT m.hour, m.deployments, m.successes, m.failures, m.rollbacks, m.changes, m.failed_changes
+      FROM metrics_hours m
+      WHERE m.repo_id = ${repo.id} AND m.environment_id = ${environmentId}
+        AND m.hour >= ${start}::timestamptz AT TIME ZONE 'UTC' AND m.hour < ${end}::timestamptz AT TIME ZONE 'UTC'
+      UNION ALL
+      SELECT e.hour, e.sign, e.sign * (e.status = 'success')::int, e.sign * (e.status = 'failed')::int,
+             e.sign * (e.kind = 'rollback')::int, e.sign * (e.kind = 'deploy' AND e.status IN ('success', 'failed'))::int,
+             e.sign * (e.kind = 'deploy' AND (e.status = 'failed' OR e.rolled))::int
+      FROM edges e
     ),
     counted AS (
-      SELECT date_trunc(${bucket}, r.started_at AT TIME ZONE 'UTC') AS start, count(*)::int AS deployments,
-             count(*) FILTER (WHERE r.status = 'success')::int AS successes,
-             count(*) FILTER (WHERE r.status = 'failed')::int AS failures,
-             count(*) FILTER (WHERE r.kind = 'rollback')::int AS rollbacks,
-             -- changes: finished deployments that are not rollbacks; failed ones: failed or rolled back since
-             count(*) FILTER (WHERE r.kind = 'deploy' AND r.status IN ('success', 'failed')) AS changes,
-             count(*) FILTER (WHERE r.kind = 'deploy' AND (r.status = 'failed' OR (r.status = 'success' AND rl.id IS NOT NULL)))
-               AS failed_changes
-      FROM ran r LEFT JOIN rolled rl ON rl.id = r.id
+      SELECT date_trunc(${bucket}, h.hour) AS start, sum(h.deployments)::int AS deployments,
+             sum(h.successes)::int AS successes, sum(h.failures)::int AS failures, sum(h.rollbacks)::int AS rollbacks,
+             sum(h.changes) AS changes, sum(h.failed_changes) AS failed_changes
+      FROM hours h
       GROUP BY 1
     ),
     buckets AS (
@@ -82,25 +102,16 @@ export async function deliveryMetrics(
       LEFT JOIN counted c ON c.start = b.start
     ),
     restores AS (
-      SELECT extract(epoch FROM (
-               SELECT min(s.ended_at) FROM deployments s
-               WHERE s.repo_id = ${repo.id} AND s.environment_id = ${environmentId} AND s.status = 'success'
-                 AND s.ended_at > r.ended_at) - r.ended_at) AS seconds
-      FROM ran r WHERE r.status = 'failed'
-      UNION ALL
-      SELECT extract(epoch FROM rl.ended_at - r.ended_at)
-      FROM ran r JOIN rolled rl ON rl.id = r.id WHERE r.status = 'success'
+      SELECT extract(epoch FROM r.restored_at - r.ended_at) AS seconds
+      FROM metrics_restores r
+      WHERE r.repo_id = ${repo.id} AND r.environment_id = ${environmentId}
+        AND r.started_at >= ${from} AND r.started_at < ${to}
     ),
     leads AS (
-      -- a release's first success here is its earliest in the window, unless it succeeded here before: one probe per
-      -- release (migration 0016's index), not one per deployment
-      SELECT extract(epoch FROM f.first - rel.created_at) AS seconds
-      FROM (SELECT release_id, min(ended_at) AS first FROM ran WHERE status = 'success' GROUP BY release_id) f
-      JOIN releases rel ON rel.id = f.release_id
-      WHERE NOT EXISTS (
-        SELECT 1 FROM deployments e
-        WHERE e.release_id = f.release_id AND e.environment_id = ${environmentId} AND e.status = 'success'
-          AND e.ended_at < f.first)
+      SELECT extract(epoch FROM f.ended_at - f.release_created_at) AS seconds
+      FROM metrics_first_successes f
+      WHERE f.repo_id = ${repo.id} AND f.environment_id = ${environmentId}
+        AND f.started_at >= ${from} AND f.started_at < ${to}
     )
     SELECT
       (SELECT json_agg(json_build_object('start', b.start AT TIME ZONE 'UTC', 'deployments', b.deployments,
@@ -108,13 +119,14 @@ export async function deliveryMetrics(
        FROM buckets b) AS buckets,
       (SELECT coalesce(sum(successes), 0) FROM counted)::int AS successes,
       (SELECT (sum(failed_changes) / nullif(sum(changes), 0))::float8 FROM counted) AS change_failure_rate,
-      (SELECT count(seconds)::int FROM restores) AS restores,
-      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_median,
-      (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_p90,
-      (SELECT count(*)::int FROM leads) AS leads,
-      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM leads) AS lead_median,
-      (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM leads) AS lead_p90,
+      -- both percentiles from one sort
+      r.restores, r.percentiles[1] AS restore_median, r.percentiles[2] AS restore_p90,
+      l.leads, l.percentiles[1] AS lead_median, l.percentiles[2] AS lead_p90,
       (SELECT name FROM environments WHERE id = ${environmentId}) AS environment_name
+    FROM (SELECT count(seconds)::int AS restores, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds)
+            AS percentiles FROM restores) r,
+         (SELECT count(*)::int AS leads, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds)
+            AS percentiles FROM leads) l
   `);
   const seconds = (value: unknown) => (value === null ? null : Number(value));
   const days = (to.getTime() - from.getTime()) / DAY_MS;

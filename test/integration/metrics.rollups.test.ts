@@ -1,0 +1,284 @@
+import type { ConnectionPool } from '@databases/pg';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CLOCK_SKEW_MS } from '../../lib/domain/deployments';
+import { deliveryMetrics } from '../../lib/domain/metrics';
+import { sql } from '../../lib/infra/db';
+import { environmentsOf, releaseIn } from '../helpers/deployments';
+import { orgWithMembers } from '../helpers/factories';
+import { usePool } from '../helpers/world';
+
+// Issue 13: the metrics read from migration 0017's rollups (kept by triggers on deployments) answer what a direct
+// computation from the deployments answers, whatever the writes that led there.
+const pool = usePool();
+const DAY_MS = 24 * 3600 * 1000;
+const BASE = Date.parse('2026-05-01T00:00:00.000Z');
+const SPAN_DAYS = 12;
+const STATUSES = ['waiting', 'in_progress', 'success', 'failed', 'rejected', 'cancelled'] as const;
+
+/**
+ * The metrics counted from deployments alone, as lib/domain/metrics computed them before migration 0017: every
+ * deployment of the window read and classified, restores and first successes probed from deployments.
+ */
+async function directMetrics(
+  db: ConnectionPool,
+  repoId: string,
+  environmentId: string,
+  from: Date,
+  to: Date,
+  bucket: 'day' | 'week',
+) {
+  const [row] = await db.query(sql`
+    WITH ran AS (
+      SELECT d.id, d.release_id, d.status::text AS status, d.kind::text AS kind, d.started_at, d.ended_at
+      FROM deployments d
+      WHERE d.repo_id = ${repoId} AND d.environment_id = ${environmentId}
+        AND d.started_at >= ${from} AND d.started_at < ${to} AND d.status::text IN ('in_progress', 'success', 'failed')
+    ),
+    rolled AS (
+      SELECT rb.rollback_of AS id, min(rb.ended_at) AS ended_at
+      FROM deployments rb
+      WHERE rb.repo_id = ${repoId} AND rb.environment_id = ${environmentId} AND rb.kind = 'rollback'
+        AND rb.started_at >= ${new Date(from.getTime() - CLOCK_SKEW_MS)}
+      GROUP BY rb.rollback_of
+    ),
+    counted AS (
+      SELECT date_trunc(${bucket}, r.started_at AT TIME ZONE 'UTC') AS start, count(*)::int AS deployments,
+             count(*) FILTER (WHERE r.status = 'success')::int AS successes,
+             count(*) FILTER (WHERE r.status = 'failed')::int AS failures,
+             count(*) FILTER (WHERE r.kind = 'rollback')::int AS rollbacks,
+             count(*) FILTER (WHERE r.kind = 'deploy' AND r.status IN ('success', 'failed')) AS changes,
+             count(*) FILTER (WHERE r.kind = 'deploy' AND (r.status = 'failed' OR (r.status = 'success' AND rl.id IS NOT NULL)))
+               AS failed_changes
+      FROM ran r LEFT JOIN rolled rl ON rl.id = r.id
+      GROUP BY 1
+    ),
+    restores AS (
+      SELECT extract(epoch FROM (
+               SELECT min(s.ended_at) FROM deployments s
+               WHERE s.repo_id = ${repoId} AND s.environment_id = ${environmentId} AND s.status = 'success'
+                 AND s.ended_at > r.ended_at) - r.ended_at) AS seconds
+      FROM ran r WHERE r.status = 'failed'
+      UNION ALL
+      SELECT extract(epoch FROM rl.ended_at - r.ended_at) FROM ran r JOIN rolled rl ON rl.id = r.id WHERE r.status = 'success'
+    ),
+    leads AS (
+      SELECT extract(epoch FROM f.first - rel.created_at) AS seconds
+      FROM (SELECT release_id, min(ended_at) AS first FROM ran WHERE status = 'success' GROUP BY release_id) f
+      JOIN releases rel ON rel.id = f.release_id
+      WHERE NOT EXISTS (
+        SELECT 1 FROM deployments e
+        WHERE e.release_id = f.release_id AND e.environment_id = ${environmentId} AND e.status = 'success'
+          AND e.ended_at < f.first)
+    )
+    SELECT
+      (SELECT json_object_agg(to_char(start, 'YYYY-MM-DD'), json_build_array(deployments, successes, failures, rollbacks))
+       FROM counted) AS buckets,
+      (SELECT coalesce(sum(successes), 0) FROM counted)::int AS successes,
+      (SELECT (sum(failed_changes) / nullif(sum(changes), 0))::float8 FROM counted) AS change_failure_rate,
+      (SELECT count(seconds)::int FROM restores) AS restores,
+      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_median,
+      (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM restores) AS restore_p90,
+      (SELECT count(*)::int FROM leads) AS leads,
+      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM leads) AS lead_median,
+      (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM leads) AS lead_p90
+  `);
+  const seconds = (value: unknown) => (value === null ? null : Number(value));
+  return {
+    buckets: (row.buckets ?? {}) as Record<string, [number, number, number, number]>,
+    deploymentFrequency: row.successes / ((to.getTime() - from.getTime()) / DAY_MS),
+    changeFailureRate: row.change_failure_rate,
+    timeToRestore: {
+      count: row.restores,
+      medianSeconds: seconds(row.restore_median),
+      p90Seconds: seconds(row.restore_p90),
+    },
+    leadTime: { count: row.leads, medianSeconds: seconds(row.lead_median), p90Seconds: seconds(row.lead_p90) },
+  };
+}
+
+// times over the whole span, and many within its first hours so that windows' ends fall among deployments
+const time = fc.oneof(
+  fc.integer({ min: 0, max: SPAN_DAYS * DAY_MS - 1 }),
+  fc.integer({ min: 0, max: 4 * 3600 * 1000 }),
+);
+const duration = fc.integer({ min: 0, max: 6 * 3600 * 1000 });
+/** A write, with indexes into what exists when it runs (taken modulo their count). */
+const write = fc.oneof(
+  fc.record({
+    op: fc.constant('insert' as const),
+    // several rows in one statement exercise the triggers' transition tables
+    rows: fc.array(
+      fc.record({
+        release: fc.nat(),
+        environment: fc.nat(1),
+        status: fc.constantFrom(...STATUSES),
+        at: time,
+        took: duration,
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  }),
+  // a rollback of an earlier deployment, in its environment, after it
+  fc.record({ op: fc.constant('rollback' as const), of: fc.nat(), after: duration, took: duration }),
+  // a waiting deployment approved (it starts now, so its day can move) or a running one finished
+  fc.record({
+    op: fc.constant('advance' as const),
+    pick: fc.nat(),
+    status: fc.constantFrom('in_progress', 'success', 'failed', 'rejected', 'cancelled'),
+    at: time,
+    took: duration,
+  }),
+  // a finished deployment's times rewritten (several rows at once)
+  fc.record({
+    op: fc.constant('retime' as const),
+    picks: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+    at: time,
+  }),
+);
+
+type Write = typeof write extends fc.Arbitrary<infer T> ? T : never;
+
+/** Runs the writes, each one statement as the API would issue it (an insert may hold several rows). */
+async function apply(ids: { release: string[]; environment: string[]; user: string }, writes: Write[]) {
+  const iso = (ms: number) => new Date(BASE + ms).toISOString();
+  const pick = async <T>(query: ReturnType<typeof sql>, index: number): Promise<T | undefined> => {
+    const rows = (await pool.query(query)) as T[];
+    return rows[index % Math.max(1, rows.length)];
+  };
+  const ours = sql`release_id = ANY (${ids.release})`;
+  for (const w of writes) {
+    if (w.op === 'insert') {
+      const values = w.rows.map((r) => {
+        const finished = !['waiting', 'in_progress'].includes(r.status);
+        return sql`(${ids.release[r.release % ids.release.length]}, ${ids.environment[r.environment]},
+          ${r.status}::deployment_status, ${iso(r.at)}::timestamptz, ${finished ? iso(r.at + r.took) : null}::timestamptz,
+          ${ids.user}, ${r.status === 'waiting' ? 'success' : null}::deployment_status)`;
+      });
+      await pool.query(sql`
+        INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by, requested_status)
+        VALUES ${sql.join(values, ', ')}`);
+    } else if (w.op === 'rollback') {
+      // as the API does: a success rolled back, later, in its environment
+      const target = await pick<{ id: string }>(
+        sql`SELECT id FROM deployments WHERE ${ours} AND status = 'success' ORDER BY id`,
+        w.of,
+      );
+      if (!target) continue;
+      await pool.query(sql`
+        INSERT INTO deployments (release_id, environment_id, status, kind, rollback_of, reason, started_at, ended_at,
+                                 deployed_by)
+        SELECT ${ids.release[w.of % ids.release.length]}, environment_id, 'success', 'rollback', id, 'test',
+               ended_at + ${`${w.after} ms`}::interval, ended_at + ${`${w.after + w.took} ms`}::interval, ${ids.user}
+        FROM deployments WHERE id = ${target.id}`);
+    } else if (w.op === 'advance') {
+      const target = await pick<{ id: string }>(
+        sql`SELECT id FROM deployments WHERE ${ours} AND status::text IN ('waiting', 'in_progress') ORDER BY id`,
+        w.pick,
+      );
+      if (!target) continue;
+      const finished = w.status !== 'in_progress';
+      await pool.query(sql`
+        UPDATE deployments SET status = ${w.status}::deployment_status,
+          started_at = CASE WHEN status = 'waiting' THEN ${iso(w.at)}::timestamptz ELSE started_at END,
+          ended_at = CASE WHEN ${finished} THEN
+            (CASE WHEN status = 'waiting' THEN ${iso(w.at)}::timestamptz ELSE started_at END) + ${`${w.took} ms`}::interval
+          END
+        WHERE id = ${target.id}`);
+    } else {
+      // finished deployments that neither are nor have rollbacks (whose order the API keeps), several at once
+      const finished = (await pool.query(sql`
+        SELECT d.id FROM deployments d
+        WHERE ${ours} AND d.ended_at IS NOT NULL AND d.kind = 'deploy'
+          AND NOT EXISTS (SELECT 1 FROM deployments rb WHERE rb.rollback_of = d.id)
+        ORDER BY d.id`)) as { id: string }[];
+      if (finished.length === 0) continue;
+      const chosen = [...new Set(w.picks.map((p) => finished[p % finished.length]!.id))];
+      await pool.query(sql`
+        UPDATE deployments SET started_at = ${iso(w.at)}::timestamptz,
+          ended_at = ${iso(w.at)}::timestamptz + (ended_at - started_at)
+        WHERE id = ANY (${chosen})`);
+    }
+  }
+}
+
+/** The buckets of an answer by day as the direct computation gives them: only those with deployments. */
+function byStart(
+  buckets: { start: string; deployments: number; successes: number; failures: number; rollbacks: number }[],
+) {
+  return Object.fromEntries(
+    buckets
+      .filter((b) => b.deployments > 0)
+      .map((b) => [b.start.slice(0, 10), [b.deployments, b.successes, b.failures, b.rollbacks]]),
+  );
+}
+
+describe('delivery metrics from the rollups', () => {
+  it('answers as a direct computation from the deployments, after random inserts, approvals, finishes, rollbacks and moves', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(write, { minLength: 5, maxLength: 40 }),
+        fc.array(
+          fc.record({
+            environment: fc.nat(1),
+            from: time,
+            // windows within an hour, across a few hours, across days
+            length: fc.oneof(
+              fc.integer({ min: 1, max: 3600 * 1000 }),
+              fc.integer({ min: 1, max: 4 * 3600 * 1000 }),
+              fc.integer({ min: 1, max: SPAN_DAYS * DAY_MS }),
+            ),
+            week: fc.boolean(),
+          }),
+          { minLength: 3, maxLength: 6 },
+        ),
+        async (writes, windows) => {
+          const w = await orgWithMembers(pool);
+          const envs = await environmentsOf(pool, w.org.id);
+          const releases = [];
+          for (let i = 0; i < 4; i += 1) {
+            const release = await releaseIn(pool, w.repo.id, w.developer.id);
+            await pool.query(
+              sql`UPDATE releases SET created_at = ${new Date(BASE - (i + 1) * 3600 * 1000)} WHERE id = ${release.id}`,
+            );
+            releases.push(release.id);
+          }
+          const environments = [envs.dev!.id, envs.stg!.id];
+          await apply({ release: releases, environment: environments, user: w.releaseManager.id }, writes);
+          // a release's creation moved afterwards reaches its lead times
+          await pool.query(
+            sql`UPDATE releases SET created_at = created_at - interval '90 minutes' WHERE id = ${releases[writes.length % 4]}`,
+          );
+          // whole windows and windows whose ends fall within a day, by day and by week
+          for (const window of [
+            { environment: 0, from: -DAY_MS, length: (SPAN_DAYS + 2) * DAY_MS, week: false },
+            ...windows,
+          ]) {
+            const from = new Date(BASE + window.from);
+            const to = new Date(from.getTime() + window.length);
+            const bucket = window.week ? 'week' : 'day';
+            const environmentId = environments[window.environment]!;
+            const name = window.environment === 0 ? 'dev' : 'stg';
+            const got = await deliveryMetrics(
+              pool,
+              { id: w.repo.id, orgId: w.org.id, role: 'developer' },
+              {
+                environment: name,
+                from: from.toISOString(),
+                to: to.toISOString(),
+                bucket,
+              },
+            );
+            const want = await directMetrics(pool, w.repo.id, environmentId, from, to, bucket);
+            expect(byStart(got.buckets)).toEqual(want.buckets);
+            expect(got.deploymentFrequency).toBeCloseTo(want.deploymentFrequency, 9);
+            expect(got.changeFailureRate).toEqual(want.changeFailureRate);
+            expect(got.timeToRestore).toEqual(want.timeToRestore);
+            expect(got.leadTime).toEqual(want.leadTime);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
