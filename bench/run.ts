@@ -221,6 +221,18 @@ async function runSoak(
     readEndpoints.repoEnvironments,
     ...(await writes(registering.origin, data, artifactsDir)),
   ];
+  // and the list that the writes make longer as the soak goes on
+  endpoints.push({
+    name: 'listReleases (writes repo)',
+    kind: 'read',
+    request: 'GET /repos/{writes}/releases',
+    target: {
+      name: 'listWrittenReleases',
+      method: 'GET',
+      path: () => `/api/v1/repos/${data.repos.writes}/releases`,
+      headers: { authorization: `Bearer ${data.token}` },
+    },
+  });
   await registering.stop();
   doors = [];
   say(`soak: npm start, ${seconds} s, reported every ${intervalOf(seconds)} s`);

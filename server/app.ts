@@ -6,13 +6,7 @@ import FindMyWay from 'find-my-way';
 import { MAX_JSON_BODY_BYTES } from '../lib/http';
 import { preflight } from '../lib/http/cors';
 import { renderProblem } from '../lib/http/problem';
-import {
-  BadRequest,
-  type HttpProblem,
-  MethodNotAllowed,
-  NotFound,
-  PayloadTooLarge,
-} from '../lib/infra/errors';
+import { BadRequest, type HttpProblem, MethodNotAllowed, NotFound, PayloadTooLarge } from '../lib/infra/errors';
 import { log } from '../lib/infra/log';
 import { apiGatewayEvent } from './event';
 import type { Route } from './routes';
