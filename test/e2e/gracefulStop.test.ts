@@ -126,6 +126,8 @@ interface Outcome {
   version?: string;
   /** it went on a connection that had already carried an answer: one the server had accepted */
   reused: boolean;
+  /** ended after the SIGTERM was sent */
+  endedAfterSignal?: boolean;
   /** sent before the SIGTERM, ended after it: in flight when the signal came */
   straddled?: boolean;
   /** the status, when a whole answer came back */
@@ -324,7 +326,7 @@ async function stopUnderLoad(to: Access, child: ChildProcess, afterExit: (output
     while (exitCode === undefined) {
       const before = !signalled;
       const outcome = await send(to, agent, next());
-      outcomes.push({ ...outcome, straddled: before && signalled });
+      outcomes.push({ ...outcome, endedAfterSignal: signalled, straddled: before && signalled });
       // refused once, refused again until the process is gone: no need to spin
       if (outcome.error === 'ECONNREFUSED') await sleep(20);
     }
@@ -354,14 +356,19 @@ async function stopUnderLoad(to: Access, child: ChildProcess, afterExit: (output
   keepAlive.destroy();
 
   // Refused before the server accepted it, so no failure: ECONNREFUSED, and the reset Linux sends a connection
-  // still queued on the listening socket when it closes (a request on a connection of its own that got no byte
-  // back, and whose write, for a release, did not happen). Every other request was accepted and is owed a whole
-  // answer: one on a connection that had carried an answer before, one that got part of an answer, a write that
-  // happened.
+  // still queued on the listening socket when the signal closes it (a request on a connection of its own that got
+  // a reset and no byte back, after the signal, and whose write, for a release, did not happen). Every other
+  // request was accepted and is owed a whole answer: one on a connection that had carried an answer before, one
+  // that got part of an answer, a write that happened, anything before the signal.
   const versions = await afterExit(output);
   const refused = outcomes.filter((o) => o.error === 'ECONNREFUSED');
   const unaccepted = outcomes.filter(
-    (o) => o.error && o.error !== 'ECONNREFUSED' && !o.reused && !o.partial && !(o.version && versions.has(o.version)),
+    (o) =>
+      (o.error === 'ECONNRESET' || o.error === 'EPIPE') &&
+      o.endedAfterSignal &&
+      !o.reused &&
+      !o.partial &&
+      !(o.version && versions.has(o.version)),
   );
   const accepted = outcomes.filter((o) => !refused.includes(o) && !unaccepted.includes(o));
   const failed = accepted.filter((o) => o.status === undefined || o.status >= 300);
