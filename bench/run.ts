@@ -11,6 +11,7 @@
  * It reports the targets; it asserts nothing. With --soak, it runs the soak of bench/soak.ts instead (issue 15), on
  * the same database and data, and writes bench/results/soak-<date>.json.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -249,8 +250,10 @@ async function runSoak(
   const date = new Date().toISOString().slice(0, 10);
   const full: SoakResult = { ...result, targets: judgeSoak(result) };
   const file = path.join(ROOT, 'bench', 'results', `soak-${date}${quick ? '-quick' : ''}.json`);
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
   const written = {
     date,
+    commit: commit || null,
     mode: sizes.label,
     sizes,
     machine: machine(),
@@ -264,7 +267,7 @@ async function runSoak(
   say(`results written to ${path.relative(ROOT, file)}`);
   const m = written.machine;
   const header =
-    `### Soak ${date} (${sizes.label} data: ${sizes.bigReleases.toLocaleString('en')} releases in the big repo), ` +
+    `### Soak ${date} at ${commit || 'an unknown commit'} (${sizes.label} data: ${sizes.bigReleases.toLocaleString('en')} releases in the big repo), ` +
     `${m.cpus} × ${m.cpuModel}, Node ${m.node}`;
   process.stdout.write(`${soakMarkdown(full, header)}\n`);
 }
