@@ -44,11 +44,17 @@ function percentile(sorted: Float64Array, p: number): number {
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Runs `targets` (in turn on every connection) against `origin` for `durationS` seconds. */
+/** What `observe` is told of each request: its status and latency in ms, or null for an error (reset, timeout). */
+export type Observer = (status: number | null, latencyMs: number) => void;
+
+/**
+ * Runs `targets` (in turn on every connection) against `origin` for `durationS` seconds: as fast as the server
+ * answers, or at `overallRate` requests/s over all connections (a steady rate, for the soak).
+ */
 export function load(
   origin: string,
   targets: Target[],
-  options: { connections: number; durationS: number },
+  options: { connections: number; durationS: number; overallRate?: number; observe?: Observer },
 ): Promise<Measurement> {
   const expected = (status: number, target: Target) =>
     target.expect ? target.expect.includes(status) : status >= 200 && status < 300;
@@ -64,6 +70,7 @@ export function load(
         connections: options.connections,
         duration: options.durationS,
         timeout: 30,
+        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
         requests: targets.map((target) => ({
           method: target.method,
           headers: { ...(target.body ? { 'content-type': 'application/json' } : {}), ...target.headers },
@@ -99,7 +106,9 @@ export function load(
       statuses[status] = (statuses[status] ?? 0) + 1;
       if (expected(status, answered)) latencies.push(responseTime);
       else unexpected++;
+      options.observe?.(status, responseTime);
     });
+    if (options.observe) instance.on('reqError', () => options.observe?.(null, 0));
   });
 }
 

@@ -3,6 +3,7 @@
  * npm run bench -- --webhooks [--events=N]: issue 14's webhook fan-out alone (bench/webhooks.ts)
  * npm run bench -- --only=download [--download-mib=N] [--runs=N]
  * npm run bench -- --only=metrics [--reuse] [--runs=N]: issue 13's delivery metrics query alone (bench/metrics.ts)
+ * npm run bench -- --soak=S [--rate=N] [--quick] [--reuse]
  *
  * Issue 11's benchmark. A Postgres of its own, run as npm start runs its embedded one (bench/postgres.ts), seeded
  * in bulk; every read and write loaded over HTTP with autocannon on door 'server' (npm start's server), door
@@ -10,8 +11,10 @@
  * bare node:http + lib/), one after the other in the same run, so that every target is a ratio of figures taken
  * together; pgbench on each read's statements; the memory of npm start under mixed load; restart times.
  * Results go to bench/results/<date>.json (<date>-quick.json for --quick) and a Markdown summary to stdout.
- * It reports the targets; it asserts nothing.
+ * It reports the targets; it asserts nothing. With --soak, it runs the soak of bench/soak.ts instead (issue 15), on
+ * the same database and data, and writes bench/results/soak-<date>.json.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +37,7 @@ import {
 import { positional, READS } from './reference/statements';
 import { judge, markdown, type Results } from './report';
 import { FULL, QUICK, seed } from './seed';
+import { intervalOf, judgeSoak, type SoakResult, soak, soakMarkdown } from './soak';
 import { statementDrift } from './sqlOfLib';
 import { measureStartup } from './startup';
 import { benchWebhooks, webhookMarkdown } from './webhooks';
@@ -55,6 +59,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'download-mib': { type: 'string' },
     runs: { type: 'string' },
+    soak: { type: 'string' },
+    rate: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -76,6 +82,9 @@ if (args.help) {
       '  --only=download  only the download bench (bench/download.ts): memory of npm start serving one file, and',
       '                   its MB/s against cat of the file; --download-mib=N (default 1024), --runs=N (default 3)',
       '  --only=metrics   only the delivery metrics query (issue 13), against a history page; --runs=N (default 200)',
+      '  --soak=S         instead of all that, the soak: npm start under S seconds of mixed reads and writes at a',
+      '                   steady rate (half the capacity measured first with the same mix), reported per minute',
+      '  --rate=N         the soak at N requests/s instead',
       'BENCH_DATABASE_URL: a Postgres to use instead of the embedded one under data/bench-postgres',
       'BENCH_PG_PORT: port of the embedded one (default 54349); PGBENCH: the pgbench binary',
       '',
@@ -103,6 +112,8 @@ const settings = {
   memoryS: positive(args.memory, quick ? 15 : 60, 'memory'),
   restarts: Math.round(positive(args.restarts, quick ? 3 : 5, 'restarts')),
 };
+const soakS = args.soak === undefined ? undefined : Math.round(positive(args.soak, 600, 'soak'));
+const soakRate = args.rate === undefined ? undefined : Math.round(positive(args.rate, 1, 'rate'));
 
 const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-bench-artifacts-'));
 let database: BenchDatabase | undefined;
@@ -147,7 +158,7 @@ async function webhooksOnly(): Promise<void> {
 async function main(): Promise<void> {
   if (args.webhooks) return webhooksOnly();
   const loadAtStart = os.loadavg()[0]!;
-  say(`${sizes.label} run: ${JSON.stringify(settings)}`);
+  say(`${sizes.label} run: ${JSON.stringify(soakS ? { soakS, rate: soakRate ?? 'half the capacity' } : settings)}`);
   const seedFast = !args.reuse;
   database = await openBenchDatabase({ fast: seedFast, log: say });
   if (!args.reuse) await resetEmbeddedDatabase(database.url);
@@ -162,6 +173,8 @@ async function main(): Promise<void> {
   say(`measuring on Postgres with ${JSON.stringify(measuredWith)}`);
   const drift = await statementDrift(READS, positional);
   if (drift.length) say(`SQL drift between lib/ and bench/reference/statements.ts: ${JSON.stringify(drift)}`);
+
+  if (soakS) return runSoak(url, data, measuredWith, loadAtStart, soakS);
 
   say('starting door server, door offline, the naive and the bare reference');
   const env = { ARTIFACTS_DIR: artifactsDir };
@@ -202,18 +215,11 @@ async function main(): Promise<void> {
   });
 
   const date = new Date().toISOString().slice(0, 10);
-  const cpus = os.cpus();
   const partial: Omit<Results, 'targets'> = {
     date,
     mode: sizes.label,
     sizes,
-    machine: {
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.versions.node,
-      platform: `${os.platform()} ${os.release()}`,
-    },
+    machine: machine(),
     loadAverage: { start: Math.round(loadAtStart * 100) / 100, end: Math.round(os.loadavg()[0]! * 100) / 100 },
     settings,
     database: { kind: database.kind, seededFast: seedFast && database.kind === 'embedded', measuredWith },
@@ -260,6 +266,86 @@ async function metricsOnly(url: string, data: Awaited<ReturnType<typeof seed>>):
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   say(`results written to ${path.relative(ROOT, file)}`);
   process.stdout.write(`${metricsMarkdown(cases)}\n`);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.versions.node,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/** The soak (bench/soak.ts) on the seeded database; the writes' artifacts are registered through door server first. */
+async function runSoak(
+  url: string,
+  data: Awaited<ReturnType<typeof seed>>,
+  measuredWith: Record<string, string>,
+  loadAtStart: number,
+  seconds: number,
+): Promise<void> {
+  const registering = await openDoor('server', url, { ARTIFACTS_DIR: artifactsDir });
+  doors.push(registering);
+  const readEndpoints = reads(data);
+  const endpoints = [
+    readEndpoints.listReleases,
+    readEndpoints.getRelease,
+    readEndpoints.listDeployments,
+    readEndpoints.getDeployment,
+    readEndpoints.repoEnvironments,
+    ...(await writes(registering.origin, data, artifactsDir)),
+  ];
+  // and the list that the writes make longer as the soak goes on
+  endpoints.push({
+    name: 'listReleases (writes repo)',
+    kind: 'read',
+    request: 'GET /repos/{writes}/releases',
+    target: {
+      name: 'listWrittenReleases',
+      method: 'GET',
+      path: () => `/api/v1/repos/${data.repos.writes}/releases`,
+      headers: { authorization: `Bearer ${data.token}` },
+    },
+  });
+  await registering.stop();
+  doors = [];
+  say(`soak: npm start, ${seconds} s, reported every ${intervalOf(seconds)} s`);
+  const result = await soak(url, artifactsDir, endpoints, {
+    seconds,
+    ...(soakRate ? { rate: soakRate } : {}),
+    share: 0.5,
+    warmupS: settings.warmupS,
+    capacityS: settings.durationS,
+    connections: settings.connections,
+    postgresPids: () => database?.pids() ?? [],
+    log: say,
+  });
+  const date = new Date().toISOString().slice(0, 10);
+  const full: SoakResult = { ...result, targets: judgeSoak(result) };
+  const file = path.join(ROOT, 'bench', 'results', `soak-${date}${quick ? '-quick' : ''}.json`);
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const written = {
+    date,
+    commit: commit || null,
+    mode: sizes.label,
+    sizes,
+    machine: machine(),
+    loadAverageAtStart: Math.round(loadAtStart * 100) / 100,
+    database: { kind: database?.kind, measuredWith },
+    seed: { ms: data.seedMs, reused: data.reused },
+    soak: full,
+  };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(written, null, 2)}\n`);
+  say(`results written to ${path.relative(ROOT, file)}`);
+  const m = written.machine;
+  const header =
+    `### Soak ${date} at ${commit || 'an unknown commit'} (${sizes.label} data: ${sizes.bigReleases.toLocaleString('en')} releases in the big repo), ` +
+    `${m.cpus} × ${m.cpuModel}, Node ${m.node}`;
+  process.stdout.write(`${soakMarkdown(full, header)}\n`);
 }
 
 (args.only === 'download' ? downloadOnly() : main())

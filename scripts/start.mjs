@@ -9,22 +9,32 @@ import { ensureServerBuild } from './lib/buildServer.mjs';
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => console.log(`[gitweave] ${line}`);
 const serveOnly = process.argv.includes('--serve-only');
+// whether it starts a Postgres of its own (read before it sets DATABASE_URL for the handlers)
+const embedded = !serveOnly && !process.env.DATABASE_URL;
 
 let database;
 let running;
 let stopping = false;
-async function shutdown(code) {
+async function shutdown(code, signal) {
   if (stopping) return;
   stopping = true;
+  // each step said once it is done, so that a process manager's log (and a test) shows the order
+  if (signal && running) say(`${signal}: new connections are refused; answering the requests already taken`);
   try {
-    await running?.stop();
+    if (running) {
+      await running.stop();
+      say('stopped serving: every request taken was answered, the database pool is closed');
+    }
   } finally {
-    await database?.stop();
+    if (database) {
+      await database.stop();
+      if (embedded) say('the embedded Postgres is stopped');
+    }
     process.exit(code);
   }
 }
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
 
 try {
   const bundles = await ensureServerBuild();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
 import { pipeline, Transform } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import FindMyWay from 'find-my-way';
@@ -9,14 +10,7 @@ import type { StreamingDoor } from '../lib/http/download';
 import { type GithubEndpoint, renderGithubError } from '../lib/http/github';
 import { renderProblem } from '../lib/http/problem';
 import type { FileBody } from '../lib/http/responses';
-import {
-  BadRequest,
-  type HttpProblem,
-  MethodNotAllowed,
-  NotFound,
-  PayloadTooLarge,
-  ServiceUnavailable,
-} from '../lib/infra/errors';
+import { BadRequest, type HttpProblem, MethodNotAllowed, NotFound, PayloadTooLarge } from '../lib/infra/errors';
 import { log } from '../lib/infra/log';
 import { apiGatewayEvent } from './event';
 import type { Route } from './routes';
@@ -204,9 +198,9 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
   }
   const methods = [...new Set(functions.map((fn) => fn.method))];
 
-  let inFlight = 0;
+  // the answers not yet begun: when the server stops, each says Connection: close
+  const answering = new Set<ServerResponse>();
   let stopping = false;
-  let idle: (() => void) | undefined;
 
   async function invoke(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const fn = byName.get(name);
@@ -232,7 +226,6 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
     const method = req.method ?? 'GET';
-    if (stopping) return sendProblem(res, new ServiceUnavailable('The server is stopping; retry shortly.', 1), true);
     if (!validPercentEncoding(path)) {
       return sendProblem(res, new BadRequest(`The request path is not valid percent-encoding: ${path.slice(0, 200)}`));
     }
@@ -266,11 +259,10 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
   const server = http.createServer(
     { connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? 1_000 },
     (req, res) => {
-      inFlight++;
-      res.once('close', () => {
-        inFlight--;
-        if (inFlight === 0) idle?.();
-      });
+      // a request on a connection the server took is answered even while it stops, and then the connection closes
+      if (stopping) res.setHeader('connection', 'close');
+      answering.add(res);
+      res.once('close', () => answering.delete(res));
       serve(req, res).catch((err: unknown) => {
         // handlers render their own failures; reaching here is a bug in this file or a handler's wrapper
         log().error({ err }, 'the server failed to answer a request');
@@ -302,19 +294,20 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
 
   return {
     server,
-    /** Stops taking requests, lets the ones in flight finish (at most `graceMs`), then closes every connection. */
+    /**
+     * Stops taking connections at once (a new one is refused) and answers every request on a connection it had
+     * taken, each answer with Connection: close; an idle kept-alive connection closes at the keep-alive timeout it
+     * advertised, unless a request comes on it first. Closing idle connections at once (as server.close() does)
+     * would race a request a client is sending on one. After `graceMs`, whatever is still open is closed.
+     */
     async stop(graceMs = 10_000): Promise<void> {
       stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          idle = resolve;
-          setTimeout(resolve, graceMs).unref();
-        });
-      }
-      server.closeAllConnections();
+      for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
+      // net.Server's close: the listener only, and its callback once every connection has ended
+      const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+      const grace = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearTimeout(grace);
     },
   };
 }
