@@ -1,7 +1,7 @@
 import type { ConnectionPool } from '@databases/pg';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_MS } from '../../lib/domain/deployments';
+import { CLOCK_SKEW_MS, createDeployment } from '../../lib/domain/deployments';
 import { deliveryMetrics } from '../../lib/domain/metrics';
 import { sql } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
@@ -280,5 +280,36 @@ describe('delivery metrics from the rollups', () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('the first-success rollup of a release deployed again and again', () => {
+  it('keeps its row as it is (no new row version per redeploy), and moves it only when an earlier success appears', async () => {
+    const world = await orgWithMembers(pool);
+    const { dev } = await environmentsOf(pool, world.org.id);
+    const release = await releaseIn(pool, world.repo.id, world.releaseManager.id);
+    const access = { id: world.repo.id, orgId: world.org.id, role: 'release_manager' as const };
+    const deploy = (startedAt: string) =>
+      createDeployment(pool, access, {
+        release: release.id,
+        deployedBy: world.releaseManager.id,
+        environmentId: dev!.id,
+        startedAt,
+        endedAt: startedAt,
+      });
+    const row = async () => {
+      const [found] = await pool.query(sql`
+        SELECT xmin::text AS version, deployment_id FROM metrics_first_successes
+        WHERE release_id = ${release.id} AND environment_id = ${dev!.id}`);
+      return found as { version: string; deployment_id: string };
+    };
+    const first = await deploy('2026-05-02T10:00:00.000Z');
+    const before = await row();
+    expect(before.deployment_id).toBe(first.id);
+    for (const hour of [11, 12, 13]) await deploy(`2026-05-02T${hour}:00:00.000Z`);
+    // a redeploy that is not the first success leaves the row untouched: the same tuple, not a new version of it
+    expect(await row()).toEqual(before);
+    const earlier = await deploy('2026-05-02T09:00:00.000Z');
+    expect((await row()).deployment_id).toBe(earlier.id);
   });
 });
