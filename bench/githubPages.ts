@@ -52,6 +52,7 @@ console.log(
     lastPageByCursorRatio: Number((byCursor / first).toFixed(2)),
   }),
 );
+await pool.query(sql`DELETE FROM events WHERE org_id = ${org.id}`);
 await pool.query(sql`DELETE FROM orgs WHERE id = ${org.id}`);
 await pool.query(sql`DELETE FROM users WHERE id = ${user.id}`);
 await pool.dispose();

@@ -311,6 +311,7 @@ async function measureWrites(
         await withTriggers.query(`DELETE FROM ${table} WHERE repo_id = $1`, [repoId]);
       }
       await withTriggers.query('DELETE FROM releases WHERE repo_id = $1', [repoId]);
+      await withTriggers.query('DELETE FROM events WHERE repo_id = $1', [repoId]);
       await withTriggers.query('DELETE FROM repos WHERE id = $1', [repoId]);
     }
     await withTriggers.end();

@@ -228,6 +228,8 @@ async function deleteBenchData(client: pg.Client): Promise<void> {
     `DELETE FROM releases r USING repos p, orgs o WHERE r.repo_id = p.id AND p.org_id = o.id AND o.slug = $1`,
     [BENCH_ORG],
   );
+  // events name their org without a foreign key (migration 0014): they go first, by hand
+  await client.query('DELETE FROM events WHERE org_id IN (SELECT id FROM orgs WHERE slug = $1)', [BENCH_ORG]);
   await client.query('DELETE FROM orgs WHERE slug = $1', [BENCH_ORG]);
   await client.query('DELETE FROM users WHERE name LIKE $1', [`${USER_PREFIX}%`]);
 }
