@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { timestamp, uuid } from './common';
+import { person, timestamp, uuid } from './common';
 import { orgRef } from './environments';
 import { typed } from './typed';
 
@@ -21,18 +21,7 @@ export const publicEvent = {
     id: uuid,
     type: { type: 'string', enum: eventTypes },
     occurredAt: timestamp,
-    actor: {
-      description: 'who made the change; null once that user is deleted',
-      anyOf: [
-        {
-          type: 'object',
-          properties: { id: uuid, name: { type: 'string' } },
-          required: ['id', 'name'],
-          additionalProperties: false,
-        },
-        { type: 'null' },
-      ],
-    },
+    actor: { description: 'who made the change; null once that user is deleted', anyOf: [person, { type: 'null' }] },
     org: {
       type: 'object',
       properties: { id: uuid, slug: { type: 'string' } },
