@@ -43,7 +43,7 @@ const GET_RELEASE = `SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, c
           LIMIT :shown) d
     JOIN environments e ON e.id = d.environment_id
     JOIN users du ON du.id = d.deployed_by), '[]') AS deployments,
-  r.deployment_count
+  COALESCE((SELECT c.deployments FROM release_deployment_counts c WHERE c.release_id = r.id), 0) AS deployment_count
 FROM releases r JOIN users cu ON cu.id = r.created_by
 WHERE r.repo_id = :repo AND r.id = :release`;
 

@@ -297,12 +297,15 @@ export async function addReleaseAsset(
   bytes: Buffer,
 ): Promise<GithubAsset> {
   return db.tx(async (tx) => {
+    // the lock waits for a deployment of the release being written (its foreign key holds the row), and the
+    // statement after it reads what that deployment committed
     const [release] = await tx.query(sql`
-      SELECT id, version, deployment_count FROM releases
+      SELECT id, version FROM releases
       WHERE repo_id = ${repo.id} AND github_id = ${releaseGithubId}
       FOR UPDATE`);
     if (!release) throw new NotFound('Not Found');
-    if (release.deployment_count > 0) {
+    const [deployed] = await tx.query(sql`SELECT 1 FROM deployments WHERE release_id = ${release.id} LIMIT 1`);
+    if (deployed) {
       throw new Unprocessable(
         `Release ${release.version} has been deployed, so its assets are fixed: publish a new release to ship other files.`,
         [{ path: '/query/name', message: 'the release has been deployed; its assets are fixed' }],

@@ -86,7 +86,7 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
               LIMIT ${RELEASE_DEPLOYMENTS_SHOWN}) d
         JOIN environments e ON e.id = d.environment_id
         JOIN users du ON du.id = d.deployed_by), '[]') AS deployments,
-      r.deployment_count
+      COALESCE((SELECT c.deployments FROM release_deployment_counts c WHERE c.release_id = r.id), 0) AS deployment_count
     FROM releases r JOIN users cu ON cu.id = r.created_by
     WHERE r.repo_id = ${repoId} AND ${named.matches}
   `);

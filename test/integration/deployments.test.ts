@@ -6,6 +6,7 @@ import { handler as getRelease } from '../../functions/getRelease';
 import { handler as listDeployments } from '../../functions/listDeployments';
 import { createRepo } from '../../lib/domain/orgs';
 import { encodeTimeCursor } from '../../lib/infra/cursor';
+import { sql } from '../../lib/infra/db';
 import { deploymentCount, environmentsOf, releaseIn, withoutPromotionRules } from '../helpers/deployments';
 import { type Invoked, invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
@@ -155,6 +156,31 @@ describe('createDeployment', () => {
     });
     expect(res.body.deployments).toEqual([inRelease(second.body), inRelease(first.body)]);
     expect(res.body.deploymentCount).toBe(2);
+  });
+
+  it("counts a release's deployments, one at a time or many in one statement, without rewriting the release's row", async () => {
+    const release = await releaseIn(pool, world.repo.id, world.developer.id);
+    const version = async () => {
+      const [row] = await pool.query(
+        sql`SELECT xmin::text AS xmin, ctid::text AS ctid FROM releases WHERE id = ${release.id}`,
+      );
+      return row;
+    };
+    const before = await version();
+    for (const env of [envs.dev!, envs.stg!]) {
+      expect((await deploy(release.id, { environmentId: env.id })).status).toBe(201);
+    }
+    await pool.query(sql`
+      INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by)
+      SELECT ${release.id}, ${envs.dev!.id}, 'success', now(), now(), ${world.releaseManager.id} FROM generate_series(1, 3)`);
+    // the count lives beside the release: a release deployed again and again is not a new row version each time
+    expect(await version()).toEqual(before);
+    const res = await invoke(getRelease, {
+      pathParameters: { repo: world.repo.id, id: release.id },
+      token: world.developer.token,
+    });
+    expect(res.body.deploymentCount).toBe(5);
+    expect(await deploymentCount(pool, release.id)).toBe(5);
   });
 
   describe('who may deploy', () => {

@@ -69,8 +69,8 @@ beforeAll(async () => {
   );
   // the bulk insert above went through the statement-level trigger that keeps each release's deployment count
   const wrong = await pool.query(sql`
-    SELECT r.id FROM releases r WHERE r.repo_id = ${repo}
-      AND r.deployment_count <> (SELECT count(*) FROM deployments d WHERE d.release_id = r.id)`);
+    SELECT r.id FROM releases r LEFT JOIN release_deployment_counts c ON c.release_id = r.id WHERE r.repo_id = ${repo}
+      AND COALESCE(c.deployments, 0) <> (SELECT count(*) FROM deployments d WHERE d.release_id = r.id)`);
   expect(wrong).toEqual([]);
   [{ id: releaseId }] = (await pool.query(
     sql`SELECT id FROM releases WHERE repo_id = ${repo} AND version = '1.0.2500'`,
