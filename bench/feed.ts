@@ -17,7 +17,7 @@ import { feedCursor } from '../lib/domain/feed';
 import { encodeTimeCursor } from '../lib/infra/cursor';
 import { migrate } from '../scripts/lib/migrate';
 import { type Door, openDoor, ROOT } from './doors';
-import { load, type Measurement, type Target } from './load';
+import { countCpu, load, type Measurement, type Target } from './load';
 import { type BenchDatabase, openBenchDatabase, resetEmbeddedDatabase, restartForMeasuring } from './postgres';
 import { FULL, QUICK, type Seeded, seed } from './seed';
 
@@ -57,7 +57,7 @@ async function countEvents(url: string): Promise<number> {
   }
 }
 
-async function main(url: string, data: Seeded, doors: Door[]) {
+async function main(url: string, data: Seeded, doors: Door[], postgresPids: () => number[]) {
   const door = await openDoor('server', url, { ARTIFACTS_DIR: artifactsDir });
   doors.push(door);
   const headers = { authorization: `Bearer ${data.token}` };
@@ -96,9 +96,14 @@ async function main(url: string, data: Seeded, doors: Door[]) {
   const runs: Record<string, Measurement[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (let r = 1; r <= rounds; r++) {
     for (const target of targets) {
+      const cpu = countCpu(door.pid, postgresPids);
       const m = await load(door.origin, [target], { connections, durationS });
+      m.cpu = cpu.stop(m.responses);
       runs[target.name]!.push(m);
-      say(`round ${r}: ${target.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.unexpected} unexpected`);
+      say(
+        `round ${r}: ${target.name}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.unexpected} unexpected, ` +
+          `CPU µs/req server ${m.cpu.serverUs}, Postgres ${m.cpu.postgresUs}`,
+      );
     }
   }
   const summary = Object.fromEntries(
@@ -110,6 +115,8 @@ async function main(url: string, data: Seeded, doors: Door[]) {
           rps: median(ms.map((m) => m.rps)),
           p50: median(ms.map((m) => m.p50)),
           p99: median(ms.map((m) => m.p99)),
+          serverUs: median(ms.map((m) => m.cpu?.serverUs ?? Number.NaN)),
+          postgresUs: median(ms.map((m) => m.cpu?.postgresUs ?? Number.NaN)),
           bytes: bytes[t.name] ?? 0,
         },
       ];
@@ -140,11 +147,11 @@ async function main(url: string, data: Seeded, doors: Door[]) {
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   say(`results written to ${path.relative(ROOT, file)}`);
   const lines = [
-    `| ${sizes.label} data set, ${events} events | req/s | p50 ms | p99 ms | response bytes |`,
-    '|---|---|---|---|---|',
+    `| ${sizes.label} data set, ${events} events | req/s | p50 ms | p99 ms | CPU µs/req server / Postgres | response bytes |`,
+    '|---|---|---|---|---|---|',
     ...targets.map((t) => {
       const m = summary[t.name]!;
-      return `| ${t.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.bytes} |`;
+      return `| ${t.name} | ${m.rps} | ${m.p50} | ${m.p99} | ${m.serverUs} / ${m.postgresUs} | ${m.bytes} |`;
     }),
     '',
     ...Object.entries(ratios).map(([name, value]) => `- ${name}: ${value}`),
@@ -162,7 +169,8 @@ async function main(url: string, data: Seeded, doors: Door[]) {
     const data = await seed(database.url, sizes, { reuse: args.reuse, log: say });
     say(`seeded in ${(data.seedMs / 1000).toFixed(1)} s`);
     if (!args.reuse) database = await restartForMeasuring(database, say);
-    await main(database.url, data, doors);
+    const running = database;
+    await main(running.url, data, doors, () => running.pids());
   } catch (err) {
     say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exitCode = 1;
