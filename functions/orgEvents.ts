@@ -1,6 +1,6 @@
-import { feed } from '../lib/domain/feed';
-import { orgForMember } from '../lib/domain/orgs';
-import { http, ok } from '../lib/http';
+import { feed, feedPageJson } from '../lib/domain/feed';
+import { orgIdForMember } from '../lib/domain/orgs';
+import { http, okJson } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { feedPage, feedQuery, orgFeedParams } from '../schemas/events';
 
@@ -15,7 +15,7 @@ export const handler = http(
     success: { status: 200, schema: feedPage },
   },
   async ({ params, query, user, remainingMs }) => {
-    const org = await orgForMember(db(), params.org, user.id);
-    return ok(await feed(db(), { kind: 'org', id: org.id, orgId: org.id }, query, remainingMs()));
+    const orgId = await orgIdForMember(db(), params.org, user);
+    return okJson(feedPageJson(await feed(db(), { kind: 'org', id: orgId, orgId }, query, remainingMs())));
   },
 );

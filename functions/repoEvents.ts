@@ -1,6 +1,6 @@
-import { feed } from '../lib/domain/feed';
+import { feed, feedPageJson } from '../lib/domain/feed';
 import { repoForMember } from '../lib/domain/repos';
-import { http, ok } from '../lib/http';
+import { http, okJson } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { repoParams } from '../schemas/common';
 import { feedPage, feedQuery } from '../schemas/events';
@@ -17,6 +17,8 @@ export const handler = http(
   },
   async ({ params, query, user, remainingMs }) => {
     const repo = await repoForMember(db(), params.repo, user);
-    return ok(await feed(db(), { kind: 'repo', id: repo.id, orgId: repo.orgId }, query, remainingMs()));
+    return okJson(
+      feedPageJson(await feed(db(), { kind: 'repo', id: repo.id, orgId: repo.orgId }, query, remainingMs())),
+    );
   },
 );

@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import type { Config } from '../infra/config';
 import { type Queryable, type Row, sql } from '../infra/db';
 import { type OutboundPolicy, type PostOutcome, postOnce } from '../infra/outbound';
-import { PUBLIC_EVENT_COLUMNS, PUBLIC_EVENT_SOURCE, publicEvent } from './events';
 
 /** How the deliverer sends: WEBHOOK_TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS, WEBHOOK_CONCURRENCY, WEBHOOK_ALLOW_PRIVATE. */
 export interface DeliveryOptions extends OutboundPolicy {
@@ -42,7 +41,7 @@ export interface Claimed {
   eventType: string;
   url: string;
   secret: string;
-  /** the body: kept from an earlier attempt, or rendered now from the event */
+  /** the body: kept from an earlier attempt, else the event as rendered when it was written (events.public) */
   payload: string;
   claim: string;
   attempts: number;
@@ -89,10 +88,10 @@ export async function claimDue(
     UPDATE webhook_deliveries d
     SET claim = gen_random_uuid(), attempts = d.attempts + (NOT d.once)::int,
       next_attempt_at = now() + make_interval(secs => ${leaseMs(options) / 1000})
-    FROM turns, webhooks w, ${PUBLIC_EVENT_SOURCE}
+    FROM turns, webhooks w, events ev
     WHERE d.id = turns.id AND w.id = d.webhook_id AND ev.id = d.event_id
     RETURNING d.id AS delivery_id, d.webhook_id, d.event_type, w.url, w.secret, d.payload, d.claim, d.attempts,
-      d.once, d.created_at, turns.turn, ${PUBLIC_EVENT_COLUMNS}`);
+      d.once, d.created_at, turns.turn, ev.public::text AS event`);
   const batches = new Map<string, Claimed[]>();
   for (const row of [...rows].sort((a: Row, b: Row) => a.turn - b.turn)) {
     const batch = batches.get(row.webhook_id) ?? [];
@@ -102,7 +101,7 @@ export async function claimDue(
       eventType: row.event_type,
       url: row.url,
       secret: row.secret,
-      payload: row.payload ?? JSON.stringify(publicEvent(row)),
+      payload: row.payload ?? row.event,
       claim: row.claim,
       attempts: row.attempts,
       once: row.once,

@@ -13,6 +13,8 @@ export interface User {
   name: string;
   /** the caller's access to the repo the request names, looked up with the token (null: not a member, or no repo) */
   repo?: { id: string; access: RepoAccess | null };
+  /** the caller's role in the org the request names by id, from its memberships (null: not a member, or no org) */
+  org?: { id: string; role: Role | null };
   /** the token the request came with: what it may do (lib/http checks each endpoint's scope) and until when */
   token: { id: string; scopes: Scope[]; expiresAt: Date | null };
 }
@@ -142,7 +144,12 @@ async function lookUp(db: Queryable, hash: Buffer, repoId: string | undefined) {
  * identity changes (the server does: see `forgetIdentities`); the lifetime bounds it where nothing listens (Lambda).
  * Expiry needs no message: it is compared on every request, cached or not.
  */
-export async function authenticate(db: Queryable, token: string, repoId?: string): Promise<User | null> {
+export async function authenticate(
+  db: Queryable,
+  token: string,
+  repoId?: string,
+  orgId?: string,
+): Promise<User | null> {
   if (!isWellFormedToken(token)) return null;
   const hash = hashToken(token);
   const key = hash.toString('hex');
@@ -188,6 +195,10 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
   if (repoId) {
     const role = repoOrgId ? identity.identity.roles.get(repoOrgId) : undefined;
     user.repo = { id: repoId, access: role && repoOrgId ? { id: repoId, orgId: repoOrgId, role } : null };
+  }
+  if (orgId) {
+    const id = orgId.toLowerCase();
+    user.org = { id, role: identity.identity.roles.get(id) ?? null };
   }
   return user;
 }

@@ -2,7 +2,7 @@ import { orgSlug, type Role } from '../../schemas/common';
 import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
-import { forgottenEverywhere, issueToken } from './identity';
+import { forgottenEverywhere, issueToken, type User } from './identity';
 
 /**
  * The pipeline every new org starts with: dev, stg, prod in that order; stg and prod need a release manager to
@@ -154,4 +154,16 @@ export async function orgForMember(db: Queryable, ref: string, userId: string): 
   `);
   if (!row) throw new NotFound(`Org ${ref} was not found`);
   return row as OrgAccess;
+}
+
+/**
+ * The id of org `ref` (its id or slug) for a member of it, else NotFound: from the caller's memberships, with no
+ * query, when the request named the org by id (lib/http resolves `user.org` with the token).
+ */
+export async function orgIdForMember(db: Queryable, ref: string, user: Pick<User, 'id' | 'org'>): Promise<string> {
+  if (user.org && user.org.id === ref.toLowerCase()) {
+    if (!user.org.role) throw new NotFound(`Org ${ref} was not found`);
+    return user.org.id;
+  }
+  return (await orgForMember(db, ref, user.id)).id;
 }

@@ -17,7 +17,7 @@ import { problemDetails, requestIdOf } from './problem';
 import { type HttpResponse, serialise } from './responses';
 import { compileBody, compileParameters, fieldErrors } from './validation';
 
-export { accepted, created, type HttpResponse, noContent, ok, pageHeaders } from './responses';
+export { accepted, created, type HttpResponse, noContent, ok, okJson, pageHeaders } from './responses';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -147,9 +147,15 @@ function bearerAuth(scope: Scope | null): MiddlewareObj<Event, Result, Error, Co
       const match = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(value);
       if (!match?.[1])
         throw new Unauthorized('The Authorization header must be "Bearer <token>" (or "token <token>").');
-      // the repo a request names is looked up with its token: one round trip for both
-      const repo = request.event.pathParameters?.repo;
-      const user = await authenticate(db(), match[1], repo && isUuid(repo) ? repo : undefined);
+      // the repo a request names is looked up with its token: one round trip for both; an org named by id is one
+      // of the token's memberships or none
+      const { repo, org } = request.event.pathParameters ?? {};
+      const user = await authenticate(
+        db(),
+        match[1],
+        repo && isUuid(repo) ? repo : undefined,
+        org && isUuid(org) ? org : undefined,
+      );
       if (!user) throw new Unauthorized('The API token is not valid, or has been revoked.');
       if (scope && !user.token.scopes.includes(scope)) {
         throw new Forbidden(

@@ -23,6 +23,11 @@ export function ok(body: unknown, headers: Record<string, string> = {}): HttpRes
   return { status: 200, body, headers };
 }
 
+/** 200 with a body that is JSON text already (written by Postgres), sent as it is. */
+export function okJson(text: string): HttpResponse {
+  return { status: 200, text, headers: { 'content-type': 'application/json; charset=utf-8' } };
+}
+
 export function created(location: string, body: unknown): HttpResponse {
   return { status: 201, body, headers: { location } };
 }

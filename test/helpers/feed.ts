@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ConnectionPool, sql } from '@databases/pg';
+import type { PublicEvent } from '../../schemas/events';
 
 /**
  * Waits until every transaction that had started when it was called has ended, in the whole cluster. The feed
@@ -14,4 +15,27 @@ export async function feedSettled(pool: ConnectionPool): Promise<void> {
     if (done) return;
     await sleep(20);
   }
+}
+
+/**
+ * Event `id` as the feed and webhooks should carry it, made here from the rows as they are now (the event, its org,
+ * repo and actor), independently of the rendering Postgres stores when the event is written (migration 0019).
+ */
+export async function eventFromRows(pool: ConnectionPool, id: string): Promise<PublicEvent | undefined> {
+  const [row] = await pool.query(sql`
+    SELECT ev.id, ev.type, ev.occurred_at, ev.actor_id, u.name AS actor_name, ev.org_id, o.slug AS org_slug,
+           ev.repo_id, r.name AS repo_name, ev.resource
+    FROM events ev JOIN orgs o ON o.id = ev.org_id LEFT JOIN repos r ON r.id = ev.repo_id
+    LEFT JOIN users u ON u.id = ev.actor_id
+    WHERE ev.id = ${id}`);
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    type: row.type,
+    occurredAt: (row.occurred_at as Date).toISOString(),
+    actor: row.actor_id === null ? null : { id: row.actor_id, name: row.actor_name },
+    org: { id: row.org_id, slug: row.org_slug },
+    repo: row.repo_id === null ? null : { id: row.repo_id, name: row.repo_name },
+    resource: row.resource,
+  };
 }

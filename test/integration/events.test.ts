@@ -13,12 +13,11 @@ import { handler as repoEvents } from '../../functions/repoEvents';
 import { handler as reviewDeployment } from '../../functions/reviewDeployment';
 import { handler as rollbackEnvironment } from '../../functions/rollbackEnvironment';
 import { handler as updateEnvironment } from '../../functions/updateEnvironment';
-import { getPublicEvent } from '../../lib/domain/events';
 import { createUser } from '../../lib/domain/orgs';
 import { environmentsOf } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
 import { type Member, orgWithMembers } from '../helpers/factories';
-import { feedSettled } from '../helpers/feed';
+import { eventFromRows, feedSettled } from '../helpers/feed';
 import { usePool, type World } from '../helpers/world';
 
 // Issue 14: every change records its event in its own transaction; the feeds read them back, for members only.
@@ -206,6 +205,7 @@ describe('events of an org', () => {
       ['release.created', { id: w.repo.id, name: 'app' }, made.body],
     ]);
     expect(await readAll((query) => orgFeedOf(w.org.id, w.developer.token, query))).toEqual(bySlug);
+    expect(await readAll((query) => orgFeedOf(w.org.id.toUpperCase(), w.developer.token, query))).toEqual(bySlug);
   });
 });
 
@@ -227,6 +227,10 @@ describe('who sees which events', () => {
     const memberSees = await readAll((query) => orgFeedOf(w.org.slug, w.developer.token, query));
     expect(memberSees.map((e) => e.resource.version)).toEqual(['1.0.0']);
     expect((await orgFeedOf(w.otherOrg.slug, w.developer.token)).status).toBe(404);
+    // by id, the org is looked up among the token's memberships: the same 404, the same detail
+    const byId = await orgFeedOf(w.otherOrg.id, w.developer.token);
+    expect([byId.status, byId.body.detail]).toEqual([404, `Org ${w.otherOrg.id} was not found`]);
+    expect((await orgFeedOf(w.org.id, w.outsider.token)).status).toBe(404);
   });
 
   it("refuses a cursor of another repo or org with a 400, never answering with that feed's events", async () => {
@@ -292,6 +296,24 @@ describe('the events table', () => {
     const rows = await pool.query(sql`SELECT id, txid::text, type FROM events WHERE repo_id = ${w.repo.id}`);
     expect(rows).toEqual([{ id: expect.any(String), txid: expect.stringMatching(/^\d+$/), type: 'release.created' }]);
     const [read] = (await feedOf(w)).body.items;
-    expect(await getPublicEvent(pool, rows[0]!.id)).toEqual(read);
+    expect(await eventFromRows(pool, rows[0]!.id)).toEqual(read);
+  });
+
+  it("writes an org's environment and repo events in its feed exactly as a webhook delivery renders them", async () => {
+    const w = await orgWithMembers(pool);
+    await invoke(createEnvironment, {
+      pathParameters: { org: w.org.slug },
+      body: { name: 'qa' },
+      token: w.releaseManager.token,
+    });
+    await release(w, '1.0.0');
+    const page = await orgFeedOf(w.org.slug, w.developer.token);
+    expect(page.headers['content-type']).toBe('application/json; charset=utf-8');
+    const read = page.body.items as Array<{ id: string; type: string; repo: unknown }>;
+    expect(read.map((e) => [e.type, e.repo === null])).toEqual([
+      ['environment.created', true],
+      ['release.created', false],
+    ]);
+    for (const event of read) expect(event).toEqual(await eventFromRows(pool, event.id));
   });
 });

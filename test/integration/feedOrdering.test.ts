@@ -2,8 +2,9 @@ import createConnectionPool, { type ConnectionPool, sql } from '@databases/pg';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { recordEvent } from '../../lib/domain/events';
-import { type FeedScope, readFeed } from '../../lib/domain/feed';
+import { type FeedPage, type FeedScope, readFeed } from '../../lib/domain/feed';
 import { createRepo } from '../../lib/domain/orgs';
+import type { PublicEvent } from '../../schemas/events';
 import { orgWithMembers } from '../helpers/factories';
 import { feedSettled } from '../helpers/feed';
 import { usePool } from '../helpers/world';
@@ -35,6 +36,9 @@ async function commitEvent(scope: FeedScope, actorId: string, label: string) {
   );
 }
 
+/** The resources of a page's events, in order. */
+const resources = (page: FeedPage) => page.events.map((text) => (JSON.parse(text) as PublicEvent).resource);
+
 /** A reader that follows nextCursor until told to stop, keeping every label it read, in the order read. */
 function follow(scope: FeedScope) {
   const seen: string[] = [];
@@ -42,9 +46,9 @@ function follow(scope: FeedScope) {
   let cursor: string | undefined;
   const poll = async () => {
     const page = await readFeed(pool, scope, { after: cursor, limit: 3 });
-    seen.push(...page.items.map((e) => (e.resource as { label: string }).label));
+    seen.push(...resources(page).map((resource) => (resource as { label: string }).label));
     cursor = page.nextCursor;
-    return page.items.length;
+    return page.events.length;
   };
   const done = (async () => {
     while (!stopping) await poll();
@@ -108,7 +112,7 @@ describe('the feed under concurrent writers', () => {
     const [{ committed, newest }] = await pool.query(sql`
       SELECT count(*)::int AS committed, max(seq)::text AS newest FROM events WHERE repo_id = ${scope.id}`);
     expect(committed).toBe(21);
-    expect((await readFeed(pool, scope, { limit: 100 })).items.map((e) => e.resource)).toEqual([{ label: 'before' }]);
+    expect(resources(await readFeed(pool, scope, { limit: 100 }))).toEqual([{ label: 'before' }]);
     expect([...reader.seen]).toEqual(['before']);
     release.open();
     await held;

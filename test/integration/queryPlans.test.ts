@@ -123,7 +123,7 @@ describe('query plans over seeded tables', () => {
     await getArtifact(db, repo.id, artifactId);
     const feed = { kind: 'repo', id: repo.id, orgId: world.org.id } as const;
     const start = await readFeed(db, feed, { limit: 20 });
-    expect(start.items).toHaveLength(20);
+    expect(start.events).toHaveLength(20);
     await readFeed(db, feed, { limit: 20, after: start.nextCursor });
     await readFeed(db, feed, { limit: 20, after: start.nextCursor, types: ['deployment.created'] });
     await readFeed(db, feed, { limit: 20, after: 'now' });

@@ -68,15 +68,19 @@ describe('identity cache across two servers', () => {
     for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(401);
   });
 
-  it('hides a repo on both servers from the very next request after the membership is removed', async () => {
+  it('hides a repo and its org (named by id) on both servers from the very next request after the membership is removed', async () => {
     const world = await orgWithMembers(pool);
-    const path = `/repos/${world.repo.id}/releases`;
-    for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(200);
+    const paths = [`/repos/${world.repo.id}/releases`, `/orgs/${world.org.id}/events`];
+    for (const server of servers) {
+      for (const path of paths) expect(await status(server, 'GET', path, world.developer.token)).toBe(200);
+    }
     await forgottenEverywhere(async () => {
       await pool.query(sql`DELETE FROM memberships WHERE user_id = ${world.developer.id}`);
       return { value: undefined, forget: [`user:${world.developer.id}`] };
     });
-    for (const server of servers) expect(await status(server, 'GET', path, world.developer.token)).toBe(404);
+    for (const server of servers) {
+      for (const path of paths) expect(await status(server, 'GET', path, world.developer.token)).toBe(404);
+    }
   });
 
   it('applies a lowered role on both servers from the very next request after it changes', async () => {

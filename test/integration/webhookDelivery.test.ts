@@ -4,12 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { handler as deliverWebhooks } from '../../functions/deliverWebhooks';
 import { type Deliverer, startDeliverer } from '../../lib/domain/deliverer';
 import { type DeliveryOptions, USER_AGENT } from '../../lib/domain/deliveries';
-import { getPublicEvent, recordEvent } from '../../lib/domain/events';
+import { recordEvent } from '../../lib/domain/events';
 import { redeliver } from '../../lib/domain/webhooks';
 import { closeDb, sql } from '../../lib/infra/db';
 import { freePort } from '../../scripts/lib/net';
 import { lambdaContext } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
+import { eventFromRows } from '../helpers/feed';
 import { type OwnDatabase, ownDatabase } from '../helpers/ownDatabase';
 import { type Receiver, startReceiver } from '../helpers/receiver';
 import type { World } from '../helpers/world';
@@ -118,7 +119,7 @@ describe('a webhook delivery', () => {
       'x-gitweave-event': 'environment.created',
       'x-gitweave-delivery': delivery.id,
     });
-    expect(JSON.parse(request!.body)).toEqual(await getPublicEvent(pool, eventId!));
+    expect(JSON.parse(request!.body)).toEqual(await eventFromRows(pool, eventId!));
     // @octokit/webhooks-methods is what receivers of GitHub's webhooks verify with
     expect(await verify(SECRET, request!.body, request!.headers['x-gitweave-signature-256'] as string)).toBe(true);
     expect(
