@@ -95,6 +95,7 @@ export async function readFeed(
       ORDER BY ev.txid, ev.seq
       LIMIT ${query.limit + 1}
     ) page ON true
+    ORDER BY page.txid::xid8, page.seq::bigint
   `);
   const found = rows.filter((row) => row.txid !== null);
   const full = found.length > query.limit;
