@@ -59,6 +59,11 @@ function decodePosition(scope: FeedScope, cursor: string): Position {
   return { txid, seq };
 }
 
+/** The events `ev` of `scope`: a condition each feed's index (events_repo_feed, events_org_feed) leads with. */
+function scopeOf(scope: FeedScope) {
+  return scope.kind === 'repo' ? sql`ev.repo_id = ${scope.id}` : sql`ev.org_id = ${scope.id}`;
+}
+
 /**
  * One page of the feed of `scope`, oldest first after `query.after`, gap-free: events are ordered by their writing
  * transaction's id, then by their order in it, and only events of transactions below the snapshot's xmin (the
@@ -74,7 +79,7 @@ export async function readFeed(
 ): Promise<FeedPage & { horizon: string }> {
   const now = query.after === 'now';
   const from = query.after === undefined || now ? null : decodePosition(scope, query.after);
-  const inScope = scope.kind === 'repo' ? sql`ev.repo_id = ${scope.id}` : sql`ev.org_id = ${scope.id}`;
+  const inScope = scopeOf(scope);
   const after = from
     ? sql`(ev.txid, ev.seq) > (${from.txid}::xid8, ${from.seq}::bigint)`
     : now
@@ -117,9 +122,8 @@ export async function readFeed(
  * behind a transaction still in flight then, or written since.
  */
 async function eventsPast(db: Queryable, scope: FeedScope, horizon: string): Promise<boolean> {
-  const inScope = scope.kind === 'repo' ? sql`ev.repo_id = ${scope.id}` : sql`ev.org_id = ${scope.id}`;
   const [row] = await db.query(
-    sql`SELECT EXISTS (SELECT 1 FROM events ev WHERE ${inScope} AND ev.txid >= ${horizon}::xid8) AS past`,
+    sql`SELECT EXISTS (SELECT 1 FROM events ev WHERE ${scopeOf(scope)} AND ev.txid >= ${horizon}::xid8) AS past`,
   );
   return row.past;
 }
