@@ -1,13 +1,15 @@
 -- Up Migration
 -- A release's deployment count leaves the releases row for a narrow table of its own. 0007 kept it on the release,
--- so every deployment updated that row: a release deployed again and again (the soak deploys one ~50 times a
--- second) left a new version of it per deployment, and on the release's page, full of the releases created after
--- it, none of those updates was HOT: each added an entry to every index of releases, and every lookup of that
--- release (the foreign-key check of each deployment among them) stepped over the dead versions until autovacuum
--- came by. The soak of 2026-11-29 showed it as Postgres CPU per request climbing 1,584 → 3,850 µs in five minutes,
--- falling when autovacuum ran and climbing again (p99 last minute ÷ first 1.63). Here an update changes no indexed
--- column on a half-empty page, so it stays HOT and is pruned in place; the releases row is never rewritten by a
--- deployment. A release with no row here has no deployments.
+-- so every deployment updated that row while the other deployments in flight held it KEY SHARE through their foreign
+-- key: each update made a new multixact of all of them, and the row's versions carried those multixacts to every
+-- later lookup of the release (the foreign-key check of each deployment among them). Read off a soak of 300 s at
+-- 59c301e (2026-12-06; one release deployed ~50 times a second): most of those updates were HOT, yet the deployments
+-- queued on the row (Lock: transactionid), pg_stat_slru counted 17.5 million multixact member page reads, Postgres
+-- CPU per request climbed 1,786 → 5,936 µs in five minutes and p99 3.30x (autovacuum of releases reset the climb:
+-- the sawtooth of the soak of 2026-11-29). Nothing holds a row of this table KEY SHARE, so its updates carry a plain
+-- xid, stay HOT on half-empty pages and are pruned in place; the releases row is never rewritten by a deployment.
+-- A release with no row here has no deployments.
+
 -- no deployment is written between the copy of the counts and the new trigger (another server may be running)
 LOCK TABLE deployments IN SHARE MODE;
 
