@@ -25,6 +25,7 @@ async function start(): Promise<Server> {
       ARTIFACTS_DIR: inject('artifactsDir'),
       LOG_LEVEL: 'fatal',
       ESBUILD_WORK_FOLDER: workFolder,
+      WEBHOOK_DELIVERER: 'true',
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_TIMEOUT_MS: '1500',
       WEBHOOK_RETRY_BASE_MS: '100',

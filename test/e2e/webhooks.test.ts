@@ -32,6 +32,7 @@ beforeAll(async () => {
       ARTIFACTS_DIR: inject('artifactsDir'),
       LOG_LEVEL: 'fatal',
       ESBUILD_WORK_FOLDER: workFolder,
+      WEBHOOK_DELIVERER: 'true',
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_TIMEOUT_MS: '2000',
       WEBHOOK_RETRY_BASE_MS: '100',

@@ -4,6 +4,7 @@ import createConnectionPool, { type ConnectionPool, sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EventOptions } from '../helpers/events';
 import { invoke } from '../helpers/events';
+import { type Receiver, startReceiver } from '../helpers/receiver';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy';
 
 // The handlers reach the run's Postgres through a real TCP proxy, which the test switches between a working network,
@@ -15,12 +16,17 @@ let seed: ConnectionPool;
 type Handler = Parameters<typeof invoke>[0];
 const handlers = new Map<string, Handler>();
 let events: Record<string, () => Promise<EventOptions>>;
+let receiver: Receiver;
+let orgId = '';
 
 beforeAll(async () => {
   proxy = await startTcpProxy(inject('databaseUrl'));
   // before anything loads lib/infra/config: the handlers of this file talk through the proxy, with a short timeout
   process.env.DATABASE_URL = proxy.url;
   process.env.DATABASE_TIMEOUT_MS = String(TIMEOUT_MS);
+  // webhooks target a receiver of this file's own on loopback; nothing delivers on this database
+  process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
+  receiver = await startReceiver();
   seed = createConnectionPool({ connectionString: inject('databaseUrl'), bigIntMode: 'number', poolSize: 2 });
   const { createOrg, createRepo, createUser } = await import('../../lib/domain/orgs');
   const { createRelease } = await import('../../lib/domain/releases');
@@ -28,6 +34,7 @@ beforeAll(async () => {
   const { environmentsOf } = await import('../helpers/deployments');
   const { createToken } = await import('../../lib/domain/tokens');
   const org = await createOrg(seed, `outage-${randomBytes(5).toString('hex')}`);
+  orgId = org.id;
   const repo = await createRepo(seed, org.slug, 'app');
   const rm = await createUser(seed, 'rm', { orgSlug: org.slug, role: 'release_manager' });
   const release = await createRelease(seed, { repoId: repo.id, createdBy: rm.id, version: '1.0.0' });
@@ -76,10 +83,8 @@ beforeAll(async () => {
         seed,
         orgAccess,
         rm.id,
-        { url: 'http://93.184.215.14/outage', secret: 'outage-secret-0123456789' },
-        {
-          allowPrivate: false,
-        },
+        { url: `${receiver.url}/outage`, secret: 'outage-secret-0123456789' },
+        { allowPrivate: true },
       )
     ).id;
   const webhookId = await newWebhook();
@@ -195,7 +200,7 @@ beforeAll(async () => {
     deliveryMetrics: async () => ({ pathParameters: r, query: { environment: 'dev' }, token }),
     createWebhook: async () => ({
       pathParameters: { org: org.slug },
-      body: { url: 'http://93.184.215.14/outage', secret: 'outage-secret-0123456789' },
+      body: { url: `${receiver.url}/outage`, secret: 'outage-secret-0123456789' },
       token,
     }),
     listWebhooks: async () => ({ pathParameters: { org: org.slug }, token }),
@@ -218,7 +223,10 @@ afterAll(async () => {
   const { closeDb } = await import('../../lib/infra/db');
   await closeDb();
   await proxy?.close();
+  await seed?.query(sql`DELETE FROM webhooks WHERE org_id = ${orgId}`);
   await seed?.dispose();
+  await receiver?.close();
+  expect(receiver?.received).toEqual([]);
   delete process.env.DATABASE_TIMEOUT_MS;
 });
 

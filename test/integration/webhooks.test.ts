@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as createWebhook } from '../../functions/createWebhook';
 import { handler as deleteWebhook } from '../../functions/deleteWebhook';
 import { handler as listWebhookDeliveries } from '../../functions/listWebhookDeliveries';
@@ -7,13 +7,30 @@ import { handler as redeliverWebhook } from '../../functions/redeliverWebhook';
 import { recordEvent } from '../../lib/domain/events';
 import { sql } from '../../lib/infra/db';
 import { invoke } from '../helpers/events';
+import { type Receiver, startReceiver } from '../helpers/receiver';
 import { useWorld } from '../helpers/world';
 
-// The webhook endpoints as Lambda calls them, with WEBHOOK_ALLOW_PRIVATE unset (this file's process never sets it):
-// registration refuses private destinations. Public destinations are IP literals, so no DNS is needed.
+// The webhook endpoints as Lambda calls them. Their target is a receiver of this file's own on loopback, which
+// WEBHOOK_ALLOW_PRIVATE=true lets them register (webhookUrls.test.ts has the refusals under the default policy).
+// Nothing here delivers: no deliverer runs on this database (test/helpers/setupEnv.ts), and the file deletes what it
+// made, so no delivery is left pending for a later run.
+// (hoisted: the handlers read the configuration when they are imported)
+vi.hoisted(() => {
+  process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
+});
 const { pool, world } = useWorld();
 const SECRET = 'a-secret-of-the-receiver-0123456789';
-const PUBLIC_URL = 'http://93.184.215.14/hooks/gitweave';
+let receiver: Receiver;
+let HOOK_URL = '';
+beforeAll(async () => {
+  receiver = await startReceiver();
+  HOOK_URL = `${receiver.url}/hooks/gitweave`;
+});
+afterAll(async () => {
+  await pool.query(sql`DELETE FROM webhooks WHERE org_id IN (${world.org.id}, ${world.otherOrg.id})`);
+  await receiver.close();
+  expect(receiver.received).toEqual([]);
+});
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 const path = (org: string) => `/api/v1/orgs/${org}/webhooks`;
@@ -36,12 +53,12 @@ function deliveries(id: string, token = world.releaseManager.token, org = world.
 
 describe('POST /orgs/{org}/webhooks', () => {
   it('subscribes a URL for a release manager and never returns the secret', async () => {
-    const res = await create({ url: PUBLIC_URL, events: ['release.created', 'deployment.created'], secret: SECRET });
+    const res = await create({ url: HOOK_URL, events: ['release.created', 'deployment.created'], secret: SECRET });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.any(String),
       orgId: world.org.id,
-      url: PUBLIC_URL,
+      url: HOOK_URL,
       events: ['release.created', 'deployment.created'],
       createdAt: iso,
     });
@@ -53,57 +70,23 @@ describe('POST /orgs/{org}/webhooks', () => {
   it.each([[undefined], [[]], [['*']], [['*', 'release.created']]])(
     'takes events %j to mean every event type, shown as ["*"]',
     async (events) => {
-      const res = await create({ url: PUBLIC_URL, secret: SECRET, ...(events ? { events } : {}) });
+      const res = await create({ url: HOOK_URL, secret: SECRET, ...(events ? { events } : {}) });
       expect([res.status, res.body.events]).toEqual([201, ['*']]);
     },
   );
 
-  it.each([
-    ['not a URL', 'hooks.example.com/x', 'is not a URL (send an absolute http:// or https:// URL)'],
-    ['another scheme', 'ftp://93.184.215.14/x', 'has the scheme ftp; only http and https are allowed'],
-    ['a file URL', 'file:///etc/passwd', 'has the scheme file; only http and https are allowed'],
-    ['a fragment', `${PUBLIC_URL}#x`, 'has a #fragment, which is never sent; remove it'],
-    ['loopback', 'http://127.0.0.1:8080/x', 'is refused: 127.0.0.1 is not a public address (loopback)'],
-    ['a private address', 'https://10.1.2.3/x', 'is refused: 10.1.2.3 is not a public address (private)'],
-    ['a private address', 'http://192.168.1.10/x', 'is refused: 192.168.1.10 is not a public address (private)'],
-    [
-      'link-local (cloud metadata)',
-      'http://169.254.169.254/latest',
-      'is refused: 169.254.169.254 is not a public address (link-local)',
-    ],
-    ['CGNAT', 'http://100.64.0.1/x', 'is refused: 100.64.0.1 is not a public address (CGNAT shared space)'],
-    ['unspecified', 'http://0.0.0.0/x', 'is refused: 0.0.0.0 is not a public address (unspecified, "this network")'],
-    ['multicast', 'http://224.0.0.1/x', 'is refused: 224.0.0.1 is not a public address (multicast)'],
-    ['IPv6 loopback', 'http://[::1]/x', 'is refused: ::1 is not a public address (loopback)'],
-    ['IPv6 ULA', 'http://[fd12:3456::1]/x', 'is refused: fd12:3456::1 is not a public address (unique local, ULA)'],
-    ['IPv6 link-local', 'http://[fe80::1]/x', 'is refused: fe80::1 is not a public address (link-local)'],
-    [
-      'IPv4-mapped IPv6',
-      'http://[::ffff:127.0.0.1]/x',
-      'is refused: ::ffff:7f00:1 is not a public address (IPv4-mapped)',
-    ],
-    ['a decimal IPv4', 'http://2130706433/x', 'is refused: 127.0.0.1 is not a public address (loopback)'],
-    ['localhost', 'http://localhost:3000/x', 'is refused: localhost ('],
-  ])('refuses %s with a 422 that says why (%s)', async (_, url, why) => {
-    const res = await create({ url, secret: SECRET });
-    expect(res.status).toBe(422);
-    expect(res.headers['content-type']).toBe('application/problem+json');
-    expect(res.body.errors).toEqual([{ path: '/body/url', message: expect.stringContaining(why) }]);
-    expect(res.body.detail).toContain(why);
-  });
-
   it('refuses a secret shorter than 16 characters, and a missing one, with a 400', async () => {
-    expect((await create({ url: PUBLIC_URL, secret: 'short' })).status).toBe(400);
-    expect((await create({ url: PUBLIC_URL })).status).toBe(400);
+    expect((await create({ url: HOOK_URL, secret: 'short' })).status).toBe(400);
+    expect((await create({ url: HOOK_URL })).status).toBe(400);
   });
 
   it('refuses a developer (403) and an outsider (404)', async () => {
-    const developer = await create({ url: PUBLIC_URL, secret: SECRET }, world.developer.token);
+    const developer = await create({ url: HOOK_URL, secret: SECRET }, world.developer.token);
     expect([developer.status, developer.body.detail]).toEqual([
       403,
       'Webhooks are managed by release managers; you are a developer in this org.',
     ]);
-    expect((await create({ url: PUBLIC_URL, secret: SECRET }, world.outsider.token)).status).toBe(404);
+    expect((await create({ url: HOOK_URL, secret: SECRET }, world.outsider.token)).status).toBe(404);
     expect((await list(world.developer.token)).status).toBe(403);
   });
 });
@@ -113,7 +96,7 @@ describe('GET and DELETE /orgs/{org}/webhooks', () => {
     const org = world.otherOrg.slug;
     const made = [];
     for (let i = 0; i < 3; i++) {
-      made.push((await create({ url: `${PUBLIC_URL}/${i}`, secret: SECRET }, world.outsider.token, org)).body);
+      made.push((await create({ url: `${HOOK_URL}/${i}`, secret: SECRET }, world.outsider.token, org)).body);
     }
     const first = await list(world.outsider.token, org, { limit: '2' });
     expect(first.body.items).toEqual([made[2], made[1]]);
@@ -150,7 +133,7 @@ describe('GET and DELETE /orgs/{org}/webhooks', () => {
 
 describe('deliveries of a webhook', () => {
   it('lists each delivery with its attempts, and queues a redelivery with a 202 (a 404 for an unknown one)', async () => {
-    const hook = (await create({ url: `${PUBLIC_URL}/deliveries`, secret: SECRET })).body;
+    const hook = (await create({ url: `${HOOK_URL}/deliveries`, secret: SECRET })).body;
     await pool.tx((tx) =>
       recordEvent(tx, {
         type: 'environment.created',
