@@ -8,7 +8,7 @@
  *   token create <userId> --scopes read,release,deploy,admin [--expires <ISO time>] [--name <name>]
  *   token list <userId>
  *   token revoke <token or token id>
- *   backup <dir> | restore <dir> | verify     (the database and the artifacts volume; see README "Backup, restore and verify")
+ *   backup <dir> | restore <dir> | verify     (the database and the artifacts volume; see docs/operations.md, "Backup, restore and verify")
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';

@@ -22,7 +22,7 @@ async function targetRelease(db: Queryable, repoId: string, to: string): Promise
  * Rolls an environment of the repo's org back, in one transaction: records a successful deployment of kind
  * rollback that replaces the current one (the repo's newest successful deployment there), of release `to` or else
  * of the newest other release that succeeded there before the current one. The deploy rule applies (protected
- * environments need a release manager); the promotion rule and approvals do not (see README, Rollback). 409 when
+ * environments need a release manager); the promotion rule and approvals do not (docs/api.md, Rollback). 409 when
  * nothing runs there, or nothing else ran there before. Rollbacks of one repo in one environment are serialised,
  * so each replaces the deployment that was current when it ran.
  */

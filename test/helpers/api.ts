@@ -13,7 +13,7 @@ async function conformance() {
 
 /**
  * True when this run's e2e tests go through npm start's server, false through serverless-offline (E2E_DOOR=offline).
- * The emulator differs from API Gateway in a few ways our handlers cannot undo (README, "Doors"); the tests of
+ * The emulator differs from API Gateway in a few ways our handlers cannot undo (docs/operations.md, "Doors"); the tests of
  * those run on the server door only, each saying why beside it.
  */
 export const onServerDoor = process.env.E2E_DOOR !== 'offline';

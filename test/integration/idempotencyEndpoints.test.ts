@@ -16,7 +16,7 @@ import { type EventOptions, invoke } from '../helpers/events';
 import { writeBuildFile } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
 
-// README, Safe retries: "Every POST accepts an Idempotency-Key header" and "A 5xx is not kept".
+// docs/api.md, Safe retries: "Every POST accepts an Idempotency-Key header" and "A 5xx is not kept".
 const { pool, world } = useWorld();
 
 /** Rows of `table` in the fixture org only, so that other test files writing at the same time do not count. */

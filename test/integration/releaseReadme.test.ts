@@ -8,7 +8,7 @@ import { invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
 
-// Two promises of the README's Releases section that no other test held it to.
+// Two promises of docs/api.md's Releases section that no other test held it to.
 const { pool, world } = useWorld();
 
 describe('a release with more than 20 deployments', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfig } from '../../lib/infra/config';
 
-// README: "an invalid value stops the process with a message naming it"
+// README, Configuration: "an invalid value stops the process with a message naming it"
 describe('readConfig', () => {
   it.each([
     ['PORT', 'eighty'],
