@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
@@ -6,28 +8,119 @@ import pg from 'pg';
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 // node-pg-migrate's own lock is a try-lock that fails the second process; ours waits for the first to finish
 const MIGRATION_LOCK = 7_241_865_325_823_965;
+// dotfiles and the folder's README are not migrations
+const NOT_A_MIGRATION = /^(?:\..*|README\.md)$/;
+
+/** An applied migration that is no longer what was applied: the process stops, with this one line. */
+export class MigrationChanged extends Error {
+  override name = 'MigrationChanged';
+}
+
+/** Every migration file by name (node-pg-migrate's name: the file name without `.sql`), in the order they apply. */
+function migrationFiles(dir: string): Map<string, string> {
+  const files = fs
+    .readdirSync(dir)
+    .filter((file) => !NOT_A_MIGRATION.test(file))
+    .sort();
+  return new Map(
+    files.map((file) => [
+      file.replace(/\.sql$/, ''),
+      createHash('sha256')
+        .update(fs.readFileSync(path.join(dir, file)))
+        .digest('hex'),
+    ]),
+  );
+}
+
+/**
+ * Refuses a database whose applied migrations are not the files of this version: one applied here whose file is
+ * gone, one whose file changed since it was applied (each file's SHA-256 is recorded when it is applied), or a new
+ * file placed before one that is applied (it would never run here). Migrations applied before checksums were kept are
+ * recorded as they are now. As @databases/pg-migrations does: a landed migration is never edited.
+ */
+async function checkApplied(client: pg.Client, files: Map<string, string>): Promise<void> {
+  await client.query(`CREATE TABLE IF NOT EXISTS pgmigrations_checksums (
+    name text PRIMARY KEY,
+    sha256 text NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  const { rows: tables } = await client.query("SELECT to_regclass('pgmigrations') IS NOT NULL AS migrated");
+  if (!tables[0]?.migrated) return;
+  const { rows } = await client.query<{ name: string; sha256: string | null }>(`
+    SELECT m.name, c.sha256 FROM pgmigrations m LEFT JOIN pgmigrations_checksums c ON c.name = m.name
+    ORDER BY m.run_on, m.id`);
+  const names = [...files.keys()];
+  const last = Math.max(-1, ...rows.map((row) => names.indexOf(row.name)));
+  for (const row of rows) {
+    const file = `migrations/${row.name}.sql`;
+    const sha256 = files.get(row.name);
+    if (sha256 === undefined) {
+      throw new MigrationChanged(
+        `${file} was applied to this database but is gone from this version: run the version that has it, or restore the file`,
+      );
+    }
+    if (row.sha256 !== null && row.sha256 !== sha256) {
+      throw new MigrationChanged(
+        `${file} was changed after it was applied to this database (sha256 ${row.sha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now): an applied migration is never edited; restore it and put the change in a new migration`,
+      );
+    }
+  }
+  const applied = new Set(rows.map((row) => row.name));
+  const skipped = names.slice(0, last + 1).find((name) => !applied.has(name));
+  if (skipped) {
+    throw new MigrationChanged(
+      `migrations/${skipped}.sql comes before migrations that are already applied to this database, so it would never run: number it after the last applied one`,
+    );
+  }
+  await record(
+    client,
+    rows.filter((row) => row.sha256 === null).map((row) => row.name),
+    files,
+  );
+}
+
+async function record(client: pg.Client, names: string[], files: Map<string, string>): Promise<void> {
+  if (names.length === 0) return;
+  await client.query(
+    `INSERT INTO pgmigrations_checksums (name, sha256) SELECT * FROM unnest($1::text[], $2::text[])
+     ON CONFLICT (name) DO NOTHING`,
+    [names, names.map((name) => files.get(name))],
+  );
+}
 
 /**
  * Applies every pending migration in `migrations/` to `databaseUrl`, in one transaction, under a blocking
- * advisory lock so that two processes starting at once apply them once. Returns the names applied.
+ * advisory lock so that two processes starting at once apply them once, after checking that the migrations already
+ * applied are the files of this version (`MigrationChanged` otherwise). Returns the names applied. `dir`: where the
+ * migrations are (tests use a copy).
  */
-export async function migrate(databaseUrl: string, log: (line: string) => void = () => undefined): Promise<string[]> {
+export async function migrate(
+  databaseUrl: string,
+  log: (line: string) => void = () => undefined,
+  dir = MIGRATIONS_DIR,
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'gitweave-releases migrate' });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const files = migrationFiles(dir);
+    await checkApplied(client, files);
     const applied = await runner({
       dbClient: client,
-      dir: MIGRATIONS_DIR,
+      dir,
       direction: 'up',
       migrationsTable: 'pgmigrations',
-      // dotfiles (the default) and the folder's README are not migrations
-      ignorePattern: '(?:\\..*|README\\.md)',
+      ignorePattern: NOT_A_MIGRATION.source.slice(1, -1),
       checkOrder: true,
       singleTransaction: true,
       noLock: true,
       log: () => undefined,
     });
+    await record(
+      client,
+      applied.map((migration) => migration.name),
+      files,
+    );
     for (const migration of applied) log(`migrated: ${migration.name}`);
     return applied.map((migration) => migration.name);
   } finally {
