@@ -4,6 +4,7 @@ import createConnectionPool, {
   type ConnectionPool,
   isSQLError,
   type Queryable,
+  SQLErrorCode,
 } from '@databases/pg';
 import { config } from './config';
 
@@ -86,12 +87,12 @@ function violates(err: unknown, code: string, constraint?: string): boolean {
 
 /** True when `err` is Postgres refusing a write because it would break the named unique constraint. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  return violates(err, '23505', constraint);
+  return violates(err, SQLErrorCode.UNIQUE_VIOLATION, constraint);
 }
 
 /** True when `err` is Postgres refusing a write because it would break the named check constraint. */
 export function isCheckViolation(err: unknown, constraint?: string): boolean {
-  return violates(err, '23514', constraint);
+  return violates(err, SQLErrorCode.CHECK_VIOLATION, constraint);
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE']);
@@ -114,7 +115,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (UNAVAILABLE_CODES.has(code)) return true;
-    if (/^(08|57P0)/.test(code) || code === '53300' || code === '57014') return true;
+    // class 08 (connection exception) and 57P0x (the server shutting down or not yet up) as a whole
+    if (/^(08|57P0)/.test(code) || code === SQLErrorCode.TOO_MANY_CONNECTIONS || code === SQLErrorCode.QUERY_CANCELED) {
+      return true;
+    }
   }
   if (err instanceof AggregateError && err.errors.some(isDatabaseUnavailable)) return true;
   return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(err.message));
