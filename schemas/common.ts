@@ -77,6 +77,8 @@ export const problem = {
   required: ['type', 'title', 'status', 'detail'],
 } as const;
 
+export type Problem = FromSchema<typeof problem>;
+
 /** A page of a keyset-paginated list of `item`. */
 export function pageOf<const S extends object>(item: S) {
   return {

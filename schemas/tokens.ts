@@ -15,7 +15,7 @@ export const createTokenBody = typed({
   type: 'object',
   properties: {
     name: { ...displayName(100), description: 'what the token is for, as its owner reads it in GET /tokens' },
-    // any string here: an unknown scope is a 422 naming it (issue 15), not a schema failure
+    // any string here: an unknown scope is a 422 naming it, not a schema failure
     scopes: {
       type: 'array',
       minItems: 1,
@@ -99,3 +99,5 @@ export const currentUser = {
   required: ['id', 'name', 'token'],
   additionalProperties: false,
 } as const;
+
+export type CurrentUser = FromSchema<typeof currentUser>;
