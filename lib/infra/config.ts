@@ -1,61 +1,44 @@
 import path from 'node:path';
-import { RELEASE_NOTES_HARD_MAX } from '../../schemas/releases';
+import Ajv, { type ErrorObject } from 'ajv';
+import type { FromSchema } from 'json-schema-to-ts';
+import { environment } from '../../schemas/config';
 
 /** Thrown when an environment variable has a value we cannot run with; the message names the variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
+type Property = { type: string; minimum?: number; maximum?: number; enum?: readonly string[] };
+const PROPERTIES = environment.properties as Record<string, Property>;
+
+// environment values are strings: the schema's integers and booleans are coerced from them, defaults filled in
+const validate = new Ajv({ allErrors: false, coerceTypes: true, useDefaults: true, keywords: ['unset'] }).compile(
+  environment,
+);
+
+/** What `name` must be, from its schema: one message per kind of value. */
+function expectation(name: string): string {
+  const property = PROPERTIES[name];
+  if (name === 'DATABASE_URL') return 'must be a postgres:// URL';
+  if (property?.type === 'integer') return `must be a whole number from ${property.minimum} to ${property.maximum}`;
+  if (property?.type === 'boolean') return 'must be true or false';
+  if (property?.enum) return `must be one of ${property.enum.join(', ')}`;
+  return 'must not be empty';
 }
 
-function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
-  const raw = env.DATABASE_URL;
-  if (raw === undefined || raw === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got protocol ${url.protocol}`);
-  }
-  return raw;
-}
-
-function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === 'false') return raw === 'true';
-  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-function logLevel(env: NodeJS.ProcessEnv): (typeof LOG_LEVELS)[number] {
-  const raw = env.LOG_LEVEL;
-  if (raw === undefined || raw === '') return 'info';
-  const level = LOG_LEVELS.find((candidate) => candidate === raw);
-  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
-  return level;
+function refusal(name: string, raw: string | undefined): ConfigError {
+  return new ConfigError(`${name} ${expectation(name)}, got ${JSON.stringify(raw)}`);
 }
 
 /**
  * CORS_ORIGINS: unset or empty, CORS is off; `*`, any origin (never with credentials); else a comma-separated list
  * of exact origins (scheme://host[:port]), each as a browser sends it in `Origin`.
  */
-function corsOrigins(env: NodeJS.ProcessEnv): '*' | string[] {
-  const raw = env.CORS_ORIGINS?.trim();
-  if (!raw) return [];
-  if (raw === '*') return '*';
-  return raw.split(',').map((entry) => {
+function corsOrigins(raw: string | undefined): '*' | string[] {
+  const value = raw?.trim();
+  if (!value) return [];
+  if (value === '*') return '*';
+  return value.split(',').map((entry) => {
     const origin = entry.trim();
     let parsed: URL | undefined;
     try {
@@ -72,35 +55,53 @@ function corsOrigins(env: NodeJS.ProcessEnv): '*' | string[] {
   });
 }
 
-/** Reads and checks `env`; `config()` is the process's memoised copy. */
+/**
+ * Reads and checks `env` against the schema of every variable (schemas/config.ts): an empty value counts as unset, a
+ * whole number is digits only, and the first bad value stops with a ConfigError naming it. `config()` is the
+ * process's memoised copy.
+ */
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
+  const values: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(PROPERTIES)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    // AJV would take 1e3, 0x10 or " 7" as numbers; a whole number here is written in digits
+    if (property.type === 'integer' && !/^\d+$/.test(raw)) throw refusal(name, raw);
+    values[name] = raw;
+  }
+  if (!validate(values)) {
+    const error = validate.errors?.[0] as ErrorObject;
+    const name = error.instancePath.slice(1);
+    throw refusal(name, env[name]);
+  }
+  const v = values as FromSchema<typeof environment>;
   return {
     /** unset: the scripts start an embedded Postgres; handlers always need it set */
-    databaseUrl: databaseUrl(env),
-    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 100),
+    databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     /** bound on connecting, waiting for a pooled connection and running one statement */
-    databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
+    databaseTimeoutMs: v.DATABASE_TIMEOUT_MS,
     /** how long a warm process trusts what a token resolved to where no LISTEN tells it of a change (Lambda); 0: never */
-    authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
-    artifactsDir: path.resolve(env.ARTIFACTS_DIR || path.join('data', 'artifacts')),
+    authCacheTtlMs: v.AUTH_CACHE_TTL_MS,
+    artifactsDir: path.resolve(v.ARTIFACTS_DIR),
     /** a registration still hashing after this long is abandoned with a 422, well inside Lambda's 29 s timeout */
-    artifactHashDeadlineMs: integer(env, 'ARTIFACT_HASH_DEADLINE_MS', 20_000, 1, 600_000),
-    releaseNotesMaxLen: integer(env, 'RELEASE_NOTES_MAX_LEN', 5000, 0, RELEASE_NOTES_HARD_MAX),
-    port: integer(env, 'PORT', 3000, 1, 65535),
+    artifactHashDeadlineMs: v.ARTIFACT_HASH_DEADLINE_MS,
+    releaseNotesMaxLen: v.RELEASE_NOTES_MAX_LEN,
+    port: v.PORT,
     /** the address npm start listens on */
-    host: env.HOST || '127.0.0.1',
-    logLevel: logLevel(env),
-    corsOrigins: corsOrigins(env),
+    host: v.HOST,
+    logLevel: v.LOG_LEVEL,
+    corsOrigins: corsOrigins(v.CORS_ORIGINS),
     /** false: npm start sends no webhooks (other servers, or the scheduled function, do) */
-    webhookDeliverer: boolean(env, 'WEBHOOK_DELIVERER', true),
+    webhookDeliverer: v.WEBHOOK_DELIVERER,
     /** true: webhooks may target loopback, private and other special-purpose addresses (tests, a trusted LAN) */
-    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhookAllowPrivate: v.WEBHOOK_ALLOW_PRIVATE,
     /** one delivery attempt (connect, send, answer's status line) gives up after this long */
-    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 60_000),
+    webhookTimeoutMs: v.WEBHOOK_TIMEOUT_MS,
     /** the first retry's delay; each next one doubles, up to 128 times this, with jitter */
-    webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+    webhookRetryBaseMs: v.WEBHOOK_RETRY_BASE_MS,
     /** attempts in flight at once per process (one per webhook at most) */
-    webhookConcurrency: integer(env, 'WEBHOOK_CONCURRENCY', 10, 1, 1000),
+    webhookConcurrency: v.WEBHOOK_CONCURRENCY,
   };
 }
 
@@ -112,4 +113,13 @@ let memo: Config | undefined;
 export function config(): Config {
   memo ??= readConfig();
   return memo;
+}
+
+/** The README's configuration table, row by row, as the schema describes each variable. */
+export function configurationRows(): Array<[string, string, string]> {
+  return Object.entries(environment.properties).map(([name, property]) => {
+    const described = property as { default?: unknown; unset?: string; description: string };
+    const fallback = 'default' in described ? `\`${String(described.default)}\`` : `unset: ${described.unset}`;
+    return [`\`${name}\``, fallback, described.description];
+  });
 }
