@@ -1,4 +1,4 @@
-/** The layers of DESIGN.md §1 as rules: `npm run layers` fails on any import that crosses them the wrong way. */
+/** The layers of the design (docs/development.md, docs/request-lifecycle.md) as rules: `npm run layers` fails on any import that crosses them the wrong way. */
 module.exports = {
   forbidden: [
     {
@@ -28,6 +28,14 @@ module.exports = {
       comment: 'a handler uses lib/ and schemas/ only (openapi.ts reads its siblings; the dashboard serves web/dist)',
       from: { path: '^functions/' },
       to: { path: '^(scripts|server|bench|test|cli|web/src)/' },
+    },
+    {
+      name: 'only-endpoints-compose-http',
+      severity: 'error',
+      comment:
+        "lib/http's composition (index.ts) is for handlers (and the server's door, and tests of the stack): nothing else builds a stack",
+      from: { pathNot: '^(functions|server|test)/' },
+      to: { path: '^lib/http/index\\.ts$' },
     },
     {
       name: 'clients-talk-http',

@@ -1,5 +1,5 @@
 /**
- * The download bench (issue 16, `npm run bench -- --only=download`): one artifact of `sizeBytes` (1 GiB by default)
+ * The download bench (`npm run bench -- --only=download`): one artifact of `sizeBytes` (1 GiB by default)
  * on a volume on disk, registered and downloaded through `npm start`, as curl fetches it (or Node's http client where
  * there is no curl). It measures the server's resident memory while serving it (sampled every 20 ms, and its peak
  * from /proc's VmHWM, reset just before), against its size before the download; and the download's MB/s against

@@ -1,5 +1,5 @@
 /**
- * The endpoints the bench loads (issue 11): six reads on the big repo and two writes on the `writes` repo, each a
+ * The endpoints the bench loads: six reads on the big repo and two writes on the `writes` repo, each a
  * load target that any door (or reference server) answers at the same paths.
  */
 import fs from 'node:fs';

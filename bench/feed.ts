@@ -1,7 +1,7 @@
 /**
  * npm run bench:feed [-- --quick] [-- --reuse] [-- --duration=S --rounds=N --connections=N]
  *
- * Issue 14's feed target: "reading the feed at the full data set as fast as a list page". On the bench data set
+ * The feed's target: "reading the feed at the full data set as fast as a list page". On the bench data set
  * (bench/seed.ts, with the events of the big repo's 100,000 releases and 1,000,000 deployments seeded in SQL), npm
  * start's server is loaded in turn with a list page (GET /repos/{big}/releases, the newest 20, and the page after
  * the release at 90% of the history) and with feed pages (20 events after a random place in the big repo's feed, and

@@ -1,5 +1,5 @@
 /**
- * Memory (issue 11): the resident memory of the whole `npm start` process tree (npm, tsx, the server, anything it
+ * Memory: the resident memory of the whole `npm start` process tree (npm, tsx, the server, anything it
  * spawns), Postgres aside and reported on its own, after a warm-up and after `seconds` of mixed load over every
  * read and write, sampled every 5 s meanwhile.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 13's metrics bench: GET /repos/{repo}/metrics's query (lib/domain/metrics) over a 90-day window at 1M
+ * The metrics bench: GET /repos/{repo}/metrics's query (lib/domain/metrics) over a 90-day window at 1M
  * deployments, against a reference measured in the same run and the same process: one page of the environment's
  * history (lib/domain/deployments listEnvironmentHistory, 20 rows), a list page on the same table. The two are
  * timed in turn, so whatever else the machine does weighs on both; the target (under 50 ms p50) is the metrics
@@ -322,7 +322,7 @@ async function measureWrites(
 /** The metrics cases as a Markdown table. */
 export function metricsMarkdown(cases: MetricsCase[]): string {
   return [
-    '## Delivery metrics query (issue 13): 90-day window, prod, weekly buckets',
+    '## Delivery metrics query: 90-day window, prod, weekly buckets',
     '',
     '| data | in window | metrics p50 / p99 (ms) | history page p50 / p99 (ms) | ratio (p50) | target p50 < 50 ms |',
     '|---|---:|---:|---:|---:|---|',

@@ -1,6 +1,6 @@
 /**
  * The bench's Postgres: BENCH_DATABASE_URL, else an embedded cluster of its own under ./data/bench-postgres on
- * BENCH_PG_PORT. Issue 17: every measurement runs on the cluster exactly as npm start runs its embedded one
+ * BENCH_PG_PORT. Every measurement runs on the cluster exactly as npm start runs its embedded one
  * (scripts/lib/database startEmbedded without `fast`: fsync on, default logging). Only the bulk seeding runs with
  * `fast` (fsync off); the cluster is then checkpointed, flushed to disk and restarted without it.
  */
@@ -71,7 +71,7 @@ export async function restartForMeasuring(
   return openBenchDatabase({ fast: false, log });
 }
 
-/** The settings that issue 17 is about, as the running server has them. */
+/** The settings that make a measurement like npm start's, as the running server has them. */
 export async function settingsOf(url: string): Promise<Record<string, string>> {
   return admin(url, async (client) => {
     const { rows } = await client.query<{ name: string; setting: string }>(

@@ -1,4 +1,4 @@
-/** The bench's results: their shape in bench/results/<date>.json, issue 11's targets, and the Markdown summary. */
+/** The bench's results: their shape in bench/results/<date>.json, its targets, and the Markdown summary. */
 import type { DoorName } from './doors';
 import type { Measurement } from './load';
 import { type EndpointResult, measured } from './measure';
@@ -53,7 +53,7 @@ function held(
   return { group, name, value, bound: `${at === 'min' ? '≥' : '≤'} ${bound}`, pass, ...(note ? { note } : {}) };
 }
 
-/** Each target of issue 11, judged on this run's figures (reported, never asserted). */
+/** Each target of the bench, judged on this run's figures (reported, never asserted). */
 export function judge(results: Omit<Results, 'targets'>): Target[] {
   const targets: Target[] = [];
   const rps = (endpoint: EndpointResult, door: DoorName) => measured(endpoint.doors[door])?.rps;

@@ -1,17 +1,17 @@
 /**
  * npm run bench [-- --quick] [-- --reuse] [-- --duration=S --warmup=S --memory=S --connections=N --restarts=N]
- * npm run bench -- --webhooks [--events=N]: issue 14's webhook fan-out alone (bench/webhooks.ts)
+ * npm run bench -- --webhooks [--events=N]: the webhook fan-out alone (bench/webhooks.ts)
  * npm run bench -- --only=download [--download-mib=N] [--runs=N]
- * npm run bench -- --only=metrics [--reuse] [--runs=N]: issue 13's delivery metrics query alone (bench/metrics.ts)
+ * npm run bench -- --only=metrics [--reuse] [--runs=N]: the delivery metrics query alone (bench/metrics.ts)
  * npm run bench -- --soak=S [--rate=N] [--quick] [--reuse]
  *
- * Issue 11's benchmark. A Postgres of its own, run as npm start runs its embedded one (bench/postgres.ts), seeded
+ * The benchmark. A Postgres of its own, run as npm start runs its embedded one (bench/postgres.ts), seeded
  * in bulk; every read and write loaded over HTTP with autocannon on door 'server' (npm start's server), door
  * 'offline' (serverless-offline), and for the reads two reference servers (bench/reference: naive node:http + pg,
  * bare node:http + lib/), one after the other in the same run, so that every target is a ratio of figures taken
  * together; pgbench on each read's statements; the memory of npm start under mixed load; restart times.
  * Results go to bench/results/<date>.json (<date>-quick.json for --quick) and a Markdown summary to stdout.
- * It reports the targets; it asserts nothing. With --soak, it runs the soak of bench/soak.ts instead (issue 15), on
+ * It reports the targets; it asserts nothing. With --soak, it runs the soak of bench/soak.ts instead, on
  * the same database and data, and writes bench/results/soak-<date>.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -81,7 +81,7 @@ if (args.help) {
       '  --events=N       events of the webhook fan-out (default 1000)',
       '  --only=download  only the download bench (bench/download.ts): memory of npm start serving one file, and',
       '                   its MB/s against cat of the file; --download-mib=N (default 1024), --runs=N (default 3)',
-      '  --only=metrics   only the delivery metrics query (issue 13), against a history page; --runs=N (default 200)',
+      '  --only=metrics   only the delivery metrics query, against a history page; --runs=N (default 200)',
       '  --soak=S         instead of all that, the soak: npm start under S seconds of mixed reads and writes at a',
       '                   steady rate (half the capacity measured first with the same mix), reported per minute',
       '  --rate=N         the soak at N requests/s instead',

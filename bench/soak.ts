@@ -1,5 +1,5 @@
 /**
- * The soak (issue 15): `npm start` on the bench database under mixed reads and writes at a steady rate for
+ * The soak: `npm start` on the bench database under mixed reads and writes at a steady rate for
  * `seconds`, reported per interval (a minute, or a fifth of a short soak): requests, statuses by class, errors,
  * p50/p99, the server process's resident memory (sampled from /proc every 5 s) and the CPU it and Postgres spent.
  * The rate is a share (default half) of the capacity measured first, with the same mix, as fast as it answers.

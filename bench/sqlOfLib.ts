@@ -40,7 +40,7 @@ const repo = { id: ID, orgId: ID, role: 'release_manager' as const };
 
 /**
  * Per read: the statements of the domain call. The token lookup is left out: a warm server answers it from its cache
- * (lib/domain/identity), while the naive reference keeps a one-statement token query per request, as issue 11 defines
+ * (lib/domain/identity), while the naive reference keeps a one-statement token query per request, as the bench defines
  * the reference.
  */
 export async function libStatements(): Promise<Record<string, string[]>> {

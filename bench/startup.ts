@@ -1,5 +1,5 @@
 /**
- * Restart (issue 11): how soon a server on an existing data directory answers GET /health, median of several.
+ * Restart: how soon a server on an existing data directory answers GET /health, median of several.
  * - server: from the spawn of the server process (scripts/lib/serve, door 'server') on the bench database;
  * - npm start: from the spawn of `npm start` with DATABASE_URL set to the bench database (no Postgres to start);
  * - embedded: `node scripts/start.mjs` in a scratch directory under ./data (the postgres user must be able to enter it), DATABASE_URL unset, so it starts (after a first,

@@ -1,5 +1,5 @@
 /**
- * Issue 14's webhook fan-out: N events (releases created through npm start's API) to 3 receivers on loopback, every
+ * The webhook fan-out: N events (releases created through npm start's API) to 3 receivers on loopback, every
  * delivery checked to arrive, none twice per delivery id, with the latency from commit (the 201 of the write, sent
  * after its transaction committed) to arrival at the receiver. The reference, measured in the same run: a bare
  * loopback POST of the same body to the same receivers (node:http, a new connection each, as the deliverer makes),

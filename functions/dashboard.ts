@@ -1,4 +1,5 @@
-import { publicHttp } from '../lib/http';
+import { http } from '../lib/http';
+import { site } from '../schemas/contracts/site';
 import assets from '../web/dist/assets.json';
 
 /**
@@ -18,11 +19,8 @@ export const DASHBOARD_CSP = [
 ].join('; ');
 
 /** GET /: the release dashboard, a page that uses only the public API with the user's token. */
-export const handler = publicHttp(
-  { route: 'GET /', summary: 'The release dashboard (an HTML page)', success: { status: 200, schema: null } },
-  async () => ({
-    status: 200,
-    text: assets.html,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DASHBOARD_CSP },
-  }),
-);
+export const handler = http(site.dashboard, async () => ({
+  status: 200,
+  text: assets.html,
+  headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DASHBOARD_CSP },
+}));

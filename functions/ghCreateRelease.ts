@@ -2,23 +2,12 @@ import { createGithubRelease, repoByName } from '../lib/domain/github';
 import { created, http } from '../lib/http';
 import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
-import { ghCreateReleaseBody, ghRepoParams, githubObject } from '../schemas/github';
+import { github } from '../schemas/contracts/github';
 
 /** POST /api/v3/repos/{owner}/{repo}/releases: GitHub's create a release: tag_name is the SemVer version. */
-export const handler = http(
-  {
-    params: ghRepoParams,
-    body: ghCreateReleaseBody,
-    scope: 'release',
-    route: 'POST /api/v3/repos/{owner}/{repo}/releases',
-    summary: 'GitHub: create a release',
-    success: { status: 201, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/releases#create-a-release', resource: 'Release' },
-  },
-  async ({ params, body, user, origin }) => {
-    const repo = await repoByName(db(), params.owner, params.repo, user);
-    const views = new GithubViews(origin, repo.owner, repo.name);
-    const release = views.release(await createGithubRelease(db(), repo, user.id, body));
-    return created(release.url, release);
-  },
-);
+export const handler = http(github.ghCreateRelease, async ({ params, body, user, origin }) => {
+  const repo = await repoByName(db(), params.owner, params.repo, user);
+  const views = new GithubViews(origin, repo.owner, repo.name);
+  const release = views.release(await createGithubRelease(db(), repo, user.id, body));
+  return created(release.url, release);
+});

@@ -3,30 +3,16 @@ import { listGithubEnvironments } from '../lib/domain/githubDeployments';
 import { http, ok } from '../lib/http';
 import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
-import { ghPageQuery, ghRepoParams, githubObject } from '../schemas/github';
+import { github } from '../schemas/contracts/github';
 
 /** GET /api/v3/repos/{owner}/{repo}/environments: GitHub's list environments: the org's, in pipeline order. */
-export const handler = http(
-  {
-    params: ghRepoParams,
-    query: ghPageQuery,
-    scope: 'read',
-    route: 'GET /api/v3/repos/{owner}/{repo}/environments',
-    summary: 'GitHub: list environments',
-    success: { status: 200, schema: githubObject },
-    github: {
-      docs: 'https://docs.github.com/rest/deployments/environments#list-environments',
-      resource: 'Environment',
-    },
-  },
-  async ({ params, query, user, path, origin }) => {
-    const repo = await repoByName(db(), params.owner, params.repo, user);
-    const page = githubPage(query);
-    const list = await listGithubEnvironments(db(), repo, page);
-    const views = new GithubViews(origin, repo.owner, repo.name);
-    return ok(
-      { total_count: list.total, environments: list.items.map((environment) => views.environment(environment)) },
-      views.links(path, query, page, list),
-    );
-  },
-);
+export const handler = http(github.ghListEnvironments, async ({ params, query, user, path, origin }) => {
+  const repo = await repoByName(db(), params.owner, params.repo, user);
+  const page = githubPage(query);
+  const list = await listGithubEnvironments(db(), repo, page);
+  const views = new GithubViews(origin, repo.owner, repo.name);
+  return ok(
+    { total_count: list.total, environments: list.items.map((environment) => views.environment(environment)) },
+    views.links(path, query, page, list),
+  );
+});

@@ -60,3 +60,6 @@ export const artifact = {
   additionalProperties: false,
 } as const;
 export type Artifact = FromSchema<typeof artifact>;
+
+/** Largest file accepted as a raw upload. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;

@@ -2,11 +2,9 @@
 // npm start: build the server if its sources changed (scripts/lib/buildServer.mjs), prepare the database
 // (server/prepare.ts; skipped with --serve-only, which needs DATABASE_URL), then serve (server/main.ts). One
 // process: SIGINT or SIGTERM to it answers the requests in flight, then stops the pool and the embedded Postgres.
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ensureServerBuild } from './lib/buildServer.mjs';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => console.log(`[gitweave] ${line}`);
 const serveOnly = process.argv.includes('--serve-only');
 // whether it starts a Postgres of its own (read before it sets DATABASE_URL for the handlers)
@@ -45,7 +43,7 @@ try {
     process.env.DATABASE_URL = database.url;
   }
   const { serve } = await import(pathToFileURL(bundles.main).href);
-  running = await serve(ROOT);
+  running = await serve();
   say(`serving the API on ${running.url} (Ctrl-C stops it)`);
 } catch (err) {
   console.error(`[gitweave] cannot start: ${err instanceof Error ? err.message : String(err)}`);

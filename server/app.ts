@@ -4,7 +4,7 @@ import net from 'node:net';
 import { pipeline, Transform } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import FindMyWay from 'find-my-way';
-import { MAX_JSON_BODY_BYTES } from '../lib/http';
+import { MAX_JSON_BODY_BYTES, maxBodyBytes } from '../lib/http/bodies';
 import { preflight } from '../lib/http/cors';
 import type { StreamingDoor } from '../lib/http/download';
 import { type GithubEndpoint, renderGithubError } from '../lib/http/github';
@@ -18,9 +18,9 @@ import type { Route } from './routes';
 type Result = APIGatewayProxyResultV2 & { file?: FileBody };
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<Result>;
 
-/** A route of serverless.yml with its handler loaded. */
+/** A route with its handler loaded. */
 export interface Served extends Route {
-  handler: LambdaHandler & { api?: { raw?: { maxBytes: number }; github?: GithubEndpoint } };
+  handler: LambdaHandler;
 }
 
 export interface AppOptions {
@@ -192,8 +192,7 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
   const functionTimeoutMs = options.functionTimeoutMs ?? 29_000;
   for (const fn of functions) {
     byName.set(fn.name, fn);
-    const maxBodyBytes = Math.max(fn.handler.api?.raw?.maxBytes ?? 0, MAX_JSON_BODY_BYTES);
-    const target: Target = { fn, routeKey: `${fn.method} ${fn.path}`, maxBodyBytes };
+    const target: Target = { fn, routeKey: `${fn.method} ${fn.path}`, maxBodyBytes: maxBodyBytes(fn.contract) };
     router.on(fn.method as FindMyWay.HTTPMethod, routerPath(fn.path), () => undefined, target);
   }
   const methods = [...new Set(functions.map((fn) => fn.method))];
@@ -247,7 +246,7 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
       return sendProblem(res, new NotFound(`No route matches ${method} ${path.slice(0, 200)}.`));
     }
     const target = found.store as Target;
-    const body = await readBody(req, res, target.maxBodyBytes, target.fn.handler.api?.github);
+    const body = await readBody(req, res, target.maxBodyBytes, target.fn.contract.github);
     if (body === null) return;
     const pathParameters: Record<string, string> = {};
     for (const [name, value] of Object.entries(found.params)) if (value !== undefined) pathParameters[name] = value;

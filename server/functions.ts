@@ -1,19 +1,16 @@
 import { handlerModules } from 'gitweave:handlers';
-import path from 'node:path';
 import type { Served } from './app';
-import { readRoutes } from './routes';
+import { routes } from './routes';
 
 /**
- * Every httpApi route of `root`/serverless.yml with its handler. The handler modules come from one bundle: the
- * build (scripts/lib/buildServer.mjs) imports every file of functions/ statically under `gitweave:handlers`, so
- * one copy of each library and one database pool serve them all.
+ * Every route with its handler, `handler` of functions/<name>.ts. The handler modules come from one bundle: the build
+ * (scripts/lib/buildServer.mjs) imports every file of functions/ statically under `gitweave:handlers`, so one copy of
+ * each library and one database pool serve them all.
  */
-export function functions(root: string): Served[] {
-  return readRoutes(path.join(root, 'serverless.yml')).map((route) => {
-    const handler = handlerModules[route.module]?.[route.exportName];
-    if (typeof handler !== 'function') {
-      throw new Error(`serverless.yml: ${route.name}'s handler ${route.module}.${route.exportName} is not a function`);
-    }
+export function functions(): Served[] {
+  return routes().map((route) => {
+    const handler = handlerModules[`functions/${route.name}`]?.handler;
+    if (typeof handler !== 'function') throw new Error(`functions/${route.name}.ts exports no handler`);
     return { ...route, handler: handler as Served['handler'] };
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The local-first server: every function of serverless.yml served from this one process on HOST:PORT, with
+ * The local-first server: every route of the API (schemas/contracts) served from this one process on HOST:PORT, with
  * the identity cache kept fresh by LISTEN. Bundled into dist/server/main.mjs and run by scripts/start.mjs, which
  * sets DATABASE_URL first (see server/prepare.ts).
  */
@@ -22,7 +22,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function serve(root: string): Promise<Running> {
+export async function serve(): Promise<Running> {
   const config = readConfig();
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
   // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity);
@@ -45,7 +45,7 @@ export async function serve(root: string): Promise<Running> {
       if (listening) deliverer?.wake(); // what was NOTIFYd while not listening
     },
   );
-  const app = createApp(functions(root));
+  const app = createApp(functions());
   const swept = await sweepStagedUploads();
   if (swept > 0) console.log(`[gitweave] removed ${swept} staged upload(s) that a crash left on the volume`);
   try {

@@ -1,20 +1,24 @@
 /**
- * The bare reference (issue 11): node:http calling the same lib/ functions as the handlers of the six measured
+ * The bare reference: node:http calling the same lib/ functions as the handlers of the six measured
  * reads (authenticate, then the domain call) on lib's pool, with no middy, no validation, no access log. What the
  * door 'server' serves beyond this is the framework's cost. PORT, DATABASE_URL.
  */
 import http from 'node:http';
+import type { RepoAccess } from '../../lib/domain/access';
 import { getDeployment, listDeployments } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
-import { authenticate, type User } from '../../lib/domain/identity';
+import { type Authenticated, authenticate } from '../../lib/domain/identity';
 import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';
-import { repoForMember } from '../../lib/domain/repos';
 import { db } from '../../lib/infra/db';
-import { HttpProblem } from '../../lib/infra/errors';
+import { HttpProblem, NotFound } from '../../lib/infra/errors';
 
-type Call = (user: User, ids: string[]) => Promise<unknown>;
-const inRepo = (work: (repo: Awaited<ReturnType<typeof repoForMember>>, ids: string[]) => Promise<unknown>): Call => {
-  return async (user, ids) => work(await repoForMember(db(), ids[0]!, user), ids);
+type Call = (caller: Authenticated, ids: string[]) => Promise<unknown>;
+// the repo access found with the token, as lib/http hands it to a handler
+const inRepo = (work: (repo: RepoAccess, ids: string[]) => Promise<unknown>): Call => {
+  return async (caller, ids) => {
+    if (!caller.repo) throw new NotFound(`Repo ${ids[0]} was not found`);
+    return work(caller.repo, ids);
+  };
 };
 const page = { limit: 20 };
 const routes: Array<[RegExp, Call]> = [
@@ -28,7 +32,7 @@ const routes: Array<[RegExp, Call]> = [
     /^\/api\/v1\/repos\/([^/]+)\/releases\/([^/]+)\/deployments$/,
     inRepo((repo, ids) => listDeployments(db(), repo.id, ids[1]!, page)),
   ],
-  [/^\/api\/v1\/deployments\/([^/]+)$/, (user, ids) => getDeployment(db(), ids[0]!, user.id)],
+  [/^\/api\/v1\/deployments\/([^/]+)$/, (caller, ids) => getDeployment(db(), ids[0]!, caller.user.id)],
   [/^\/api\/v1\/repos\/([^/]+)\/environments$/, inRepo((repo) => listRepoEnvironments(db(), repo, page))],
 ];
 
@@ -44,9 +48,9 @@ http
     const ids = route[0].exec(path)!.slice(1);
     try {
       const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      const user = await authenticate(db(), token, path.startsWith('/api/v1/repos/') ? ids[0] : undefined);
-      if (!user) return send(401, { title: 'Unauthorized' });
-      send(200, await route[1](user, ids));
+      const caller = await authenticate(db(), token, path.startsWith('/api/v1/repos/') ? ids[0] : undefined);
+      if (!caller) return send(401, { title: 'Unauthorized' });
+      send(200, await route[1](caller, ids));
     } catch (err) {
       send(err instanceof HttpProblem ? err.status : 500, { title: String(err) });
     }

@@ -1,5 +1,5 @@
 /**
- * The naive reference (issue 11): what a hand-written node:http + pg server for the six measured reads would be.
+ * The naive reference: what a hand-written node:http + pg server for the six measured reads would be.
  * Per request: the token lookup, then the read's statements, as text with the same SQL as lib/ (statements.ts),
  * unprepared, on a plain pg.Pool of 10; no cache, no validation, rows written back as JSON. PORT, DATABASE_URL.
  */

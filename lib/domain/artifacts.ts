@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Artifact } from '../../schemas/artifacts';
+import { MAX_UPLOAD_BYTES } from '../../schemas/artifacts';
 import { config } from '../infra/config';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, type Row, sql } from '../infra/db';
@@ -10,8 +11,6 @@ import { isoTime } from '../infra/time';
 import { type Fingerprint, fingerprintOf, sameFingerprint, VERIFIED_COLUMNS, verifiedValues } from './downloads';
 import { DigestDeadline, digestFile, openBuildFile } from './volume';
 
-/** Largest file accepted as a raw upload. */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /** 422 when the client declared a digest and the content has another; nothing is stored or registered then. */

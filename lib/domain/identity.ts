@@ -11,12 +11,17 @@ import type { RepoAccess } from './access';
 export interface User {
   id: string;
   name: string;
-  /** the caller's access to the repo the request names, looked up with the token (null: not a member, or no repo) */
-  repo?: { id: string; access: RepoAccess | null };
-  /** the caller's role in the org the request names by id, from its memberships (null: not a member, or no org) */
-  org?: { id: string; role: Role | null };
+  /** the caller's role in each org it is a member of, by org id (as the token resolved it) */
+  roles: ReadonlyMap<string, Role>;
   /** the token the request came with: what it may do (lib/http checks each endpoint's scope) and until when */
   token: { id: string; scopes: Scope[]; expiresAt: Date | null };
+}
+
+/** What a token resolved to: its user and, when the request named a repo, the user's access to it. */
+export interface Authenticated {
+  user: User;
+  /** the user's access to the repo asked about: null when it is not a member of its org, or there is no such repo */
+  repo?: RepoAccess | null;
 }
 
 const TOKEN_PREFIX = 'gwr_';
@@ -136,20 +141,15 @@ async function lookUp(db: Queryable, hash: Buffer, repoId: string | undefined) {
  * The user a token belongs to, with the token's scopes, or null when it is unknown or revoked; an expired token is a
  * 401 that says so. Looked up by its SHA-256 hash, so the comparison happens on a digest in an index, never on the
  * secret. Marks the token used at most once a minute.
- * With `repoId`, it also finds the user's access to that repo, which saves every repo-scoped request a round trip
- * (lib/domain/repos `repoForMember` uses it).
+ * With `repoId`, it also finds the user's access to that repo in the same round trip, which saves every repo-scoped
+ * request one (lib/http hands it to the handler).
  *
  * What a token resolves to is kept in this process for `authCacheTtlMs`, so a warm server spends no round trip on
  * it. A revoked token, a removed membership or a changed role is forgotten at once where the process LISTENs for
  * identity changes (the server does: see `forgetIdentities`); the lifetime bounds it where nothing listens (Lambda).
  * Expiry needs no message: it is compared on every request, cached or not.
  */
-export async function authenticate(
-  db: Queryable,
-  token: string,
-  repoId?: string,
-  orgId?: string,
-): Promise<User | null> {
+export async function authenticate(db: Queryable, token: string, repoId?: string): Promise<Authenticated | null> {
   if (!isWellFormedToken(token)) return null;
   const hash = hashToken(token);
   const key = hash.toString('hex');
@@ -184,23 +184,19 @@ export async function authenticate(
     if (repoOrgs.size >= MAX_CACHED) repoOrgs.clear();
     repoOrgs.set(repoId, repoOrgId);
   }
+  const roles = identity.identity.roles;
   const user: User = {
     ...identity.identity.user,
+    roles,
     token: {
       id: found.id,
       scopes: found.scopes,
       expiresAt: found.expiresAt === null ? null : new Date(found.expiresAt),
     },
   };
-  if (repoId) {
-    const role = repoOrgId ? identity.identity.roles.get(repoOrgId) : undefined;
-    user.repo = { id: repoId, access: role && repoOrgId ? { id: repoId, orgId: repoOrgId, role } : null };
-  }
-  if (orgId) {
-    const id = orgId.toLowerCase();
-    user.org = { id, role: identity.identity.roles.get(id) ?? null };
-  }
-  return user;
+  if (!repoId) return { user };
+  const role = repoOrgId ? roles.get(repoOrgId) : undefined;
+  return { user, repo: role && repoOrgId ? { id: repoId, orgId: repoOrgId, role } : null };
 }
 
 /** Issues a token with every scope and no expiry for `userId`; the token is returned once and only its hash is kept. */

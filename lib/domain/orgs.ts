@@ -158,12 +158,13 @@ export async function orgForMember(db: Queryable, ref: string, userId: string): 
 
 /**
  * The id of org `ref` (its id or slug) for a member of it, else NotFound: from the caller's memberships, with no
- * query, when the request named the org by id (lib/http resolves `user.org` with the token).
+ * query, when `ref` is an id.
  */
-export async function orgIdForMember(db: Queryable, ref: string, user: Pick<User, 'id' | 'org'>): Promise<string> {
-  if (user.org && user.org.id === ref.toLowerCase()) {
-    if (!user.org.role) throw new NotFound(`Org ${ref} was not found`);
-    return user.org.id;
+export async function orgIdForMember(db: Queryable, ref: string, user: Pick<User, 'id' | 'roles'>): Promise<string> {
+  if (isUuid(ref)) {
+    const id = ref.toLowerCase();
+    if (!user.roles.has(id)) throw new NotFound(`Org ${ref} was not found`);
+    return id;
   }
   return (await orgForMember(db, ref, user.id)).id;
 }

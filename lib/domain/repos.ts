@@ -4,30 +4,20 @@ import { type Queryable, sql } from '../infra/db';
 import { NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import type { RepoAccess } from './access';
-import type { User } from './identity';
 import { REPO_NAME, SLUG_PATTERN } from './orgs';
 
 /**
- * The repo `repoId` if `user` is a member of its org. A repo in an org the user is not in is reported exactly like
- * a repo that does not exist, so nothing leaks across orgs. Uses the access found with the user's token when the
- * request named this repo (see lib/identity `authenticate`), else asks the database.
+ * The repo `repoId` if `userId` is a member of its org. A repo in an org the user is not in is reported exactly like
+ * a repo that does not exist, so nothing leaks across orgs. (A request that names its repo in the path gets this from
+ * its token's lookup instead: lib/http hands it to the handler.)
  */
-export async function repoForMember(
-  db: Queryable,
-  repoId: string,
-  user: Pick<User, 'id' | 'repo'>,
-): Promise<RepoAccess> {
-  const notFound = () => new NotFound(`Repo ${repoId} was not found`);
-  if (user.repo && user.repo.id === repoId) {
-    if (!user.repo.access) throw notFound();
-    return user.repo.access;
-  }
+export async function repoForMember(db: Queryable, repoId: string, userId: string): Promise<RepoAccess> {
   const [row] = await db.query(sql`
     SELECT r.id, r.org_id AS "orgId", m.role
-    FROM repos r JOIN memberships m ON m.org_id = r.org_id AND m.user_id = ${user.id}
+    FROM repos r JOIN memberships m ON m.org_id = r.org_id AND m.user_id = ${userId}
     WHERE r.id = ${repoId}
   `);
-  if (!row) throw notFound();
+  if (!row) throw new NotFound(`Repo ${repoId} was not found`);
   return row as RepoAccess;
 }
 

@@ -1,8 +1,7 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
 import { config } from '../infra/config';
+import type { Event, Result, StackContext } from './context';
 
-type Event = APIGatewayProxyEventV2;
-type Result = APIGatewayProxyStructuredResultV2;
 type Allowed = '*' | readonly string[];
 
 // the headers a browser client needs to read: where a created thing is, the next page, the id to quote, replays,
@@ -13,8 +12,7 @@ const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
 const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, range, if-none-match, if-range';
 
 function originOf(event: Event): string | undefined {
-  const headers = event.headers ?? {};
-  return headers.origin ?? Object.entries(headers).find(([key]) => key.toLowerCase() === 'origin')?.[1];
+  return event.headers?.origin;
 }
 
 /**
@@ -33,21 +31,24 @@ export function corsHeaders(
   return { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED, vary: 'origin' };
 }
 
-/** Adds the CORS headers of the request's Origin to whatever `handler` answered, problems and replays included. */
-export function withCors<C>(
-  handler: (event: Event, context: C) => Promise<Result>,
-  allowed: Allowed = config().corsOrigins,
-) {
-  return async (event: Event, context: C): Promise<Result> => {
-    const response = await handler(event, context);
-    const cors = corsHeaders(originOf(event), allowed);
-    if (Object.keys(cors).length === 0) return response;
+/** Adds the CORS headers of the request's Origin to whatever the endpoint answered, problems and replays included. */
+export function cors(allowed: Allowed = config().corsOrigins): MiddlewareObj<Event, Result, Error, StackContext> {
+  const add = async (request: { event: Event; response: Result | null | undefined }) => {
+    const response = request.response;
+    if (!response) return;
+    const headers = corsHeaders(originOf(request.event), allowed);
+    if (Object.keys(headers).length === 0) return;
     const vary = response.headers?.vary;
-    return {
+    request.response = {
       ...response,
-      headers: { ...response.headers, ...cors, ...(vary && cors.vary ? { vary: `${vary}, ${cors.vary}` } : {}) },
+      headers: {
+        ...response.headers,
+        ...headers,
+        ...(vary && headers.vary ? { vary: `${vary}, ${headers.vary}` } : {}),
+      },
     };
   };
+  return { after: add, onError: add };
 }
 
 /**

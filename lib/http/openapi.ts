@@ -1,6 +1,6 @@
 import type { JSONSchema } from 'json-schema-to-ts';
 import { problem } from '../../schemas/common';
-import type { Described } from './';
+import type { Contract } from '../../schemas/contract';
 
 const PHRASES: Record<number, string> = {
   200: 'OK',
@@ -25,10 +25,10 @@ const PHRASES: Record<number, string> = {
 type Schema = Exclude<JSONSchema, boolean> & { properties?: Record<string, JSONSchema>; required?: readonly string[] };
 
 /** The problem statuses an endpoint can answer, from what it takes, plus the ones it declares. */
-function problemStatuses(api: Described): number[] {
+function problemStatuses(api: Contract): number[] {
   const statuses = new Set<number>([500, 503]);
-  if (!api.public) for (const s of [400, 401]) statuses.add(s);
-  if (api.scope) statuses.add(403);
+  if (api.scope !== 'public') for (const s of [400, 401]) statuses.add(s);
+  if (api.scope && api.scope !== 'public') statuses.add(403);
   if (api.params) statuses.add(404);
   if (api.body || api.raw) for (const s of [409, 413, 415, 422]) statuses.add(s);
   for (const s of api.problems ?? []) statuses.add(s);
@@ -79,13 +79,13 @@ function downloadOperation() {
 }
 
 /**
- * The OpenAPI 3.1 document of the API, built from what every handler declares (route, schemas of its path, query,
- * body and success response), so the schemas in schemas/ stay the one source.
+ * The OpenAPI 3.1 document of the API, built from the contracts (route, schemas of its path, query, body and success
+ * response, scope), so the schemas in schemas/ stay the one source; no handler is loaded to build it.
  */
-export function buildOpenApi(handlers: Record<string, { api: Described }>, version: string) {
+export function buildOpenApi(contracts: Record<string, Contract>, version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [operationId, { api }] of Object.entries(handlers)) {
-    const [method, path] = api.route.split(' ') as [string, string];
+  for (const [operationId, api] of Object.entries(contracts)) {
+    const { method, path } = api;
     const problems = Object.fromEntries(
       problemStatuses(api).map((status) => [
         String(status),
@@ -131,8 +131,8 @@ export function buildOpenApi(handlers: Record<string, { api: Described }>, versi
       ...(Object.keys(body).length ? { requestBody: { required: true, content: body } } : {}),
       responses: { [String(api.success.status)]: success, ...download.responses, ...problems },
       // a bearer token's "scopes" here are the one scope it must carry (OpenAPI 3.1 allows them for any scheme)
-      security: api.public ? [] : [{ bearer: api.scope ? [api.scope] : [] }],
-      ...(api.scope ? { 'x-required-scope': api.scope } : {}),
+      security: api.scope === 'public' ? [] : [{ bearer: api.scope ? [api.scope] : [] }],
+      ...(api.scope && api.scope !== 'public' ? { 'x-required-scope': api.scope } : {}),
     };
   }
   return {

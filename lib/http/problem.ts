@@ -1,18 +1,10 @@
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isDatabaseUnavailable } from '../infra/db';
 import { BadRequest, HttpProblem, ServiceUnavailable, UnsupportedMediaType } from '../infra/errors';
 import { log } from '../infra/log';
+import { type Event, type Result, requestIdOf, type StackContext } from './context';
 import { type GithubEndpoint, renderGithubError } from './github';
 import { commonHeaders, serialise } from './responses';
-
-type Event = APIGatewayProxyEventV2;
-type Result = APIGatewayProxyStructuredResultV2;
-
-/** The request id a client can quote: the Lambda invocation's (serverless-offline's API Gateway id is a constant). */
-export function requestIdOf(event: Event, context: Context): string {
-  return context?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown';
-}
 
 /** Maps what a handler or middleware threw to the problem a client sees; anything unexpected is a bare 500. */
 function toProblem(error: unknown): HttpProblem | null {
@@ -54,7 +46,7 @@ export function renderProblem(problem: HttpProblem, requestId: string): Result {
  * Renders every failure as RFC 9457 problem+json, or in GitHub's shape for an endpoint of the GitHub-compatible
  * surface; a 500 carries only the request id, the cause goes to the log.
  */
-export function problemDetails(github?: GithubEndpoint): MiddlewareObj<Event, Result, Error, Context> {
+export function problemDetails(github?: GithubEndpoint): MiddlewareObj<Event, Result, Error, StackContext> {
   return {
     onError: async (request) => {
       const requestId = requestIdOf(request.event, request.context);

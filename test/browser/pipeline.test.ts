@@ -6,7 +6,7 @@ import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
 import { orgWithMembers, testPool } from '../helpers/factories';
 
-// Environments as a pipeline on the dashboard (issue 13), in Chromium against the API the test run serves: each
+// Environments as a pipeline on the dashboard, in Chromium against the API the test run serves: each
 // environment's rules, the deployments waiting for approval with Approve, Reject and Cancel for those allowed, a
 // rollback that asks for its reason, an environment's history a page at a time, and the delivery metrics as charts.
 const CHROMIUM = '/usr/bin/chromium';

@@ -8,7 +8,7 @@ import { api } from '../helpers/api';
 import type { Member } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
 
-// Issue 14: the CLI names repos org/name, waits for a deployment to be final (following the feed), and watches.
+// The CLI names repos org/name, waits for a deployment to be final (following the feed), and watches.
 const exec = promisify(execFile);
 const CLI = 'bin/gitweave-release.mjs';
 const { pool, world } = useWorld();

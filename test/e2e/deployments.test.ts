@@ -5,7 +5,7 @@ import { useWorld } from '../helpers/world';
 
 const { world } = useWorld();
 
-describe('deployments over HTTP through serverless-offline', () => {
+describe('deployments over HTTP, through the door under test', () => {
   it('builds, registers, releases and deploys to dev; the deployment shows everywhere; prod needs a release manager and stg first', async () => {
     const dev = world.developer.token;
     const rm = world.releaseManager.token;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { api } from '../helpers/api';
 import { useWorld } from '../helpers/world';
 
-// Issue 14 over HTTP: the feeds and repos by name, each response checked against the OpenAPI document (api()).
+// Over HTTP: the feeds and repos by name, each response checked against the OpenAPI document (api()).
 const { world } = useWorld();
 
 describe('the event feeds over HTTP', () => {

@@ -270,7 +270,7 @@ async function startUpload(to: Access, fileName: string) {
 
 /**
  * Loads the server at `to` with reads and writes, sends it SIGTERM mid-load while it is receiving an upload, and
- * checks what issue 15 asks of the stop: every request it accepted answered, new connections refused while it
+ * checks what a graceful stop promises: every request it accepted answered, new connections refused while it
  * finishes, an exit with code 0. `afterExit` checks what the test's setup owes after the exit, given the lines the
  * process printed, and gives the versions of the releases in the database.
  */

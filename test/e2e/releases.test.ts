@@ -5,7 +5,7 @@ import { useWorld } from '../helpers/world';
 
 const { pool, world } = useWorld();
 
-describe('releases over HTTP through serverless-offline', () => {
+describe('releases over HTTP, through the door under test', () => {
   it('registers a built artifact, releases it, and lists and gets the release', async () => {
     const token = world.developer.token;
     const repo = world.repo.id;

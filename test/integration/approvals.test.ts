@@ -13,7 +13,7 @@ import { invoke } from '../helpers/events';
 import { type Member, orgWithMembers } from '../helpers/factories';
 import { usePool, type World } from '../helpers/world';
 
-// Issue 13: a deployment to an environment with requiredApprovals waits for release managers other than its
+// A deployment to an environment with requiredApprovals waits for release managers other than its
 // requester; one reject ends it; its requester may cancel it; races end in exactly one outcome.
 const pool = usePool();
 const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import YAML from 'yaml';
 import { DASHBOARD_CSP, handler as dashboard } from '../../functions/dashboard';
 import { handler as dashboardScript } from '../../functions/dashboardScript';
 import { apiEvent, lambdaContext } from '../helpers/events';
 
 // The page and its script as the functions serve them (the browser test, test/browser/, drives them for real).
-const declared = YAML.parse(fs.readFileSync('serverless.yml', 'utf8')).functions as Record<
-  string,
-  { events: Array<{ httpApi: { method: string; path: string } }> }
->;
 
 async function get(handler: typeof dashboard) {
   const res = await handler(apiEvent({ path: '/' }), lambdaContext());
@@ -18,8 +12,8 @@ async function get(handler: typeof dashboard) {
 }
 
 describe('the dashboard page', () => {
-  it('is served at the route serverless.yml gives it, as HTML under a CSP that allows no inline script', async () => {
-    expect(dashboard.api.route).toBe(`GET ${declared.dashboard!.events[0]!.httpApi.path}`);
+  it('is served at GET /, as HTML under a CSP that allows no inline script', async () => {
+    expect([dashboard.contract.method, dashboard.contract.path]).toEqual(['GET', '/']);
     const res = await get(dashboard);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -40,7 +34,7 @@ describe('the dashboard page', () => {
     expect(page.match(/<script\b/g)).toHaveLength(1);
 
     const script = await get(dashboardScript);
-    expect(dashboardScript.api.route).toBe(`GET ${declared.dashboardScript!.events[0]!.httpApi.path}`);
+    expect([dashboardScript.contract.method, dashboardScript.contract.path]).toEqual(['GET', '/dashboard.js']);
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');

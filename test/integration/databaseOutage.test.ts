@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import createConnectionPool, { type ConnectionPool, sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { endpointHandlers } from '../helpers/endpoints';
 import type { EventOptions } from '../helpers/events';
 import { invoke } from '../helpers/events';
 import { type Receiver, startReceiver } from '../helpers/receiver';
@@ -212,11 +212,7 @@ beforeAll(async () => {
     dashboard: async () => ({}),
     dashboardScript: async () => ({}),
   };
-  for (const file of fs.readdirSync('functions').filter((f) => f.endsWith('.ts'))) {
-    const module = (await import(/* @vite-ignore */ `../../functions/${file}`)) as { handler: Handler };
-    // an endpoint carries its description; a function without one answers no request (the scheduled deliverer)
-    if ('api' in module.handler) handlers.set(file.replace(/\.ts$/, ''), module.handler);
-  }
+  for (const [name, handler] of await endpointHandlers()) handlers.set(name, handler);
 }, 120_000);
 
 afterAll(async () => {

@@ -8,14 +8,14 @@ import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as downloadArtifact } from '../../functions/downloadArtifact';
 import { MAX_BUFFERED_FILE_BYTES } from '../../lib/http/download';
 import { createApp, type Served } from '../../server/app';
-import { readRoutes } from '../../server/routes';
+import { routes as allRoutes } from '../../server/routes';
 import { invoke } from '../helpers/events';
 import { writeBuildFile } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
 
 // The download through npm start's server (server/app.ts), which streams the file from the handle the handler opened.
 const { world } = useWorld();
-const routes: Served[] = readRoutes(path.join(import.meta.dirname, '..', '..', 'serverless.yml'))
+const routes: Served[] = allRoutes()
   .filter((route) => route.name === 'downloadArtifact')
   .map((route) => ({ ...route, handler: downloadArtifact }));
 const app = createApp(routes);

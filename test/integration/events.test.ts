@@ -20,7 +20,7 @@ import { type Member, orgWithMembers } from '../helpers/factories';
 import { eventFromRows, feedSettled } from '../helpers/feed';
 import { usePool, type World } from '../helpers/world';
 
-// Issue 14: every change records its event in its own transaction; the feeds read them back, for members only.
+// Every change records its event in its own transaction; the feeds read them back, for members only.
 const pool = usePool();
 
 // each read first waits out the transactions in flight, so that what the test committed is readable (see feedSettled)

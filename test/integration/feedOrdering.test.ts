@@ -9,7 +9,7 @@ import { orgWithMembers } from '../helpers/factories';
 import { feedSettled } from '../helpers/feed';
 import { usePool } from '../helpers/world';
 
-// Issue 14: the feed is gap-free and exactly-once. Events are ordered by (txid, seq), and a read returns only events
+// The feed is gap-free and exactly-once. Events are ordered by (txid, seq), and a read returns only events
 // of transactions below its snapshot's xmin; these tests hold a writing transaction open while others commit.
 const pool = usePool();
 // one connection per concurrent writer, and one for the reader

@@ -11,7 +11,7 @@ import { apiEvent, invoke, lambdaContext } from '../helpers/events';
 import { feedSettled } from '../helpers/feed';
 import { useWorld } from '../helpers/world';
 
-// Issue 14: wait= long-polls. In a server, one LISTEN connection per process wakes every waiting reader, which holds
+// Wait= long-polls. In a server, one LISTEN connection per process wakes every waiting reader, which holds
 // no database connection while it waits; where nothing listens (Lambda, serverless-offline) a reader polls.
 const { pool, world } = useWorld();
 let listener: Listener;

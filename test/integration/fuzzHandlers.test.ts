@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployment } from '../../lib/domain/deployments';
@@ -6,6 +5,7 @@ import { createEnvironment, updateEnvironment } from '../../lib/domain/environme
 import { closeDb } from '../../lib/infra/db';
 import { environmentName } from '../../schemas/environments';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
+import { endpointHandlers } from '../helpers/endpoints';
 import { type EventOptions, invoke } from '../helpers/events';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
@@ -19,14 +19,7 @@ const RUNS = 300;
 
 beforeAll(async () => {
   world = await orgWithMembers(pool);
-  for (const file of fs
-    .readdirSync('functions')
-    .filter((f) => f.endsWith('.ts'))
-    .sort()) {
-    const { handler } = (await import(/* @vite-ignore */ `../../functions/${file}`)) as { handler: Handler };
-    // an endpoint carries its description; a function without one takes no request (the scheduled deliverer)
-    if ('api' in handler) handlers.push([file.replace(/\.ts$/, ''), handler]);
-  }
+  handlers.push(...(await endpointHandlers()));
 });
 afterAll(async () => {
   await closeDb();

@@ -63,9 +63,12 @@ describe('bootstrap', () => {
         const [member] = await fresh.query(sql`SELECT role FROM memberships WHERE user_id = ${made!.userId}`);
         expect(member).toEqual({ role: 'release_manager' });
         expect(await authenticate(fresh, made!.token)).toEqual({
-          id: made!.userId,
-          name: 'admin',
-          token: { id: expect.any(String), scopes: ['read', 'release', 'deploy', 'admin'], expiresAt: null },
+          user: {
+            id: made!.userId,
+            name: 'admin',
+            roles: new Map([[made!.orgId, 'release_manager']]),
+            token: { id: expect.any(String), scopes: ['read', 'release', 'deploy', 'admin'], expiresAt: null },
+          },
         });
         expect(await bootstrap(fresh)).toBeNull();
       } finally {

@@ -8,7 +8,7 @@ import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { orgWithMembers } from '../helpers/factories';
 import { usePool } from '../helpers/world';
 
-// Issue 13: the metrics read from migration 0017's rollups (kept by triggers on deployments) answer what a direct
+// The metrics read from migration 0017's rollups (kept by triggers on deployments) answer what a direct
 // computation from the deployments answers, whatever the writes that led there.
 const pool = usePool();
 const DAY_MS = 24 * 3600 * 1000;

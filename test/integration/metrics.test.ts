@@ -8,7 +8,7 @@ import { invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { usePool, type World } from '../helpers/world';
 
-// Issue 13: delivery metrics of a repo in one environment, computed in SQL.
+// Delivery metrics of a repo in one environment, computed in SQL.
 const pool = usePool();
 const day = (d: number, hour = 12) =>
   `2026-03-${String(d).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.000Z`;

@@ -11,7 +11,7 @@ import { invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { usePool, type World } from '../helpers/world';
 
-// Issue 13: environments as a pipeline. Their order and rules (PATCH), and the promotion rule on deploys.
+// Environments as a pipeline. Their order and rules (PATCH), and the promotion rule on deploys.
 const pool = usePool();
 
 function patch(w: World, environment: string, body: unknown, token = w.releaseManager.token) {

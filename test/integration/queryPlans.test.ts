@@ -87,7 +87,7 @@ describe('query plans over seeded tables', () => {
   it('use an index for every list and lookup, never a sequential scan of releases, deployments or events', async () => {
     const plans: Array<{ text: string; scans: string[] }> = [];
     const db = explaining(pool, plans);
-    const repo = await repoForMember(db, world.repo.id, { id: world.developer.id });
+    const repo = await repoForMember(db, world.repo.id, world.developer.id);
     await authenticate(db, world.developer.token);
     const first = await listReleases(db, repo.id, { limit: 20 });
     await listReleases(db, repo.id, { limit: 20, cursor: first.nextCursor! });

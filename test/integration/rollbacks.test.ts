@@ -10,7 +10,7 @@ import { invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
 import { usePool, type World } from '../helpers/world';
 
-// Issue 13: rolling an environment back, and an environment's history.
+// Rolling an environment back, and an environment's history.
 const pool = usePool();
 const at = (minute: number) => `2026-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
 

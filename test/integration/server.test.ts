@@ -1,12 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type Served } from '../../server/app';
-import { readRoutes } from '../../server/routes';
-
-const ROOT = path.join(import.meta.dirname, '..', '..');
+import { routes as allRoutes } from '../../server/routes';
 
 /** Every route of serverless.yml, each answered by a handler that returns the event it got, as JSON. */
 const events: APIGatewayProxyEventV2[] = [];
@@ -19,12 +16,8 @@ async function echo(event: APIGatewayProxyEventV2) {
     body: JSON.stringify({ routeKey: event.routeKey, pathParameters: event.pathParameters }),
   };
 }
-// the upload route declares raw bodies of up to 10 MiB, as createArtifact does; every other route takes JSON
-const upload = Object.assign(echo.bind(null), { api: { raw: { maxBytes: 10 * 1024 * 1024 } } });
-const routes: Served[] = readRoutes(path.join(ROOT, 'serverless.yml')).map((route) => ({
-  ...route,
-  handler: route.name === 'createArtifact' ? upload : echo,
-}));
+// the routes' own contracts: the upload route (createArtifact) takes raw bodies of up to 10 MiB, every other JSON
+const routes: Served[] = allRoutes().map((route) => ({ ...route, handler: echo }));
 const app = createApp(routes, { headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckIntervalMs: 50 });
 let base = '';
 const repo = '0b7f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyBytes } from '../../lib/http';
+import { bodyBytes } from '../../lib/http/bodies';
 
 const MiB = 1024 * 1024;
 

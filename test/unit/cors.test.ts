@@ -1,19 +1,23 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { describe, expect, it } from 'vitest';
-import { corsHeaders, preflight, withCors } from '../../lib/http/cors';
+import { cors, corsHeaders, preflight } from '../../lib/http/cors';
 import { ConfigError, readConfig } from '../../lib/infra/config';
-import { apiEvent } from '../helpers/events';
+import { apiEvent, lambdaContext } from '../helpers/events';
 
 const app = 'https://app.example.com';
 const answer = async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
+/** An endpoint answering `answer`, with the header names lowercased first as in lib/http's stack. */
+const withCors = (allowed: '*' | string[]) => middy(answer).use(httpHeaderNormalizer()).use(cors(allowed));
 
 describe('CORS', () => {
   it('adds no CORS header at all when CORS_ORIGINS is unset, whatever the Origin', async () => {
-    const response = await withCors(answer, [])(apiEvent({ headers: { origin: 'https://evil.example' } }), {});
+    const response = await withCors([])(apiEvent({ headers: { origin: 'https://evil.example' } }), lambdaContext());
     expect(response.headers).toEqual({ 'content-type': 'application/json' });
   });
 
   it('allows a listed origin by name, without credentials, and varies on Origin', async () => {
-    const response = await withCors(answer, [app])(apiEvent({ headers: { Origin: app } }), {});
+    const response = await withCors([app])(apiEvent({ headers: { Origin: app } }), lambdaContext());
     expect(response.headers).toEqual({
       'content-type': 'application/json',
       'access-control-allow-origin': app,

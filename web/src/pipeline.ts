@@ -4,7 +4,7 @@ import { ago, exactTime, STATUS_LABEL } from './format';
 import type { CurrentUser, Deployment, DeploymentDetail, MemberRepo, Page, RepoEnvironment } from './types';
 
 /**
- * Environments as a pipeline (issue 13) on the page: the rules of each environment, the deployments waiting for
+ * Environments as a pipeline on the page: the rules of each environment, the deployments waiting for
  * approval with Approve, Reject and Cancel for those allowed, a Rollback that asks for the reason in a dialog, and
  * an environment's history a page at a time. main.ts owns the session; it hands each call the current one.
  */

@@ -1,0 +1,54 @@
+import { pageOf, repoParams } from '../common';
+import { contract } from '../contract';
+import {
+  createReleaseBody,
+  latestReleaseQuery,
+  listReleasesQuery,
+  release,
+  releaseRefParams,
+  releaseSummary,
+} from '../releases';
+
+/** The routes of releases. */
+export const releases = {
+  createRelease: contract({
+    method: 'POST',
+    path: '/api/v1/repos/{repo}/releases',
+    scope: 'release',
+    access: 'repo',
+    params: repoParams,
+    body: createReleaseBody,
+    summary: 'Publish a release: a SemVer version, Markdown notes and its artifacts, all or nothing',
+    success: { status: 201, schema: release },
+    problems: [409],
+  }),
+  listReleases: contract({
+    method: 'GET',
+    path: '/api/v1/repos/{repo}/releases',
+    scope: 'read',
+    access: 'repo',
+    params: repoParams,
+    query: listReleasesQuery,
+    summary: "List a repo's releases, newest first or by SemVer, filtered by pre-release and version range",
+    success: { status: 200, schema: pageOf(releaseSummary) },
+  }),
+  getRelease: contract({
+    method: 'GET',
+    path: '/api/v1/repos/{repo}/releases/{id}',
+    scope: 'read',
+    access: 'repo',
+    params: releaseRefParams,
+    summary: 'Get a release by id or version, with its artifacts and newest deployments',
+    success: { status: 200, schema: release },
+  }),
+  getLatestRelease: contract({
+    method: 'GET',
+    path: '/api/v1/repos/{repo}/releases/latest',
+    scope: 'read',
+    access: 'repo',
+    params: repoParams,
+    query: latestReleaseQuery,
+    summary: 'Get the release with the highest SemVer precedence',
+    success: { status: 200, schema: release },
+  }),
+};
