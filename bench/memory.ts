@@ -1,14 +1,7 @@
-/**
- * Memory: the resident memory of the whole `npm start` process tree (npm, tsx, the server, anything it
- * spawns), Postgres aside and reported on its own, after a warm-up and after `seconds` of mixed load over every
- * read and write, sampled every 5 s meanwhile.
- */
-import { freePort } from '../scripts/lib/net';
-import { ROOT } from './doors';
 import type { Endpoint } from './endpoints';
 import { load, type Measurement } from './load';
-import { memoryOf, processTree, spawnGroup, untilAnswers } from './procs';
-import { npmStartEnv } from './startup';
+import { memoryOf, processTree } from './procs';
+import { startNpm } from './startup';
 
 type Memory = ReturnType<typeof memoryOf>;
 
@@ -34,14 +27,8 @@ export async function memoryCheck(
     log: (line: string) => void;
   },
 ): Promise<MemoryCheck> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const group = spawnGroup('npm', ['start'], {
-    cwd: ROOT,
-    env: { ...npmStartEnv(databaseUrl, artifactsDir), PORT: String(port) },
-  });
+  const { origin, group } = await startNpm(databaseUrl, artifactsDir);
   try {
-    await untilAnswers(`${origin}/api/v1/health`, performance.now(), 120_000, () => group.child.exitCode === null);
     const tree = () => memoryOf(processTree(group.child.pid!));
     const targets = endpoints.map((endpoint) => endpoint.target);
     const { connections } = options;

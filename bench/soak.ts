@@ -8,26 +8,27 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { freePort } from '../scripts/lib/net';
-import { ROOT } from './doors';
 import type { Endpoint } from './endpoints';
 import { type CpuCost, countCpu, load, type Measurement, residentMiB } from './load';
-import { processTree, spawnGroup, untilAnswers } from './procs';
+import { processTree } from './procs';
 import type { Target } from './report';
-import { npmStartEnv } from './startup';
+import { startNpm } from './startup';
 
-export interface SoakInterval {
-  /** 1-based; seconds from the start of the soak */
-  index: number;
-  fromS: number;
-  toS: number;
+/** Requests, their answers by status class, and requests that got none (reset, timeout). */
+interface Counts {
   requests: number;
-  /** answers by status class, and requests that got none (reset, timeout) */
   status2xx: number;
   status4xx: number;
   status5xx: number;
   statusOther: number;
   errors: number;
+}
+
+export interface SoakInterval extends Counts {
+  /** 1-based; seconds from the start of the soak */
+  index: number;
+  fromS: number;
+  toS: number;
   p50: number | null;
   p99: number | null;
   /** RSS of the server process (MiB): mean and max of the samples taken in the interval */
@@ -51,14 +52,7 @@ export interface SoakResult {
   achievedRps: number;
   serverProcess: { pid: number; command: string };
   loadAverage: { start: number; end: number };
-  totals: {
-    requests: number;
-    status2xx: number;
-    status4xx: number;
-    status5xx: number;
-    statusOther: number;
-    errors: number;
-  };
+  totals: Counts;
   intervals: SoakInterval[];
   targets: Target[];
 }
@@ -144,14 +138,8 @@ export async function soak(
   },
 ): Promise<Omit<SoakResult, 'targets'>> {
   const loadAtStart = os.loadavg()[0]!;
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const group = spawnGroup('npm', ['start'], {
-    cwd: ROOT,
-    env: { ...npmStartEnv(databaseUrl, artifactsDir), PORT: String(port) },
-  });
+  const { origin, group } = await startNpm(databaseUrl, artifactsDir);
   try {
-    await untilAnswers(`${origin}/api/v1/health`, performance.now(), 120_000, () => group.child.exitCode === null);
     const server = serverProcess(group.child.pid!);
     const targets = endpoints.map((endpoint) => endpoint.target);
     const { connections } = options;

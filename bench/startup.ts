@@ -62,6 +62,26 @@ export function npmStartEnv(databaseUrl: string | undefined, artifactsDir: strin
   return env;
 }
 
+/** `npm start` on the bench's database on a free port, resolved once it answers /health. */
+export async function startNpm(
+  databaseUrl: string,
+  artifactsDir: string,
+): Promise<{ origin: string; group: ReturnType<typeof spawnGroup> }> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const group = spawnGroup('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...npmStartEnv(databaseUrl, artifactsDir), PORT: String(port) },
+  });
+  try {
+    await untilAnswers(`${origin}/api/v1/health`, performance.now(), 120_000, () => group.child.exitCode === null);
+  } catch (err) {
+    await group.stop();
+    throw err;
+  }
+  return { origin, group };
+}
+
 export async function measureStartup(
   databaseUrl: string,
   artifactsDir: string,
