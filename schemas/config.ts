@@ -93,7 +93,7 @@ export const environment = {
     WEBHOOK_CONCURRENCY: whole(1, 1000, 10, 'webhooks a process sends to at once (one connection each)'),
     WEBHOOK_DELIVERER: flag(
       true,
-      '`false`: this `npm start` sends no webhooks (other servers, or the scheduled function, do)',
+      "`false`: this process sends no webhooks, neither `npm start`'s deliverer nor the scheduled function of `npm run dev` or Lambda (other processes do)",
     ),
     SLS_LOG_LEVEL: {
       type: 'string',

@@ -92,7 +92,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     host: v.HOST,
     logLevel: v.LOG_LEVEL,
     corsOrigins: corsOrigins(v.CORS_ORIGINS),
-    /** false: npm start sends no webhooks (other servers, or the scheduled function, do) */
+    /** false: this process sends no webhooks, from npm start's deliverer or the scheduled function (others do) */
     webhookDeliverer: v.WEBHOOK_DELIVERER,
     /** true: webhooks may target loopback, private and other special-purpose addresses (tests, a trusted LAN) */
     webhookAllowPrivate: v.WEBHOOK_ALLOW_PRIVATE,

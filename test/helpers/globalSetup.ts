@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { type Database, startEmbedded } from '../../scripts/lib/database';
 import { migrate } from '../../scripts/lib/migrate';
@@ -24,9 +26,30 @@ interface World {
 let world: Promise<World> | undefined;
 let users = 0;
 
+/**
+ * A database of this run's own on DATABASE_URL's server, dropped at its end: no run sees what another left (a
+ * pending webhook delivery of an old run would be sent by this one's deliverers), and two runs never share one.
+ */
+async function runDatabase(serverUrl: string): Promise<Database> {
+  const name = `gitweave_run_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.href, stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 async function openWorld(): Promise<World> {
   const database = process.env.DATABASE_URL
-    ? { url: process.env.DATABASE_URL, stop: async () => undefined }
+    ? await runDatabase(process.env.DATABASE_URL)
     : await startEmbedded({
         dataDir: path.join('data', 'test-postgres'),
         port: Number(process.env.EMBEDDED_PG_TEST_PORT || 54339),
@@ -85,8 +108,8 @@ async function startServer(project: TestProject, shared: World): Promise<Server>
 }
 
 /**
- * The real parts the tests use: a Postgres (DATABASE_URL when set, else an embedded cluster of the tests' own
- * under ./data/test-postgres), migrated; a temporary artifacts volume; and, for e2e and browser tests, the API
+ * The real parts the tests use: a Postgres (a database of the run's own on DATABASE_URL's server when it is set,
+ * else an embedded cluster of the tests' own under ./data/test-postgres), migrated; a temporary artifacts volume; and, for e2e and browser tests, the API
  * served over HTTP by the door under test. Returns the teardown.
  */
 export default async function setup(project: TestProject) {

@@ -1,6 +1,6 @@
 import type { ConnectionPool } from '@databases/pg';
 import { verify } from '@octokit/webhooks-methods';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler as deliverWebhooks } from '../../functions/deliverWebhooks';
 import { type Deliverer, startDeliverer } from '../../lib/domain/deliverer';
 import { type DeliveryOptions, USER_AGENT } from '../../lib/domain/deliveries';
@@ -26,6 +26,8 @@ beforeAll(async () => {
   // the scheduled function's pool (lib/infra/db, opened on first use) is on this database too
   process.env.DATABASE_URL = own.url;
   process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
+  // this file's database is its own: its scheduled function may send (the run's setup turns every deliverer off)
+  process.env.WEBHOOK_DELIVERER = 'true';
   pool = own.pool;
   world = await orgWithMembers(pool);
 });
@@ -318,6 +320,30 @@ describe('a webhook delivery', () => {
       'delivered',
       'delivered',
       'delivered',
+    ]);
+  });
+
+  it('is not sent by the scheduled function of a process with WEBHOOK_DELIVERER=false, as under npm run dev in tests', async () => {
+    const hook = await receiver();
+    const id = await webhook(hook.url);
+    await events(2);
+    process.env.WEBHOOK_DELIVERER = 'false';
+    // the function as a fresh process loads it: its configuration (memoised per process) read with the switch off
+    vi.resetModules();
+    const fresh = await import('../../functions/deliverWebhooks');
+    const freshDb = await import('../../lib/infra/db');
+    try {
+      expect(await fresh.handler({} as Parameters<typeof fresh.handler>[0], lambdaContext())).toEqual({ attempts: 0 });
+    } finally {
+      process.env.WEBHOOK_DELIVERER = 'true';
+      await freshDb.closeDb();
+    }
+    expect(hook.received).toHaveLength(0);
+    expect(
+      (await deliveriesOf(id)).map((row: { status: string; attempts: number }) => [row.status, row.attempts]),
+    ).toEqual([
+      ['pending', 0],
+      ['pending', 0],
     ]);
   });
 });
