@@ -56,7 +56,7 @@ describe('serverless package for the prod stage', () => {
       });
     }
     expect(fs.existsSync(path.join(packageDir, 'gitweave-releases.zip'))).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('docker-compose.yml', () => {

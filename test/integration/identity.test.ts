@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import createConnectionPool from '@databases/pg';
 import pg from 'pg';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
 import { authenticate, hashToken } from '../../lib/domain/identity';
 import { bootstrap } from '../../lib/domain/orgs';
@@ -94,6 +93,9 @@ describe('tokens', () => {
     const call = () => invoke(listReleases, { pathParameters: { repo: world.repo.id }, token: world.developer.token });
     const lifetime = config().authCacheTtlMs;
     config().authCacheTtlMs = 300;
+    // the cache's clock (Date) is the test's, so that a slow machine cannot outlive the lifetime between two calls
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
     try {
       expect((await call()).status).toBe(200);
       // straight in the database: revokeToken would wait for the answers of listening servers, this is about a process
@@ -102,12 +104,14 @@ describe('tokens', () => {
         sql`UPDATE api_tokens SET revoked_at = now() WHERE token_hash = ${hashToken(world.developer.token)}`,
       );
       // nothing told this process: the identity it cached a moment ago still holds, for at most the lifetime
+      vi.setSystemTime(start + 299);
       expect((await call()).status).toBe(200);
-      await sleep(400);
+      vi.setSystemTime(start + 301);
       const res = await call();
       expect(res.status).toBe(401);
       expect(res.body.detail).toBe('The API token is not valid, or has been revoked.');
     } finally {
+      vi.useRealTimers();
       config().authCacheTtlMs = lifetime;
     }
   });

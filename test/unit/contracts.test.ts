@@ -24,7 +24,8 @@ describe('the contracts', () => {
     }
     const files = fs.readdirSync('functions').map((file) => file.replace(/\.ts$/, ''));
     expect(files.filter((file) => !(file in contracts))).toEqual(['deliverWebhooks']);
-  });
+    // it loads every handler's module (and what each imports) for the first time in this worker
+  }, 60_000);
 
   it('give each method and path to one route only', () => {
     const keys = routes.map(([, { method, path }]) => `${method} ${path}`);
