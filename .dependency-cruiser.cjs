@@ -38,6 +38,14 @@ module.exports = {
       to: { path: '^lib/http/index\\.ts$' },
     },
     {
+      name: 'cli-shares-formatting-only',
+      severity: 'error',
+      comment:
+        "the CLI prints durations, sizes and times as the dashboard shows them (web/src/format.ts) and takes nothing else of the dashboard's",
+      from: { path: '^cli/' },
+      to: { path: '^web/', pathNot: '^web/src/format\\.ts$' },
+    },
+    {
       name: 'clients-talk-http',
       severity: 'error',
       comment: 'the dashboard and the CLI are API clients: they may share schemas and types, never server code',

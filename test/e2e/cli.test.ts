@@ -4,12 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createUser } from '../../lib/domain/orgs';
 import { sql } from '../../lib/infra/db';
 import { api } from '../helpers/api';
 import { orgWithMembers } from '../helpers/factories';
 import { useWorld } from '../helpers/world';
+
+// each test runs the CLI several times, a Node process apiece: on a loaded machine that is tens of seconds
+vi.setConfig({ testTimeout: 120_000 });
 
 const exec = promisify(execFile);
 const CLI = 'bin/gitweave-release.mjs';
@@ -96,6 +99,19 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
     expect(missing.stderr).toContain('/body/version');
     const usage = await cli(['frobnicate']);
     expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^gitweave-release: unknown command: frobnicate\n\nusage: gitweave-release/);
+  });
+
+  it('refuses, by name and before any request, an option the command does not take', async () => {
+    // --kind is history's: deploy says so instead of ignoring it
+    const wrong = await cli(['deploy', world.repo.id, '1.0.0', 'prod', '--kind', 'rollback']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(
+      /^gitweave-release: deploy takes no --kind option \(it takes --status, --wait, --timeout, beside --url, --token and --json\)\n/,
+    );
+    const none = await cli(['releases', world.repo.id, '--out', 'x']);
+    expect(none).toMatchObject({ code: 2, stdout: '' });
+    expect(none.stderr).toContain('releases takes no --out option (it takes none of its own');
   });
 
   it('makes a narrower token for the pipeline, lists it and revokes it', async () => {

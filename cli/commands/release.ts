@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import type { Release, ReleaseSummary } from '../../schemas/releases';
+import { call, resolveRepo } from '../api';
+import { CliError, type Command, table } from '../args';
+
+/** release create: a version with its notes and artifacts. */
+export const release: Command = {
+  usage: `  release create <repo> <version> [--notes-file <f>] [--artifact <id>]...`,
+  options: { 'notes-file': { type: 'string' }, artifact: { type: 'string', multiple: true } },
+  async run(context) {
+    const { api, args } = context;
+    if (args[0] !== 'create') throw context.usageError(`unknown command: release ${args[0] ?? ''}`);
+    if (args.length !== 3) throw new CliError('release create takes <repo> <version>', 2);
+    const notesFile = context.string('notes-file');
+    const notes = notesFile ? await fs.promises.readFile(notesFile, 'utf8') : undefined;
+    const artifactIds = context.strings('artifact');
+    const repo = await resolveRepo(api, args[1] ?? '');
+    const made = await call<Release>(api, 'POST', `/repos/${repo}/releases`, {
+      json: {
+        version: args[2],
+        ...(notes !== undefined ? { notes } : {}),
+        ...(artifactIds ? { artifactIds } : {}),
+      },
+    });
+    return { json: made, human: `release ${made.version}  ${made.id}  ${made.artifacts.length} artifact(s)` };
+  },
+};
+
+/** releases: the newest releases of a repo. */
+export const releases: Command = {
+  usage: `  releases <repo>                                         the newest releases`,
+  async run(context) {
+    context.need(1, '<repo>');
+    const repo = await resolveRepo(context.api, context.args[0] ?? '');
+    const page = await call<{ items: ReleaseSummary[] }>(context.api, 'GET', `/repos/${repo}/releases?limit=20`);
+    const rows = [
+      ['VERSION', 'CREATED', 'ARTIFACTS', 'ID'],
+      ...page.items.map((r) => [r.version, r.createdAt, String(r.artifactCount), r.id]),
+    ];
+    return { json: page, human: page.items.length ? table(rows) : 'no releases yet' };
+  },
+};
