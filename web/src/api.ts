@@ -1,4 +1,4 @@
-import type { Problem } from './types';
+import type { Page, Problem, Release, ReleaseSummary, RepoEnvironment } from './types';
 
 /** A failed request, with the text to show: the problem's `detail` when the API sent one. */
 export class ApiError extends Error {
@@ -73,4 +73,33 @@ export async function allPages<T>(api: Api, path: string, maxPages = 20): Promis
     if (!cursor) break;
   }
   return items;
+}
+
+// ---- the calls of the dashboard ---------------------------------------------------------------------------------
+
+/** Releases per page of the dashboard's table. */
+const PAGE_SIZE = 20;
+
+/** The environments of `repoId`'s org with what runs in each. */
+export function environmentsOf(api: Api, repoId: string): Promise<RepoEnvironment[]> {
+  return allPages<RepoEnvironment>(api, `/repos/${repoId}/environments`);
+}
+
+/** A page of `repoId`'s releases, newest first, from `cursor`. */
+export function releasesPage(api: Api, repoId: string, cursor: string | null): Promise<Page<ReleaseSummary>> {
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (cursor) query.set('cursor', cursor);
+  return api.get<Page<ReleaseSummary>>(`/repos/${repoId}/releases?${query}`);
+}
+
+/** One release with its artifacts and newest deployments. */
+export function releaseOf(api: Api, repoId: string, releaseId: string): Promise<Release> {
+  return api.get<Release>(`/repos/${repoId}/releases/${releaseId}`);
+}
+
+/** Deploys a release to an environment: done at once, or waiting for approvals. */
+export function deployRelease(api: Api, repoId: string, releaseId: string, environmentId: string) {
+  return api.post<{ status: string; requiredApprovals: number }>(`/repos/${repoId}/releases/${releaseId}/deployments`, {
+    environmentId,
+  });
 }

@@ -29,3 +29,17 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!element) throw new Error(`the page has no #${id}`);
   return element as T;
 }
+
+/** Says what a write did (or why it failed) where the user is looking: the pipeline's status line. */
+export function say(message: string, error = false): void {
+  const status = byId('pipeline-status');
+  status.className = error ? 'pipeline-status error' : 'pipeline-status';
+  status.textContent = message;
+}
+
+/** The page's alert: what went wrong, or hidden with null. */
+export function showAlert(message: string | null): void {
+  const alert = byId('alert');
+  alert.textContent = message ?? '';
+  alert.hidden = message === null;
+}
