@@ -183,6 +183,21 @@ describe('GET /metrics on METRICS_PORT', () => {
   }, 30_000);
 });
 
+describe('the documented dashboard and alert rules', () => {
+  it('name only metrics a scrape has', async () => {
+    const { samples } = await scrape();
+    const exported = new Set(samples.map((sample) => sample.name));
+    for (const file of ['docs/grafana-dashboard.json', 'docs/prometheus-alerts.yml']) {
+      const named = new Set(fs.readFileSync(file, 'utf8').match(/\b(gitweave|process|nodejs)_[a-z0-9_]+/g));
+      expect(named.size, file).toBeGreaterThan(5);
+      expect(
+        [...named].filter((name) => !exported.has(name)),
+        file,
+      ).toEqual([]);
+    }
+  });
+});
+
 describe('readiness', () => {
   it('names each check, answers 503 problem+json while the database is gone and 200 once it is back', async () => {
     const ready = await get('/health/ready');
