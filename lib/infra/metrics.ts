@@ -22,7 +22,8 @@ function create() {
       name: 'gitweave_http_request_duration_seconds',
       help: 'Time from the request to the end of its answer, by route template, method and status class',
       labelNames: ['route', 'method', 'status'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      // 11 bounds: a read is 1-5 ms, the p99 alert is at 0.5 s; fewer bounds keep a scrape of every route small
+      buckets: [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers,
     }),
     statementErrors: new Counter({
