@@ -56,6 +56,32 @@ export const repoParams = typed({
   additionalProperties: false,
 } as const);
 
+/** One readiness check: `ok`, `failing` (with why), or `skipped` where it does not apply (with why). */
+const readinessCheck = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'failing', 'skipped'] },
+    detail: { type: 'string' },
+  },
+  required: ['status', 'detail'],
+  additionalProperties: false,
+} as const;
+
+/** Every check of readiness, by name. */
+const readinessChecks = {
+  type: 'object',
+  properties: {
+    database: readinessCheck,
+    migrations: readinessCheck,
+    artifacts: readinessCheck,
+    listen: readinessCheck,
+  },
+  required: ['database', 'migrations', 'artifacts', 'listen'],
+  additionalProperties: false,
+} as const;
+
+export type ReadinessChecks = FromSchema<typeof readinessChecks>;
+
 /** RFC 9457 problem details, as every error response carries them. */
 export const problem = {
   type: 'object',
@@ -73,6 +99,10 @@ export const problem = {
       },
     },
     requestId: { type: 'string' },
+    /** the request's id, as a URN: the `X-Request-Id` of its answer and of its log lines */
+    instance: { type: 'string' },
+    /** readiness only: every check's result */
+    checks: readinessChecks,
   },
   required: ['type', 'title', 'status', 'detail'],
 } as const;
@@ -96,6 +126,14 @@ export const health = {
   type: 'object',
   properties: { status: { type: 'string', const: 'ok' } },
   required: ['status'],
+  additionalProperties: false,
+} as const;
+
+/** GET /api/v1/health/ready when every check passes (or does not apply). */
+export const readiness = {
+  type: 'object',
+  properties: { status: { type: 'string', const: 'ready' }, checks: readinessChecks },
+  required: ['status', 'checks'],
   additionalProperties: false,
 } as const;
 

@@ -50,6 +50,14 @@ export const environment = {
       default: '127.0.0.1',
       description: 'address the API listens on (`0.0.0.0` in the container)',
     },
+    METRICS_PORT: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      unset: 'no metrics served',
+      description:
+        '`npm start`: serves Prometheus metrics at `GET /metrics` on this port of `HOST`, apart from the API ([metrics](docs/operations.md#metrics))',
+    },
     DATABASE_POOL_SIZE: whole(1, 100, 10, 'connections per process'),
     DATABASE_TIMEOUT_MS: whole(
       100,

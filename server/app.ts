@@ -5,6 +5,7 @@ import { pipeline, Transform } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import FindMyWay from 'find-my-way';
 import { MAX_JSON_BODY_BYTES, maxBodyBytes } from '../lib/http/bodies';
+import { acceptedRequestId } from '../lib/http/context';
 import { preflight } from '../lib/http/cors';
 import type { StreamingDoor } from '../lib/http/download';
 import { type GithubEndpoint, renderGithubError } from '../lib/http/github';
@@ -12,6 +13,7 @@ import { renderProblem } from '../lib/http/problem';
 import type { FileBody } from '../lib/http/responses';
 import { BadRequest, type HttpProblem, MethodNotAllowed, NotFound, PayloadTooLarge } from '../lib/infra/errors';
 import { log } from '../lib/infra/log';
+import { metrics, statusClass } from '../lib/infra/metrics';
 import { apiGatewayEvent } from './event';
 import type { Route } from './routes';
 
@@ -40,7 +42,30 @@ interface Target {
   fn: Served;
   routeKey: string;
   maxBodyBytes: number;
+  observe: Observe;
 }
+
+/** Counts an answer and its time in the metrics, under one route template and method (never the raw path). */
+type Observe = (status: number, seconds: number) => void;
+
+function observer(route: string, method: string): Observe {
+  // one label object per status class, made once: the hot path allocates nothing
+  const byClass: Array<{ route: string; method: string; status: string } | undefined> = [];
+  return (status, seconds) => {
+    const index = Math.floor(status / 100);
+    let labels = byClass[index];
+    if (!labels) {
+      labels = { route, method, status: statusClass(status) };
+      byClass[index] = labels;
+    }
+    metrics.requests.inc(labels);
+    metrics.requestSeconds.observe(labels, seconds);
+  };
+}
+
+/** Where an answer's metrics go, set by `serve` once the request is routed. */
+const OBSERVE = Symbol('observe');
+type Observed = ServerResponse & { [OBSERVE]?: Observe };
 
 /** `/api/v1/repos/{repo}` (API Gateway) → `/api/v1/repos/:repo` (find-my-way). */
 function routerPath(path: string): string {
@@ -67,9 +92,16 @@ function lambdaContext(fn: Served, timeoutMs: number, streams = false): Context 
   };
 }
 
+/** The request's id where no handler gives one: the client's X-Request-Id when acceptable, else a new one. */
+function requestIdOfRaw(req: IncomingMessage | undefined): string {
+  const given = req?.headers['x-request-id'];
+  return acceptedRequestId(typeof given === 'string' ? given : undefined) ?? randomUUID();
+}
+
 function sendProblem(res: ServerResponse, problem: HttpProblem, close = false, github?: GithubEndpoint): void {
+  const requestId = requestIdOfRaw(res.req);
   // a route of the GitHub-compatible surface answers in GitHub's shape, as its handler would
-  const rendered = github ? renderGithubError(problem, randomUUID(), github) : renderProblem(problem, randomUUID());
+  const rendered = github ? renderGithubError(problem, requestId, github) : renderProblem(problem, requestId);
   const headers: Record<string, string> = { ...(rendered.headers as Record<string, string>) };
   if (close) headers.connection = 'close';
   res.writeHead(problem.status, headers).end(rendered.body);
@@ -97,7 +129,7 @@ function exactly(expected: number): Transform {
  * reads to what the socket takes, and the handle is closed when the file is sent, fails, or the client goes away. A
  * file cut short on the volume ends the connection, so that the client sees a failure rather than waiting for bytes.
  */
-function sendFile(res: ServerResponse, file: FileBody): void {
+function sendFile(res: ServerResponse, file: FileBody, requestId: string | undefined): void {
   if (file.end < file.start) {
     res.end();
     void file.handle.close();
@@ -105,7 +137,7 @@ function sendFile(res: ServerResponse, file: FileBody): void {
   }
   const stream = file.handle.createReadStream({ start: file.start, end: file.end, highWaterMark: FILE_CHUNK_BYTES });
   pipeline(stream, exactly(file.end - file.start + 1), res, (err) => {
-    if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') log().warn({ err }, 'a file download stopped');
+    if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') log().warn({ requestId, err }, 'a file download stopped');
   });
 }
 
@@ -124,7 +156,7 @@ function sendResult(res: ServerResponse, result: Result): void {
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
   if (result.file) {
     res.writeHead(result.statusCode ?? 200, headers);
-    sendFile(res, result.file);
+    sendFile(res, result.file, headers['x-request-id'] as string | undefined);
     return;
   }
   const body = result.body === undefined ? '' : result.body;
@@ -192,10 +224,20 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
   const functionTimeoutMs = options.functionTimeoutMs ?? 29_000;
   for (const fn of functions) {
     byName.set(fn.name, fn);
-    const target: Target = { fn, routeKey: `${fn.method} ${fn.path}`, maxBodyBytes: maxBodyBytes(fn.contract) };
+    const target: Target = {
+      fn,
+      routeKey: `${fn.method} ${fn.path}`,
+      maxBodyBytes: maxBodyBytes(fn.contract),
+      observe: observer(fn.path, fn.method),
+    };
     router.on(fn.method as FindMyWay.HTTPMethod, routerPath(fn.path), () => undefined, target);
   }
   const methods = [...new Set(functions.map((fn) => fn.method))];
+  // what no route matched is counted under `unmatched`, by method when it is one of HTTP's (else `other`)
+  const unmatched = new Map(
+    [...methods, 'HEAD', 'OPTIONS', 'other'].map((method) => [method, observer('unmatched', method)] as const),
+  );
+  const invocations = observer('/2015-03-31/functions/{name}/invocations', 'POST');
 
   // the answers not yet begun: when the server stops, each says Connection: close
   const answering = new Set<ServerResponse>();
@@ -220,11 +262,12 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(req: IncomingMessage, res: Observed): Promise<void> {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
     const method = req.method ?? 'GET';
+    res[OBSERVE] = unmatched.get(method) ?? (unmatched.get('other') as Observe);
     if (!validPercentEncoding(path)) {
       return sendProblem(res, new BadRequest(`The request path is not valid percent-encoding: ${path.slice(0, 200)}`));
     }
@@ -232,7 +275,10 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     if (!found) {
       if (method === 'POST') {
         const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path);
-        if (invocation?.[1]) return invoke(req, res, decodeURIComponent(invocation[1]));
+        if (invocation?.[1]) {
+          res[OBSERVE] = invocations;
+          return invoke(req, res, decodeURIComponent(invocation[1]));
+        }
       }
       const allowed = methods.filter((other) => other !== method && router.find(other as FindMyWay.HTTPMethod, path));
       if (method === 'OPTIONS' && allowed.length > 0) {
@@ -246,6 +292,7 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
       return sendProblem(res, new NotFound(`No route matches ${method} ${path.slice(0, 200)}.`));
     }
     const target = found.store as Target;
+    res[OBSERVE] = target.observe;
     const body = await readBody(req, res, target.maxBodyBytes, target.fn.contract.github);
     if (body === null) return;
     const pathParameters: Record<string, string> = {};
@@ -261,10 +308,14 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
       // a request on a connection the server took is answered even while it stops, and then the connection closes
       if (stopping) res.setHeader('connection', 'close');
       answering.add(res);
-      res.once('close', () => answering.delete(res));
+      const started = performance.now();
+      res.once('close', () => {
+        answering.delete(res);
+        (res as Observed)[OBSERVE]?.(res.statusCode, (performance.now() - started) / 1000);
+      });
       serve(req, res).catch((err: unknown) => {
         // handlers render their own failures; reaching here is a bug in this file or a handler's wrapper
-        log().error({ err }, 'the server failed to answer a request');
+        log().error({ requestId: requestIdOfRaw(req), err }, 'the server failed to answer a request');
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/problem+json' });
           res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));

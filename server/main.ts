@@ -15,6 +15,7 @@ import { listen } from '../lib/infra/listen';
 import { endWaits, eventsSubscription, noticeEvents } from '../lib/infra/notices';
 import { createApp } from './app';
 import { functions } from './functions';
+import { serveMetrics } from './metrics';
 
 export interface Running {
   url: string;
@@ -58,11 +59,24 @@ export async function serve(): Promise<Running> {
     await deliverer?.stop();
     throw err;
   }
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  if (config.metricsPort !== undefined) {
+    try {
+      metricsServer = await serveMetrics(config.host, config.metricsPort);
+    } catch (err) {
+      await app.stop();
+      await listener.stop();
+      await deliverer?.stop();
+      throw err;
+    }
+  }
   return {
     url: `http://${config.host}:${config.port}/api/v1`,
     async stop() {
       // long-polling readers of the feed answer now, so that they do not hold the stop
       endWaits();
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       await app.stop();
       await listener.stop();
       await deliverer?.stop();

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Config } from '../infra/config';
 import { type Queryable, type Row, sql } from '../infra/db';
+import { metrics } from '../infra/metrics';
 import { type OutboundPolicy, type PostOutcome, postOnce } from '../infra/outbound';
 
 /** How the deliverer sends: WEBHOOK_TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS, WEBHOOK_CONCURRENCY, WEBHOOK_ALLOW_PRIVATE. */
@@ -164,6 +165,27 @@ export async function recordAttempts(db: Queryable, made: Made[], retryBaseMs: n
       next_attempt_at = now() + make_interval(secs => m.delay_s)
     FROM made m
     WHERE d.id = m.id AND d.claim = m.claim`);
+  for (const { status } of next) metrics.webhookAttempts.inc(OUTCOME[status as keyof typeof OUTCOME]);
+}
+
+/** The label of an attempt's metric, by the delivery's status after it. */
+const OUTCOME = {
+  delivered: { outcome: 'succeeded' },
+  pending: { outcome: 'retried' },
+  failed: { outcome: 'failed' },
+} as const;
+
+/**
+ * The delivery backlog, for the metrics: deliveries `due` now (a lease run out counts: its claimer died), those
+ * `inFlight` (claimed by a deliverer, their lease running), and how long the oldest due one has waited, in seconds (0: none due).
+ */
+export async function deliveryBacklog(db: Queryable): Promise<{ due: number; inFlight: number; oldestDueS: number }> {
+  const [row] = await db.query(sql`
+    SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS due,
+      count(*) FILTER (WHERE claim IS NOT NULL AND next_attempt_at > now()) AS in_flight,
+      COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0) AS oldest
+    FROM webhook_deliveries WHERE status = 'pending'`);
+  return { due: Number(row?.due ?? 0), inFlight: Number(row?.in_flight ?? 0), oldestDueS: Number(row?.oldest ?? 0) };
 }
 
 /** Sends one claimed delivery once: a POST of the event, signed. Records nothing (see `recordAttempts`). */

@@ -5,6 +5,7 @@ import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
 import { Unauthorized } from '../infra/errors';
 import { answeredByListeners, type Reply } from '../infra/listen';
+import { metrics } from '../infra/metrics';
 import type { RepoAccess } from './access';
 
 /** The caller of a request, as its token identifies it. */
@@ -54,6 +55,13 @@ const repoOrgs = new Map<string, string>();
 /** bumped by every invalidation, so that a lookup that raced one does not cache what it read before it */
 let generation = 0;
 const MAX_CACHED = 10_000;
+const HIT = { result: 'hit' } as const;
+const MISS = { result: 'miss' } as const;
+
+/** How many tokens this process holds resolved now (a gauge of the metrics). */
+export function cachedIdentities(): number {
+  return identities.size;
+}
 
 /** The channel a trigger NOTIFYs on when a token, a membership or a user changes (migration 0009). */
 export const IDENTITY_CHANNEL = 'gitweave_identity';
@@ -103,6 +111,7 @@ export function identitySubscription(listening: boolean): void {
  */
 export function forgetIdentities(payload = '*'): void {
   generation++;
+  metrics.identityInvalidations.inc();
   if (payload.startsWith('token:')) identities.delete(payload.slice(6));
   else if (payload.startsWith('user:')) {
     const userId = payload.slice(5);
@@ -157,6 +166,7 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
   let identity = identities.get(key);
   let repoOrgId = repoId ? repoOrgs.get(repoId) : undefined;
   const cached = identity !== undefined && identity.expires > now;
+  metrics.identityLookups.inc(cached ? HIT : MISS);
   if (!identity || !cached) {
     const before = generation;
     const found = await lookUp(db, hash, repoId && repoOrgId === undefined ? repoId : undefined);

@@ -21,6 +21,8 @@ interface Input {
  * (lib/http/index.ts): nothing else is handed from one middleware to the next.
  */
 export interface StackContext extends Context {
+  /** set by the first step that asks (`requestIdOf`): the id every log line and the answer carry */
+  requestId?: string;
   /** set by `authentication` */
   user?: User;
   /** set by `authentication` when the path names a repo by id: the caller's access to it (null: none) */
@@ -35,7 +37,27 @@ export interface StackContext extends Context {
   streamsFiles?: true;
 }
 
-/** The request id a client can quote: the Lambda invocation's (serverless-offline's API Gateway id is a constant). */
+/** What an incoming X-Request-Id may be: 1 to 200 characters of letters, digits and `._~:@/+=-` (no space, no control). */
+const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._~:@/+=-]{1,200}$/;
+
+/** The client's X-Request-Id when it is one we accept (`ACCEPTED_REQUEST_ID`), else undefined: a new one is made. */
+export function acceptedRequestId(given: string | undefined): string | undefined {
+  return given !== undefined && ACCEPTED_REQUEST_ID.test(given) ? given : undefined;
+}
+
+/**
+ * The request id a client can quote: its own X-Request-Id when acceptable (a proxy's or a caller's, so that one id
+ * follows the request end to end), else the Lambda invocation's (serverless-offline's API Gateway id is a constant).
+ * Decided once per request.
+ */
 export function requestIdOf(event: Event, context: Context): string {
-  return context?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown';
+  const stack = context as StackContext | undefined;
+  if (stack?.requestId) return stack.requestId;
+  const id =
+    acceptedRequestId(event.headers?.['x-request-id']) ??
+    context?.awsRequestId ??
+    event.requestContext?.requestId ??
+    'unknown';
+  if (stack) stack.requestId = id;
+  return id;
 }

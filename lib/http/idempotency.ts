@@ -49,7 +49,7 @@ export function idempotency(): {
       }
     } catch (err) {
       // the write itself succeeded; a retry with this key waits out the reservation, then runs again
-      log().warn({ err }, 'could not keep the response of an idempotent request');
+      log().warn({ requestId: request.context.requestId, err }, 'could not keep the response of an idempotent request');
     }
   };
   return {

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { isDatabaseUnavailable } from '../infra/db';
-import { BadRequest, HttpProblem, ServiceUnavailable, UnsupportedMediaType } from '../infra/errors';
+import { BadRequest, HttpProblem, NotReady, ServiceUnavailable, UnsupportedMediaType } from '../infra/errors';
 import { log } from '../infra/log';
 import { type Event, type Result, requestIdOf, type StackContext } from './context';
 import { type GithubEndpoint, renderGithubError } from './github';
@@ -24,14 +24,21 @@ function toProblem(error: unknown): HttpProblem | null {
   return null;
 }
 
+/** The problem's `instance` (RFC 9457: a URI naming this occurrence): the request's id, as in X-Request-Id. */
+function requestUrn(requestId: string): string {
+  return `urn:gitweave:request:${requestId}`;
+}
+
 export function renderProblem(problem: HttpProblem, requestId: string): Result {
   const body: Record<string, unknown> = {
     type: 'about:blank',
     title: problem.title,
     status: problem.status,
     detail: problem.message,
+    instance: requestUrn(requestId),
   };
   if (problem.errors?.length) body.errors = problem.errors;
+  if (problem instanceof NotReady) body.checks = problem.checks;
   return serialise(
     {
       status: problem.status,
@@ -70,6 +77,7 @@ export function problemDetails(github?: GithubEndpoint): MiddlewareObj<Event, Re
           title: 'Internal Server Error',
           status: 500,
           detail: `An unexpected error occurred; quote request id ${requestId} when reporting it.`,
+          instance: requestUrn(requestId),
           requestId,
         }),
       };

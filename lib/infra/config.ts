@@ -88,6 +88,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     artifactHashDeadlineMs: v.ARTIFACT_HASH_DEADLINE_MS,
     releaseNotesMaxLen: v.RELEASE_NOTES_MAX_LEN,
     port: v.PORT,
+    /** where npm start serves GET /metrics (a port of its own, on HOST); undefined: not served */
+    metricsPort: v.METRICS_PORT,
     /** the address npm start listens on */
     host: v.HOST,
     logLevel: v.LOG_LEVEL,

@@ -7,6 +7,7 @@ import createConnectionPool, {
   SQLErrorCode,
 } from '@databases/pg';
 import { config } from './config';
+import { metrics, sqlStateOf } from './metrics';
 
 export type { Queryable };
 
@@ -51,6 +52,10 @@ export function db(): ConnectionPool {
       onError: () => undefined,
       // prepared statements: pgbench ran the reads' statements at 2-6x the TPS prepared (bench/results/2026-11-28.json)
       onQueryStart: (_query, formatted) => prepare(formatted),
+      // counted by SQL state; @databases refuses a handler that returns anything
+      onQueryError: (_query, _formatted, err) => {
+        metrics.statementErrors.inc({ sqlstate: sqlStateOf(err) });
+      },
     });
   }
   return shared.pool;
@@ -68,6 +73,28 @@ function prepare(formatted: { readonly text: string }): void {
     if (names.size < 10_000) names.set(formatted.text, name);
   }
   (formatted as { name?: string }).name = name;
+}
+
+/** The queue of @databases' pool, which its ConnectionPool keeps as a protected `_pool`. */
+interface PoolQueue {
+  getConnectionsCount(): number;
+  getIdleConnectionsCount(): number;
+  getQueueLength(): number;
+}
+
+/**
+ * The pool's connections now: open (`total`, at most DATABASE_POOL_SIZE), `idle` among them, and requests `waiting`
+ * for one; null before the pool is opened.
+ */
+export function poolStats(): { size: number; total: number; idle: number; waiting: number } | null {
+  const queue = (shared.pool as unknown as { _pool?: PoolQueue } | undefined)?._pool;
+  if (!queue) return null;
+  return {
+    size: config().databasePoolSize,
+    total: queue.getConnectionsCount(),
+    idle: queue.getIdleConnectionsCount(),
+    waiting: queue.getQueueLength(),
+  };
 }
 
 /** Closes the pool of this process, if one was opened. */

@@ -75,6 +75,17 @@ export class ServiceUnavailable extends HttpProblem {
   }
 }
 
+/** Readiness refused: 503 naming each failing check in `errors`, and every check's result as the `checks` member. */
+export class NotReady extends HttpProblem {
+  constructor(
+    detail: string,
+    errors: FieldError[],
+    readonly checks: Record<string, unknown>,
+  ) {
+    super(503, 'Service Unavailable', detail, errors, { 'Retry-After': '5' });
+  }
+}
+
 export class MethodNotAllowed extends HttpProblem {
   constructor(detail: string, allow: string[]) {
     super(405, 'Method Not Allowed', detail, undefined, { Allow: allow.join(', ') });

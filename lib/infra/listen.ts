@@ -1,4 +1,18 @@
 import pg from 'pg';
+import { metrics } from './metrics';
+
+const SHARED = Symbol.for('gitweave.releases.listen');
+const holder = globalThis as typeof globalThis & { [SHARED]?: { state: ListenState } };
+holder[SHARED] ??= { state: 'none' };
+const shared = holder[SHARED];
+
+/** Whether this process's LISTEN connection is `up`, `down` (being made again), or `none` runs here (Lambda). */
+export type ListenState = 'none' | 'up' | 'down';
+
+/** The state of this process's LISTEN connection (readiness and the metrics report it). */
+export function listenState(): ListenState {
+  return shared.state;
+}
 
 export interface Listener {
   stop(): Promise<void>;
@@ -28,8 +42,11 @@ export function listen(
   let pause = 100;
   let timer: NodeJS.Timeout | undefined;
 
+  shared.state = 'down';
   const lost = () => {
     if (client) {
+      shared.state = 'down';
+      metrics.listenLosses.inc();
       client.removeAllListeners();
       client.end().catch(() => undefined);
       client = undefined;
@@ -74,6 +91,7 @@ export function listen(
     });
     next.on('error', lost);
     next.on('end', lost);
+    shared.state = 'up';
     onChange(true);
   }
 
@@ -81,6 +99,7 @@ export function listen(
   return {
     async stop() {
       stopped = true;
+      shared.state = 'none';
       if (timer) clearTimeout(timer);
       const current = client;
       client = undefined;

@@ -29,6 +29,13 @@ export function eventsSubscription(subscribed: boolean): void {
   if (!subscribed) for (const set of notices.waiters.values()) for (const wake of set) wake();
 }
 
+/** How many long-polling readers of the feed wait now (a gauge of the metrics). */
+export function waitingReaders(): number {
+  let count = 0;
+  for (const set of notices.waiters.values()) count += set.size;
+  return count;
+}
+
 export function eventsSubscribed(): boolean {
   return notices.subscribed;
 }

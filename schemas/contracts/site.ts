@@ -1,4 +1,4 @@
-import { health } from '../common';
+import { health, readiness } from '../common';
 import { contract } from '../contract';
 
 /** The routes of site. */
@@ -7,8 +7,17 @@ export const site = {
     method: 'GET',
     path: '/api/v1/health',
     scope: 'public',
-    summary: 'Check that the API and its database answer',
+    summary: 'Liveness: the API and its database answer (cheap: one SELECT 1)',
     success: { status: 200, schema: health },
+  }),
+  healthReady: contract({
+    method: 'GET',
+    path: '/api/v1/health/ready',
+    scope: 'public',
+    summary:
+      'Check that this process can serve: the database answers, migrations are current, the artifacts volume is writable, the LISTEN connection is up',
+    success: { status: 200, schema: readiness },
+    problems: [503],
   }),
   openapi: contract({
     method: 'GET',

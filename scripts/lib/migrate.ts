@@ -1,35 +1,13 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
+import { MIGRATIONS_DIR, migrationFiles, NOT_A_MIGRATION } from '../../lib/infra/migrations';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 // node-pg-migrate's own lock is a try-lock that fails the second process; ours waits for the first to finish
 const MIGRATION_LOCK = 7_241_865_325_823_965;
-// dotfiles and the folder's README are not migrations
-const NOT_A_MIGRATION = /^(?:\..*|README\.md)$/;
 
 /** An applied migration that is no longer what was applied: the process stops, with this one line. */
 export class MigrationChanged extends Error {
   override name = 'MigrationChanged';
-}
-
-/** Every migration file by name (node-pg-migrate's name: the file name without `.sql`), in the order they apply. */
-function migrationFiles(dir: string): Map<string, string> {
-  const files = fs
-    .readdirSync(dir)
-    .filter((file) => !NOT_A_MIGRATION.test(file))
-    .sort();
-  return new Map(
-    files.map((file) => [
-      file.replace(/\.sql$/, ''),
-      createHash('sha256')
-        .update(fs.readFileSync(path.join(dir, file)))
-        .digest('hex'),
-    ]),
-  );
 }
 
 /**

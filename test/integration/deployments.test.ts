@@ -192,6 +192,7 @@ describe('createDeployment', () => {
         expect(res.headers['content-type']).toBe('application/problem+json');
         expect(res.body).toEqual({
           type: 'about:blank',
+          instance: expect.stringMatching(/^urn:gitweave:request:/),
           title: 'Forbidden',
           status: 403,
           detail: `Deploying to protected environment ${env.name} needs the release_manager role; you are a developer in this org.`,
@@ -232,6 +233,7 @@ describe('createDeployment', () => {
     expect(res.status).toBe(422);
     expect(res.body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Unprocessable Content',
       status: 422,
       detail: `Environment ${id} is not an environment of the org of this repo.`,
@@ -248,6 +250,7 @@ describe('createDeployment', () => {
       expect(res.status).toBe(404);
       expect(res.body).toEqual({
         type: 'about:blank',
+        instance: expect.stringMatching(/^urn:gitweave:request:/),
         title: 'Not Found',
         status: 404,
         detail: `Release ${ref} was not found in this repo`,
@@ -349,6 +352,7 @@ describe('getDeployment', () => {
     expect(missing.status).toBe(404);
     expect(foreign.body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Not Found',
       status: 404,
       detail: `Deployment ${made.body.id} was not found`,
@@ -395,6 +399,7 @@ describe('finishDeployment', () => {
     expect(second.status).toBe(409);
     expect(second.body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Conflict',
       status: 409,
       detail: 'The deployment is already failed; only an in_progress deployment can be finished, and only once.',

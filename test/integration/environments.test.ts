@@ -94,6 +94,7 @@ describe('listOrgEnvironments', () => {
     expect([byId.status, bySlug.status, missing.status]).toEqual([404, 404, 404]);
     expect(bySlug.body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Not Found',
       status: 404,
       detail: `Org ${world.org.slug} was not found`,
@@ -157,6 +158,7 @@ describe('createEnvironment', () => {
     expect(res.status).toBe(403);
     expect(res.body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Forbidden',
       status: 403,
       detail: 'Creating environments needs the release_manager role; you are a developer in this org.',
@@ -170,6 +172,7 @@ describe('createEnvironment', () => {
     expect(res.status).toBe(409);
     expect(res.body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Conflict',
       status: 409,
       detail: `Org ${world.org.slug} already has an environment named prod.`,

@@ -155,6 +155,7 @@ describe('the promotion rule', () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Conflict',
       status: 409,
       detail:

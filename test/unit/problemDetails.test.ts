@@ -28,6 +28,7 @@ describe('Middleware: problem details', () => {
     const body = JSON.parse(response.body!);
     expect(body).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Internal Server Error',
       status: 500,
       detail: `An unexpected error occurred; quote request id ${body.requestId} when reporting it.`,
@@ -46,6 +47,7 @@ describe('Middleware: problem details', () => {
     expect(response.headers!['content-type']).toBe('application/problem+json');
     expect(JSON.parse(response.body!)).toEqual({
       type: 'about:blank',
+      instance: expect.stringMatching(/^urn:gitweave:request:/),
       title: 'Bad Request',
       status: 400,
       detail: 'Invalid request body: /version is required.',
