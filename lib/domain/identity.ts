@@ -220,3 +220,22 @@ export async function revokeToken(db: Queryable, token: string): Promise<boolean
     return { value: rows.length > 0, forget: rows.length > 0 ? [`token:${hash.toString('hex')}`] : [] };
   });
 }
+
+/**
+ * Checks again, past every cache, that the token `user` came with still holds (not revoked, not expired) and that
+ * its user is still a member of org `orgId`: for a request that waited (a long poll), before it answers with what was
+ * written meanwhile. Throws a 401 for the token; false when the membership is gone.
+ */
+export async function stillMember(db: Queryable, user: Pick<User, 'id' | 'token'>, orgId: string): Promise<boolean> {
+  const [row] = await db.query(sql`
+    SELECT t.revoked_at IS NOT NULL AS revoked, t.expires_at,
+           EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = ${orgId} AND m.user_id = t.user_id) AS member
+    FROM api_tokens t WHERE t.id = ${user.token.id} AND t.user_id = ${user.id}
+  `);
+  if (!row || row.revoked) throw new Unauthorized('The API token has been revoked.');
+  const expiresAt = row.expires_at as Date | null;
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new Unauthorized(`The API token expired at ${expiresAt.toISOString()}; make a new one.`);
+  }
+  return row.member as boolean;
+}
