@@ -13,5 +13,5 @@ export const handler = http(events.orgEvents, async ({ params, query, user, rema
   const recheck = async () => {
     if (!(await stillMember(db(), user, orgId))) throw new NotFound(`Org ${params.org} was not found`);
   };
-  return okJson(feedPageJson(await feed(db(), { kind: 'org', id: orgId, orgId }, query, remainingMs(), recheck)));
+  return okJson(feedPageJson(await feed(db(), { kind: 'org', id: orgId }, query, remainingMs(), recheck)));
 });

@@ -11,6 +11,6 @@ export const handler = http(events.repoEvents, async ({ query, remainingMs, repo
   const recheck = async () => {
     if (!(await stillMember(db(), user, repo.orgId))) throw new NotFound(`Repo ${repo.id} was not found`);
   };
-  const scope = { kind: 'repo', id: repo.id, orgId: repo.orgId } as const;
+  const scope = { kind: 'repo', id: repo.id } as const;
   return okJson(feedPageJson(await feed(db(), scope, query, remainingMs(), recheck)));
 });

@@ -8,8 +8,6 @@ import type { EventType } from './events';
 export interface FeedScope {
   kind: 'repo' | 'org';
   id: string;
-  /** the org whose NOTIFYs wake a waiting reader (the repo's org for a repo feed) */
-  orgId: string;
 }
 
 /** A place in the feed: after the event (txid, seq). Both are unsigned 64-bit integers, kept as decimal text. */
@@ -156,7 +154,7 @@ async function waitForFeed(
   const deadline = Date.now() + waitMs;
   let after = query.after;
   for (let woken = false; ; woken = true) {
-    const notice = armNotice(scope.orgId);
+    const notice = armNotice(`${scope.kind}:${scope.id}`);
     const page = await readFeed(db, scope, { ...query, after });
     const left = deadline - Date.now();
     if (page.events.length > 0 || left <= 0 || waitsEnded()) {
