@@ -25,12 +25,13 @@ describe('docs/request-lifecycle.md', () => {
   });
 
   it('leaves out what a contract does not need', () => {
-    expect(steps('health')).toEqual(['headers', 'access log', 'cors', 'problem details', 'input']);
+    expect(steps('health')).toEqual(['headers', 'access log', 'cors', 'problem details', 'host', 'input']);
     expect(steps('getDeployment')).toEqual([
       'headers',
       'access log',
       'cors',
       'problem details',
+      'host',
       'authentication',
       'input',
     ]);
@@ -39,6 +40,7 @@ describe('docs/request-lifecycle.md', () => {
       'access log',
       'cors',
       'problem details',
+      'host',
       'authentication',
       'body',
       'input',
