@@ -15,6 +15,7 @@ import { fileResult } from './download';
 import { hostHeader, validHost } from './host';
 import { idempotency, refuseIdempotencyKey } from './idempotency';
 import { input } from './input';
+import { pathIds } from './pathIds';
 import { problemDetails } from './problem';
 import { type HttpResponse, serialise } from './responses';
 
@@ -80,6 +81,7 @@ export function stack(contract: Contract): Array<{ step: string; middleware: Mid
     ['idempotency: keep', retries?.keep],
     ['problem details', problemDetails(contract.github)],
     ['host', hostHeader()],
+    ['path ids', pathIds()],
     ['authentication', contract.scope === 'public' ? undefined : authentication(contract.scope as Scope | null)],
     ['body', takesBody ? requestBody(contract) : undefined],
     ['input', input(contract)],

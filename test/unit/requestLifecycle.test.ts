@@ -25,13 +25,14 @@ describe('docs/request-lifecycle.md', () => {
   });
 
   it('leaves out what a contract does not need', () => {
-    expect(steps('health')).toEqual(['headers', 'access log', 'cors', 'problem details', 'host', 'input']);
+    expect(steps('health')).toEqual(['headers', 'access log', 'cors', 'problem details', 'host', 'path ids', 'input']);
     expect(steps('getDeployment')).toEqual([
       'headers',
       'access log',
       'cors',
       'problem details',
       'host',
+      'path ids',
       'authentication',
       'input',
     ]);
@@ -41,6 +42,7 @@ describe('docs/request-lifecycle.md', () => {
       'cors',
       'problem details',
       'host',
+      'path ids',
       'authentication',
       'body',
       'input',
