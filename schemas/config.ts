@@ -58,6 +58,16 @@ export const environment = {
       description:
         '`npm start`: serves Prometheus metrics at `GET /metrics` on this port of `HOST`, apart from the API ([metrics](docs/operations.md#metrics))',
     },
+    PUBLIC_URL: {
+      type: 'string',
+      unset: '`http://HOST:PORT` (`localhost` for `0.0.0.0` and `::`)',
+      description:
+        "where clients reach the API (`https://releases.example.com`): the absolute URLs it writes (GitHub's `upload_url`, `Link`) start with it, never with the request's Host",
+    },
+    TRUST_PROXY: flag(
+      false,
+      '`true`: behind a reverse proxy, absolute URLs follow its `X-Forwarded-Proto` and `X-Forwarded-Host` (ignored otherwise)',
+    ),
     DATABASE_POOL_SIZE: whole(1, 100, 10, 'connections per process'),
     DATABASE_TIMEOUT_MS: whole(
       100,

@@ -9,6 +9,7 @@ import { acceptedRequestId } from '../lib/http/context';
 import { preflight } from '../lib/http/cors';
 import type { StreamingDoor } from '../lib/http/download';
 import { type GithubEndpoint, renderGithubError } from '../lib/http/github';
+import { badHost, validHost } from '../lib/http/host';
 import { renderProblem } from '../lib/http/problem';
 import type { FileBody } from '../lib/http/responses';
 import { BadRequest, type HttpProblem, MethodNotAllowed, NotFound, PayloadTooLarge } from '../lib/infra/errors';
@@ -268,6 +269,9 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     const path = mark === -1 ? url : url.slice(0, mark);
     const method = req.method ?? 'GET';
     res[OBSERVE] = unmatched.get(method) ?? (unmatched.get('other') as Observe);
+    // RFC 9112: a malformed Host is a 400, whatever the route (Node's parser lets `a b` or `x:99999` through)
+    const host = req.headers.host;
+    if (host !== undefined && !validHost(host)) return sendProblem(res, badHost(host));
     if (!validPercentEncoding(path)) {
       return sendProblem(res, new BadRequest(`The request path is not valid percent-encoding: ${path.slice(0, 200)}`));
     }

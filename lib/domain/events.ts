@@ -3,12 +3,15 @@ import { type Queryable, sql } from '../infra/db';
 
 export type EventType = SchemaEventType;
 
-/** The channel every recorded event NOTIFYs (payload: the org id), at the commit of its transaction. */
+/**
+ * The channel every recorded event NOTIFYs at the commit of its transaction; the payload names the feeds it is in:
+ * `<org id>` for an event of the org alone (an environment's), `<org id> <repo id>` for a repo's.
+ */
 export const EVENTS_CHANNEL = 'gitweave_events';
 
 /**
  * Records an event in the transaction `tx` of the change it describes, and NOTIFYs `gitweave_events` with the org
- * id (Postgres delivers it at commit, and never if the transaction rolls back). `resource` is the resource exactly
+ * id and the repo id if any (Postgres delivers it at commit, and never if the transaction rolls back). `resource` is the resource exactly
  * as the API returns it.
  */
 export async function recordEvent(
@@ -19,9 +22,9 @@ export async function recordEvent(
     WITH recorded AS (
       INSERT INTO events (type, org_id, repo_id, actor_id, resource)
       VALUES (${e.type}, ${e.orgId}, ${e.repoId}, ${e.actorId}, ${JSON.stringify(e.resource)}::jsonb)
-      RETURNING org_id
+      RETURNING org_id, repo_id
     )
-    SELECT pg_notify(${EVENTS_CHANNEL}, org_id::text) FROM recorded
+    SELECT pg_notify(${EVENTS_CHANNEL}, concat_ws(' ', org_id, repo_id)) FROM recorded
   `);
 }
 
@@ -35,8 +38,8 @@ export async function recordRepoEvent(
       INSERT INTO events (type, org_id, repo_id, actor_id, resource)
       SELECT ${e.type}, r.org_id, r.id, ${e.actorId}, ${JSON.stringify(e.resource)}::jsonb FROM repos r
       WHERE r.id = ${e.repoId}
-      RETURNING org_id
+      RETURNING org_id, repo_id
     )
-    SELECT pg_notify(${EVENTS_CHANNEL}, org_id::text) FROM recorded
+    SELECT pg_notify(${EVENTS_CHANNEL}, concat_ws(' ', org_id, repo_id)) FROM recorded
   `);
 }

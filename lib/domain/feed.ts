@@ -8,8 +8,6 @@ import type { EventType } from './events';
 export interface FeedScope {
   kind: 'repo' | 'org';
   id: string;
-  /** the org whose NOTIFYs wake a waiting reader (the repo's org for a repo feed) */
-  orgId: string;
 }
 
 /** A place in the feed: after the event (txid, seq). Both are unsigned 64-bit integers, kept as decimal text. */
@@ -143,17 +141,27 @@ const HELD_BACK_MS = 100;
 /**
  * `readFeed`, waiting up to `waitMs` for a page with events (long polling): an empty page is answered only at the
  * deadline (or at once when the process is stopping). Woken by this process's NOTIFY subscription (one connection
- * for every waiter: a waiter holds none); where there is none, it reads again every second.
+ * for every waiter: a waiter holds none); where there is none, it reads again every second. Before it answers after
+ * having waited, `recheck` runs (after the last read) and may throw: the caller's identity no longer holds.
  */
-async function waitForFeed(db: Queryable, scope: FeedScope, query: FeedQuery, waitMs: number): Promise<FeedPage> {
+async function waitForFeed(
+  db: Queryable,
+  scope: FeedScope,
+  query: FeedQuery,
+  waitMs: number,
+  recheck: () => Promise<void>,
+): Promise<FeedPage> {
   const deadline = Date.now() + waitMs;
   let after = query.after;
-  for (;;) {
-    const notice = armNotice(scope.orgId);
+  for (let woken = false; ; woken = true) {
+    const notice = armNotice(`${scope.kind}:${scope.id}`);
     const page = await readFeed(db, scope, { ...query, after });
     const left = deadline - Date.now();
     if (page.events.length > 0 || left <= 0 || waitsEnded()) {
       notice.disarm();
+      // after a wait, the caller's identity is checked again once the page is read: an event committed after a revoke
+      // (or an expiry, or a removed membership) can be in the page only if this check, later, sees that change too
+      if (woken) await recheck();
       return { events: page.events, nextCursor: page.nextCursor };
     }
     after = page.nextCursor;
@@ -176,14 +184,17 @@ function parseTypes(types: string | undefined): EventType[] | undefined {
 
 /**
  * A page of the feed of `scope` for GET …/events: `wait` seconds at most, and never past what the invocation has
- * left (`remainingMs`, minus a margin to answer in).
+ * left (`remainingMs`, minus a margin to answer in). `recheck` throws when the caller may no longer read the feed
+ * (see lib/domain/identity `stillMember`); a reader that waited runs it before it answers.
  */
 export function feed(
   db: Queryable,
   scope: FeedScope,
   query: { after?: string; types?: string; limit: number; wait: number },
   remainingMs: number,
+  recheck: () => Promise<void>,
 ): Promise<FeedPage> {
   const waitMs = Math.max(0, Math.min(query.wait * 1000, remainingMs - ANSWER_MARGIN_MS));
-  return waitForFeed(db, scope, { after: query.after, types: parseTypes(query.types), limit: query.limit }, waitMs);
+  const asked = { after: query.after, types: parseTypes(query.types), limit: query.limit };
+  return waitForFeed(db, scope, asked, waitMs, recheck);
 }

@@ -230,3 +230,51 @@ export async function revokeToken(db: Queryable, token: string): Promise<boolean
     return { value: rows.length > 0, forget: rows.length > 0 ? [`token:${hash.toString('hex')}`] : [] };
   });
 }
+
+/** Orders the reads of waiting requests and the checks below: a check serves only the reads that ended before it began. */
+let clock = 0;
+const checking = new Map<
+  string,
+  { began: number; found: Promise<{ revoked: boolean; expiresAt: Date | null; member: boolean } | null> }
+>();
+
+async function checkToken(db: Queryable, tokenId: string, userId: string, orgId: string) {
+  const [row] = await db.query(sql`
+    SELECT t.revoked_at IS NOT NULL AS revoked, t.expires_at,
+           EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = ${orgId} AND m.user_id = t.user_id) AS member
+    FROM api_tokens t WHERE t.id = ${tokenId} AND t.user_id = ${userId}
+  `);
+  return row
+    ? { revoked: row.revoked as boolean, expiresAt: row.expires_at as Date | null, member: row.member as boolean }
+    : null;
+}
+
+/**
+ * Checks again, past every cache, that the token `user` came with still holds (not revoked, not expired) and that
+ * its user is still a member of org `orgId`: for a request that waited (a long poll), before it answers with what it
+ * read meanwhile; call it once that read is done. Throws a 401 for the token; false when the membership is gone.
+ * Requests waiting with the same token share one query, begun after each of their reads (a woken feed may answer
+ * hundreds at once).
+ */
+export async function stillMember(db: Queryable, user: Pick<User, 'id' | 'token'>, orgId: string): Promise<boolean> {
+  const readDone = ++clock;
+  const key = `${user.token.id} ${orgId}`;
+  let check = checking.get(key);
+  if (!check || check.began < readDone) {
+    const began = ++clock;
+    const found = checkToken(db, user.token.id, user.id, orgId);
+    const mine = { began, found };
+    check = mine;
+    checking.set(key, mine);
+    const forget = () => {
+      if (checking.get(key) === mine) checking.delete(key);
+    };
+    found.then(forget, forget);
+  }
+  const row = await check.found;
+  if (!row || row.revoked) throw new Unauthorized('The API token has been revoked.');
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
+    throw new Unauthorized(`The API token expired at ${row.expiresAt.toISOString()}; make a new one.`);
+  }
+  return row.member;
+}

@@ -12,8 +12,10 @@ import { requestBody } from './bodies';
 import { type Event, type Result, requestIdOf, type StackContext } from './context';
 import { cors } from './cors';
 import { fileResult } from './download';
+import { hostHeader, validHost } from './host';
 import { idempotency, refuseIdempotencyKey } from './idempotency';
 import { input } from './input';
+import { pathIds } from './pathIds';
 import { problemDetails } from './problem';
 import { type HttpResponse, serialise } from './responses';
 
@@ -30,7 +32,7 @@ export interface Request<P, Q, B> {
   raw: boolean;
   /** the request path as the client sent it (for Location and Link headers) */
   path: string;
-  /** scheme, host and port the client called (`http://127.0.0.1:3000`), for the absolute URLs GitHub's bodies hold */
+  /** where clients reach the API (PUBLIC_URL, `http://127.0.0.1:3000`), for the absolute URLs GitHub's bodies hold */
   origin: string;
   requestId: string;
   /** how long this invocation may still run (the Lambda context's remaining time; the server gives 29 s too) */
@@ -45,11 +47,20 @@ export interface Request<P, Q, B> {
 type Caller<S, A> = (S extends 'public' ? unknown : { user: User }) &
   (A extends 'repo' ? { repo: RepoAccess } : unknown);
 
-/** The scheme, host and port the client called, as the Host header (or API Gateway's domain) and the proxy say. */
+/**
+ * Where clients reach the API, for the absolute URLs GitHub's bodies and Link headers hold: PUBLIC_URL, never the
+ * request's Host (a client could make our URLs point anywhere, upload_url included, where Octokit sends the token).
+ * Behind a proxy we are told to trust (TRUST_PROXY), its X-Forwarded-Proto and X-Forwarded-Host (first values) win.
+ */
 function originOf(event: Event): string {
-  const host = event.headers?.host ?? event.requestContext?.domainName ?? 'localhost';
-  const scheme = event.headers?.['x-forwarded-proto']?.split(',')[0]?.trim() === 'https' ? 'https' : 'http';
-  return `${scheme}://${host}`;
+  const { publicUrl, trustProxy } = config();
+  if (!trustProxy) return publicUrl;
+  const configured = new URL(publicUrl);
+  const proto = event.headers?.['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
+  const host = event.headers?.['x-forwarded-host']?.split(',')[0]?.trim();
+  const scheme = proto === 'https' || proto === 'http' ? proto : configured.protocol.slice(0, -1);
+  const path = configured.pathname.replace(/\/+$/, '');
+  return `${scheme}://${host && validHost(host) ? host : configured.host}${path}`;
 }
 
 type Middleware = MiddlewareObj<Event, Result, Error, StackContext>;
@@ -69,6 +80,8 @@ export function stack(contract: Contract): Array<{ step: string; middleware: Mid
     ['cors', cors()],
     ['idempotency: keep', retries?.keep],
     ['problem details', problemDetails(contract.github)],
+    ['host', hostHeader()],
+    ['path ids', pathIds()],
     ['authentication', contract.scope === 'public' ? undefined : authentication(contract.scope as Scope | null)],
     ['body', takesBody ? requestBody(contract) : undefined],
     ['input', input(contract)],

@@ -1,9 +1,12 @@
 import net from 'node:net';
 
 /**
- * Special-purpose address ranges (IANA's IPv4 and IPv6 special-purpose registries, RFC 6890 and successors) that a
- * webhook must not reach unless WEBHOOK_ALLOW_PRIVATE=true: a webhook URL is chosen by a client, and a server that
- * POSTs wherever it is told is a way into the network it runs in (SSRF). The first matching range names the kind.
+ * Special-purpose address ranges that a webhook must not reach unless WEBHOOK_ALLOW_PRIVATE=true: a webhook URL is
+ * chosen by a client, and a server that POSTs wherever it is told is a way into the network it runs in (SSRF). The
+ * first matching range names the kind. Every range of IANA's IPv4 and IPv6 special-purpose address registries (RFC
+ * 6890 and successors) is here, itself or within a wider range, and from the address-space registries multicast, the reserved 240/4,
+ * IPv6 site-local, IPv4-compatible and IPv4-translated (`::ffff:0:a.b.c.d`, RFC 2765): test/unit/webhookRules.test.ts
+ * lists them all and holds this table to them.
  */
 const IPV4_RANGES: ReadonlyArray<readonly [string, number, string]> = [
   ['0.0.0.0', 8, 'unspecified, "this network"'],
@@ -14,8 +17,11 @@ const IPV4_RANGES: ReadonlyArray<readonly [string, number, string]> = [
   ['172.16.0.0', 12, 'private'],
   ['192.0.0.0', 24, 'IETF protocol assignment'],
   ['192.0.2.0', 24, 'documentation'],
+  ['192.31.196.0', 24, 'AS112'],
+  ['192.52.193.0', 24, 'AMT'],
   ['192.88.99.0', 24, '6to4 relay anycast'],
   ['192.168.0.0', 16, 'private'],
+  ['192.175.48.0', 24, 'AS112'],
   ['198.18.0.0', 15, 'benchmarking'],
   ['198.51.100.0', 24, 'documentation'],
   ['203.0.113.0', 24, 'documentation'],
@@ -27,13 +33,16 @@ const IPV6_RANGES: ReadonlyArray<readonly [string, number, string]> = [
   ['::', 128, 'unspecified'],
   ['::1', 128, 'loopback'],
   ['::ffff:0:0', 96, 'IPv4-mapped'],
+  ['::ffff:0:0:0', 96, 'IPv4-translated'],
   ['::', 96, 'IPv4-compatible, deprecated'],
   ['64:ff9b::', 96, 'NAT64'],
   ['64:ff9b:1::', 48, 'local-use NAT64'],
   ['100::', 64, 'discard-only'],
+  ['100:0:0:1::', 64, 'dummy prefix'],
   ['2001:db8::', 32, 'documentation'],
   ['2001::', 23, 'IETF protocol assignment: Teredo, benchmarking, ORCHID'],
   ['2002::', 16, '6to4'],
+  ['2620:4f:8000::', 48, 'AS112'],
   ['3fff::', 20, 'documentation'],
   ['5f00::', 16, 'SRv6 segment routing'],
   ['fc00::', 7, 'unique local, ULA'],

@@ -31,6 +31,29 @@ function refusal(name: string, raw: string | undefined): ConfigError {
 }
 
 /**
+ * PUBLIC_URL, without a trailing slash: an http(s) URL with no query or fragment; unset, the address npm start listens
+ * on (a wildcard address as localhost).
+ */
+function publicUrl(raw: string | undefined, host: string, port: number): string {
+  if (raw === undefined) {
+    const named = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    return `http://${named}:${port}`;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.search || parsed.hash || parsed.username) {
+    throw new ConfigError(
+      `PUBLIC_URL must be an http or https URL such as https://releases.example.com, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
+}
+
+/**
  * CORS_ORIGINS: unset or empty, CORS is off; `*`, any origin (never with credentials); else a comma-separated list
  * of exact origins (scheme://host[:port]), each as a browser sends it in `Origin`.
  */
@@ -92,6 +115,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     metricsPort: v.METRICS_PORT,
     /** the address npm start listens on */
     host: v.HOST,
+    /** where clients reach the API, no trailing slash: every absolute URL the API writes starts with it */
+    publicUrl: publicUrl(v.PUBLIC_URL, v.HOST, v.PORT),
+    /** true: X-Forwarded-Proto and X-Forwarded-Host come from a proxy we trust, and make the absolute URLs */
+    trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
     corsOrigins: corsOrigins(v.CORS_ORIGINS),
     /** false: this process sends no webhooks, from npm start's deliverer or the scheduled function (others do) */

@@ -1,6 +1,6 @@
 /**
  * In-process notices of recorded events, for long-polling readers of the feed. The process's one listening
- * connection (lib/infra/listen, run by the server) calls `noticeEvents(orgId)` for each NOTIFY on gitweave_events;
+ * connection (lib/infra/listen, run by the server) calls `noticeEvents(payload)` for each NOTIFY on gitweave_events;
  * a waiting reader holds no database connection, only a callback here, and runs one query once woken.
  * Shared through globalThis, like the pool (lib/infra/db), so every bundle in one process sees the same notices.
  */
@@ -15,9 +15,15 @@ const holder = globalThis as typeof globalThis & { [SHARED]?: Notices };
 holder[SHARED] ??= { subscribed: false, closing: false, waiters: new Map() };
 const notices: Notices = holder[SHARED];
 
-/** Wakes every reader waiting on org `orgId` (the payload of a gitweave_events NOTIFY). */
-export function noticeEvents(orgId: string): void {
-  for (const wake of notices.waiters.get(orgId) ?? []) wake();
+/**
+ * Wakes the readers of the feeds an event is in, as a gitweave_events NOTIFY names them (`<org id>` or `<org id>
+ * <repo id>`): the org's feed, and the repo's when there is one. A reader of another repo of the org sleeps on, so
+ * that a busy repo does not make every waiter of its org read again.
+ */
+export function noticeEvents(payload: string): void {
+  const [orgId, repoId] = payload.split(' ');
+  if (orgId) for (const wake of notices.waiters.get(`org:${orgId}`) ?? []) wake();
+  if (repoId) for (const wake of notices.waiters.get(`repo:${repoId}`) ?? []) wake();
 }
 
 /**
@@ -54,23 +60,23 @@ export function waitsEnded(): boolean {
 }
 
 /**
- * Starts watching for a notice about org `orgId`; arm before reading, so that an event committed between the read
+ * Starts watching for a notice about feed `feed` (`org:<id>` or `repo:<id>`); arm before reading, so that an event committed between the read
  * and the wait still wakes it. `wait(ms)` resolves at the first notice since arming, or after `ms`; `disarm`
  * forgets the watch (wait does too).
  */
-export function armNotice(orgId: string): { wait(ms: number): Promise<void>; disarm(): void } {
+export function armNotice(feed: string): { wait(ms: number): Promise<void>; disarm(): void } {
   let fired = false;
   let wake: (() => void) | undefined;
   const onNotice = () => {
     fired = true;
     wake?.();
   };
-  const set = notices.waiters.get(orgId) ?? new Set();
+  const set = notices.waiters.get(feed) ?? new Set();
   set.add(onNotice);
-  notices.waiters.set(orgId, set);
+  notices.waiters.set(feed, set);
   const disarm = () => {
     set.delete(onNotice);
-    if (set.size === 0 && notices.waiters.get(orgId) === set) notices.waiters.delete(orgId);
+    if (set.size === 0 && notices.waiters.get(feed) === set) notices.waiters.delete(feed);
   };
   return {
     disarm,

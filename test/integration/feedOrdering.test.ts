@@ -9,6 +9,9 @@ import { orgWithMembers } from '../helpers/factories';
 import { feedSettled } from '../helpers/feed';
 import { usePool } from '../helpers/world';
 
+/** A repo's feed, with the org its events are recorded in. */
+type WrittenFeed = FeedScope & { orgId: string };
+
 // The feed is gap-free and exactly-once. Events are ordered by (txid, seq), and a read returns only events
 // of transactions below its snapshot's xmin; these tests hold a writing transaction open while others commit.
 const pool = usePool();
@@ -30,7 +33,7 @@ function gate() {
 }
 
 /** Writes one event of `scope`'s repo, labelled `label`, in a transaction of its own, committed at once. */
-async function commitEvent(scope: FeedScope, actorId: string, label: string) {
+async function commitEvent(scope: WrittenFeed, actorId: string, label: string) {
   await writers.tx((tx) =>
     recordEvent(tx, { type: 'release.created', orgId: scope.orgId, repoId: scope.id, actorId, resource: { label } }),
   );
@@ -40,7 +43,7 @@ async function commitEvent(scope: FeedScope, actorId: string, label: string) {
 const resources = (page: FeedPage) => page.events.map((text) => (JSON.parse(text) as PublicEvent).resource);
 
 /** A reader that follows nextCursor until told to stop, keeping every label it read, in the order read. */
-function follow(scope: FeedScope) {
+function follow(scope: WrittenFeed) {
   const seen: string[] = [];
   let stopping = false;
   let cursor: string | undefined;
@@ -67,11 +70,11 @@ function follow(scope: FeedScope) {
 
 async function repoScope() {
   const w = await orgWithMembers(pool);
-  return { scope: { kind: 'repo', id: w.repo.id, orgId: w.org.id } as FeedScope, actorId: w.developer.id, w };
+  return { scope: { kind: 'repo', id: w.repo.id, orgId: w.org.id } as WrittenFeed, actorId: w.developer.id, w };
 }
 
 /** The labels of `scope`'s events in feed order, straight from the table. */
-async function table(scope: FeedScope): Promise<string[]> {
+async function table(scope: WrittenFeed): Promise<string[]> {
   const rows = await pool.query(sql`
     SELECT resource ->> 'label' AS label FROM events WHERE repo_id = ${scope.id} ORDER BY txid, seq`);
   return rows.map((row) => row.label);
@@ -146,7 +149,7 @@ describe('the feed under concurrent writers', () => {
   it('keeps repos apart: a reader of one repo never reads another repo of the same org', async () => {
     const { scope, actorId, w } = await repoScope();
     const other = await createRepo(pool, w.org.slug, 'other');
-    const otherScope: FeedScope = { kind: 'repo', id: other.id, orgId: w.org.id };
+    const otherScope: WrittenFeed = { kind: 'repo', id: other.id, orgId: w.org.id };
     const reader = follow(scope);
     await Promise.all([commitEvent(scope, actorId, 'mine'), commitEvent(otherScope, actorId, 'theirs')]);
     await reader.stop();

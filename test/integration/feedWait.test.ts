@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
 import { handler as repoEvents } from '../../functions/repoEvents';
 import { EVENTS_CHANNEL } from '../../lib/domain/events';
+import { createRepo } from '../../lib/domain/orgs';
 import { type Listener, listen } from '../../lib/infra/listen';
 import { endWaits, eventsSubscribed, eventsSubscription, noticeEvents } from '../../lib/infra/notices';
 import { releaseIn } from '../helpers/deployments';
@@ -35,12 +36,17 @@ async function now(): Promise<string> {
   return (await feed({ after: 'now' })).body.nextCursor;
 }
 
-/** How many readers of this process wait for a notice about `orgId` (the in-process waiters, see lib/infra/notices). */
-function waiting(orgId: string): number {
+/** The in-process callbacks of the readers of this process waiting for a notice, whatever feed (see lib/infra/notices). */
+function waiters(): unknown[] {
   const notices = (globalThis as Record<symbol, { waiters: Map<string, Set<unknown>> }>)[
     Symbol.for('gitweave.releases.notices')
   ];
-  return notices?.waiters.get(orgId)?.size ?? 0;
+  return [...(notices?.waiters.values() ?? [])].flatMap((set) => [...set]);
+}
+
+/** How many readers of this process wait for a notice. */
+function waiting(): number {
+  return waiters().length;
 }
 
 describe('wait= on the feed', () => {
@@ -48,7 +54,7 @@ describe('wait= on the feed', () => {
     const after = await now();
     const asked = Date.now();
     const answer = feed({ after, wait: '30' });
-    while (waiting(world.org.id) === 0) await sleep(5);
+    while (waiting() === 0) await sleep(5);
     const made = await releaseIn(pool, world.repo.id, world.developer.id, '3.0.0');
     const page = await answer;
     expect(page.status).toBe(200);
@@ -65,6 +71,29 @@ describe('wait= on the feed', () => {
     expect(Date.now() - asked).toBeGreaterThanOrEqual(1000);
   });
 
+  it('leaves a reader of a quiet repo asleep while another repo of its org is written, and wakes it for its own', async () => {
+    const quiet = await createRepo(pool, world.org.slug, `quiet-${Date.now()}`);
+    const start = await repoEvents(
+      apiEvent({ pathParameters: { repo: quiet.id }, query: { after: 'now' }, token: world.developer.token }),
+      lambdaContext(),
+    );
+    const after = JSON.parse(start.body as string).nextCursor;
+    const answer = repoEvents(
+      apiEvent({ pathParameters: { repo: quiet.id }, query: { after, wait: '30' }, token: world.developer.token }),
+      lambdaContext(),
+    );
+    while (waiting() === 0) await sleep(5);
+    const [asleep] = waiters();
+    // a woken reader reads again and waits with a new callback: the same one still waiting was never woken
+    for (let i = 0; i < 5; i++) await releaseIn(pool, world.repo.id, world.developer.id);
+    await sleep(300);
+    expect(waiters()).toHaveLength(1);
+    expect(waiters()[0]).toBe(asleep);
+    const made = await releaseIn(pool, quiet.id, world.developer.id);
+    const page = JSON.parse((await answer).body as string);
+    expect(page.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
+  });
+
   it('never waits past what the invocation has left', async () => {
     const after = await now();
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 1_600 };
@@ -75,7 +104,7 @@ describe('wait= on the feed', () => {
   it('keeps 2,000 waiting readers on the pool of 10 connections, which still serves others, and wakes them all', async () => {
     const after = await now();
     const readers = Array.from({ length: 2000 }, () => feed({ after, wait: '30' }));
-    while (waiting(world.org.id) < readers.length) await sleep(20);
+    while (waiting() < readers.length) await sleep(20);
     const [{ connections }] = await pool.query(sql`
       SELECT count(*)::int AS connections FROM pg_stat_activity
       WHERE datname = current_database() AND application_name = 'gitweave-releases'`);
@@ -87,7 +116,7 @@ describe('wait= on the feed', () => {
     for (const page of pages) {
       expect(page.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
     }
-    expect(waiting(world.org.id)).toBe(0);
+    expect(waiting()).toBe(0);
   }, 60_000);
 
   // it stops this process's listener: the tests after it run without one
@@ -96,7 +125,7 @@ describe('wait= on the feed', () => {
     expect(eventsSubscribed()).toBe(false);
     const after = await now();
     const answer = feed({ after, wait: '30' });
-    while (waiting(world.org.id) === 0) await sleep(5);
+    while (waiting() === 0) await sleep(5);
     const made = await releaseIn(pool, world.repo.id, world.developer.id, '5.0.0');
     const page = await answer;
     expect(page.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
@@ -106,7 +135,7 @@ describe('wait= on the feed', () => {
   it('answers every waiting reader at once when the process stops', async () => {
     const after = await now();
     const readers = Array.from({ length: 50 }, () => feed({ after, wait: '30' }));
-    while (waiting(world.org.id) < readers.length) await sleep(5);
+    while (waiting() < readers.length) await sleep(5);
     endWaits();
     for (const page of await Promise.all(readers)) {
       expect(page.body).toEqual({ items: [], nextCursor: expect.any(String) });

@@ -11,6 +11,7 @@ import { createDeployment } from '../../lib/domain/deployments';
 import { createEnvironment, updateEnvironment } from '../../lib/domain/environments';
 import { createUser } from '../../lib/domain/orgs';
 import { cancelDeployment, reviewDeployment } from '../../lib/domain/reviews';
+import { config } from '../../lib/infra/config';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { apiEvent, invoke, lambdaContext } from '../helpers/events';
 import { type Member, tokenWith } from '../helpers/factories';
@@ -171,7 +172,7 @@ describe("GitHub's deployment states on our lifecycle", () => {
 });
 
 describe('lists by page, as GitHub pages them', () => {
-  it('reads per_page above 100 as 100, and links next and last with absolute URLs', async () => {
+  it('reads per_page above 100 as 100, and links next and last with absolute URLs on PUBLIC_URL, whatever the Host says', async () => {
     const res = await invoke(listGhReleases, {
       pathParameters: gh,
       query: { per_page: '500' },
@@ -189,7 +190,9 @@ describe('lists by page, as GitHub pages them', () => {
       headers: { host: 'gitweave.example:8443', 'x-forwarded-proto': 'https' },
       token: world.developer.token,
     });
-    const base = `https://gitweave.example:8443/api/v3/repos/${gh.owner}/app/releases`;
+    // the request's Host and X-Forwarded-Proto are the client's to choose: none of our URLs is built from them
+    const base = `${config().publicUrl}/api/v3/repos/${gh.owner}/app/releases`;
+    expect(paged.headers.link).not.toContain('gitweave.example');
     const next = /<([^>]+)>; rel="next"/.exec(paged.headers.link!)![1]!;
     expect(paged.headers.link).toBe(
       `<${base}?per_page=1&page=1>; rel="prev", <${next}>; rel="next", <${base}?per_page=1&page=${n}>; rel="last", <${base}?per_page=1&page=1>; rel="first"`,

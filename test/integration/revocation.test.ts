@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgottenEverywhere, hashToken, issueToken, revokeToken } from '../../lib/domain/identity';
@@ -5,7 +6,8 @@ import { addMember } from '../../lib/domain/orgs';
 import { LISTENING } from '../../lib/infra/listen';
 import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
-import { orgWithMembers, testPool } from '../helpers/factories';
+import { releaseIn } from '../helpers/deployments';
+import { orgWithMembers, testPool, tokenWith } from '../helpers/factories';
 
 // Two npm start servers on one database, each caching what tokens resolve to: a change made through lib/ must reach
 // both before the next request: the writing transaction NOTIFYs (migration 0009), and lib/ waits for each server's
@@ -120,5 +122,84 @@ describe('identity cache across two servers', () => {
       ),
     );
     for (const server of servers) expect(await status(server, 'GET', path, token)).toBe(401);
+  });
+});
+
+// A long poll (wait=) was authenticated when it arrived; it must check again when it wakes, so that an event committed
+// after its token was revoked or expired, or after its membership was removed, never reaches it.
+describe('a waiting long poll checks its identity again before it answers', () => {
+  /** GET `path` on the first server, as a long poll; resolves with its status and body. */
+  function poll(path: string, token: string) {
+    return fetch(`${servers[0]?.url}${path}`, { headers: { authorization: `Bearer ${token}` } }).then(
+      async (response) => ({ status: response.status, body: await response.text() }),
+    );
+  }
+
+  /** The resume point at the current end of a feed (nothing written after it is in it). */
+  async function endOf(path: string, token: string): Promise<string> {
+    const response = await fetch(`${servers[0]?.url}${path}?after=now`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { nextCursor: string }).nextCursor;
+  }
+
+  /** Long-polls `path` from its end, lets it wait, runs `change`, then records an event in the repo. */
+  async function waitThrough(
+    path: string,
+    token: string,
+    world: Awaited<ReturnType<typeof orgWithMembers>>,
+    change: () => Promise<unknown>,
+  ) {
+    const after = await endOf(path, token);
+    const answer = poll(`${path}?after=${encodeURIComponent(after)}&wait=20`, token);
+    await sleep(500);
+    await change();
+    const made = await releaseIn(pool, world.repo.id, world.releaseManager.id);
+    return { answer: await answer, made };
+  }
+
+  for (const feed of ['repo', 'org'] as const) {
+    const pathOf = (world: Awaited<ReturnType<typeof orgWithMembers>>) =>
+      feed === 'repo' ? `/repos/${world.repo.id}/events` : `/orgs/${world.org.id}/events`;
+
+    it(`answers 401 to a ${feed} feed's waiter whose token was revoked mid-wait, not the event written after`, async () => {
+      const world = await orgWithMembers(pool);
+      const token = await issueToken(pool, world.developer.id, 'revoked mid-wait');
+      const { answer, made } = await waitThrough(pathOf(world), token, world, () => revokeToken(pool, token));
+      expect(answer.status).toBe(401);
+      expect(answer.body).not.toContain(made.id);
+      expect(JSON.parse(answer.body)).toMatchObject({ status: 401, detail: expect.stringMatching(/revoked/) });
+    });
+
+    it(`answers 401 to a ${feed} feed's waiter whose token expired mid-wait, not the event written after`, async () => {
+      const world = await orgWithMembers(pool);
+      const { token } = await tokenWith(pool, world.developer.id, ['read'], new Date(Date.now() + 2_000));
+      const { answer, made } = await waitThrough(pathOf(world), token, world, () => sleep(2_000));
+      expect(answer.status).toBe(401);
+      expect(answer.body).not.toContain(made.id);
+      expect(JSON.parse(answer.body)).toMatchObject({ status: 401, detail: expect.stringMatching(/expired/) });
+    });
+
+    it(`answers 404 to a ${feed} feed's waiter whose membership was removed mid-wait, not the event written after`, async () => {
+      const world = await orgWithMembers(pool);
+      const { answer, made } = await waitThrough(pathOf(world), world.developer.token, world, () =>
+        forgottenEverywhere(async () => {
+          await pool.query(sql`DELETE FROM memberships WHERE user_id = ${world.developer.id}`);
+          return { value: undefined, forget: [`user:${world.developer.id}`] };
+        }),
+      );
+      expect(answer.status).toBe(404);
+      expect(answer.body).not.toContain(made.id);
+    });
+  }
+
+  it('still answers a waiter whose identity holds with the event written while it waited', async () => {
+    const world = await orgWithMembers(pool);
+    const { answer, made } = await waitThrough(`/repos/${world.repo.id}/events`, world.developer.token, world, () =>
+      Promise.resolve(),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain(made.id);
   });
 });

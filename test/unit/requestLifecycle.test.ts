@@ -25,12 +25,14 @@ describe('docs/request-lifecycle.md', () => {
   });
 
   it('leaves out what a contract does not need', () => {
-    expect(steps('health')).toEqual(['headers', 'access log', 'cors', 'problem details', 'input']);
+    expect(steps('health')).toEqual(['headers', 'access log', 'cors', 'problem details', 'host', 'path ids', 'input']);
     expect(steps('getDeployment')).toEqual([
       'headers',
       'access log',
       'cors',
       'problem details',
+      'host',
+      'path ids',
       'authentication',
       'input',
     ]);
@@ -39,6 +41,8 @@ describe('docs/request-lifecycle.md', () => {
       'access log',
       'cors',
       'problem details',
+      'host',
+      'path ids',
       'authentication',
       'body',
       'input',

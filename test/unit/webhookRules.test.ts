@@ -34,6 +34,107 @@ describe('specialPurpose', () => {
     expect(specialPurpose(address)).toBe(kind);
   });
 
+  // every range of IANA's IPv4 and IPv6 special-purpose address registries (and multicast, site-local, IPv4-compatible
+  // and IPv4-translated from the address-space registries), written out here as the registries list them: the first and
+  // the last address of each must be refused
+  const IPV4_REGISTRY = [
+    '0.0.0.0/8',
+    '0.0.0.0/32',
+    '10.0.0.0/8',
+    '100.64.0.0/10',
+    '127.0.0.0/8',
+    '169.254.0.0/16',
+    '172.16.0.0/12',
+    '192.0.0.0/24',
+    '192.0.0.0/29',
+    '192.0.0.8/32',
+    '192.0.0.9/32',
+    '192.0.0.10/32',
+    '192.0.0.170/32',
+    '192.0.0.171/32',
+    '192.0.2.0/24',
+    '192.31.196.0/24',
+    '192.52.193.0/24',
+    '192.88.99.0/24',
+    '192.168.0.0/16',
+    '192.175.48.0/24',
+    '198.18.0.0/15',
+    '198.51.100.0/24',
+    '203.0.113.0/24',
+    '224.0.0.0/4',
+    '240.0.0.0/4',
+    '255.255.255.255/32',
+  ];
+  const IPV6_REGISTRY = [
+    '::1/128',
+    '::/128',
+    '::ffff:0:0/96',
+    '::ffff:0:0:0/96',
+    '::/96',
+    '64:ff9b::/96',
+    '64:ff9b:1::/48',
+    '100::/64',
+    '100:0:0:1::/64',
+    '2001::/23',
+    '2001::/32',
+    '2001:1::1/128',
+    '2001:1::2/128',
+    '2001:1::3/128',
+    '2001:2::/48',
+    '2001:3::/32',
+    '2001:4:112::/48',
+    '2001:10::/28',
+    '2001:20::/28',
+    '2001:30::/28',
+    '2001:db8::/32',
+    '2002::/16',
+    '2620:4f:8000::/48',
+    '3fff::/20',
+    '5f00::/16',
+    'fc00::/7',
+    'fe80::/10',
+    'fec0::/10',
+    'ff00::/8',
+  ];
+  /** The first and the last address of `cidr`, written out in full. */
+  function ends(cidr: string): [string, string] {
+    const [base = '', prefix = ''] = cidr.split('/');
+    const v6 = base.includes(':');
+    const width = v6 ? 128 : 32;
+    let bits = 0n;
+    if (v6) {
+      const [head = '', tail = ''] = base.split('::');
+      const left = head ? head.split(':') : [];
+      const right = base.includes('::') ? (tail ? tail.split(':') : []) : [];
+      const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+      for (const group of groups) bits = (bits << 16n) | BigInt(Number.parseInt(group, 16));
+    } else for (const part of base.split('.')) bits = (bits << 8n) | BigInt(Number(part));
+    const host = (1n << BigInt(width - Number(prefix))) - 1n;
+    const write = (value: bigint) =>
+      v6
+        ? Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':')
+        : Array.from({ length: 4 }, (_, i) => ((value >> BigInt(24 - 8 * i)) & 0xffn).toString()).join('.');
+    return [write(bits & ~host), write(bits | host)];
+  }
+
+  it.each([...IPV4_REGISTRY, ...IPV6_REGISTRY])('refuses the first and the last address of %s', (cidr) => {
+    const [first, last] = ends(cidr);
+    expect([first, specialPurpose(first)]).toEqual([first, expect.any(String)]);
+    expect([last, specialPurpose(last)]).toEqual([last, expect.any(String)]);
+  });
+
+  it.each([
+    ['::ffff:0:7f00:1', 'IPv4-translated'],
+    ['::ffff:0:8.8.8.8', 'IPv4-translated'],
+    ['192.31.196.1', 'AS112'],
+    ['192.175.48.1', 'AS112'],
+    ['192.52.193.1', 'AMT'],
+    ['2620:4f:8000::1', 'AS112'],
+    ['100:0:0:1::1', 'dummy prefix'],
+  ])('names %s %s', (address, kind) => {
+    expect(specialPurpose(address)).toBe(kind);
+  });
+
   it.each(['8.8.8.8', '93.184.215.14', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2a00:1450:4001::200e'])(
     'finds %s public',
     (address) => {
