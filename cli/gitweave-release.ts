@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { version } from '../package.json';
 import type { Artifact } from '../schemas/artifacts';
 import type { Deployment, DeploymentDetail } from '../schemas/deployments';
 import type { RepoEnvironment } from '../schemas/environments';
@@ -18,6 +19,7 @@ import type { MemberRepo } from '../schemas/repos';
 import type { CreatedToken, TokenSummary } from '../schemas/tokens';
 
 const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <command>
+       gitweave-release --version
 
   artifact add <file> --repo <repo> [--name <name>]       upload a file as an artifact
   artifact add --path <path> --repo <repo> [--name <n>]   register a file already on the artifacts volume
@@ -470,8 +472,10 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
       from: { type: 'string' },
       bucket: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
     },
   });
+  if (values.version) return { json: { version }, human: version };
   if (values.help || positionals.length === 0) throw new CliError(USAGE, 2);
   const url = values.url ?? process.env.GITWEAVE_URL;
   const token = values.token ?? process.env.GITWEAVE_TOKEN;
