@@ -5,7 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+// bundled (dist/server/*.mjs): the copy the build put beside the bundles; run from source (scripts/lib): the repo's
+const MIGRATIONS_DIR = fs.existsSync(path.join(HERE, 'migrations'))
+  ? path.join(HERE, 'migrations')
+  : path.join(HERE, '..', '..', 'migrations');
 // node-pg-migrate's own lock is a try-lock that fails the second process; ours waits for the first to finish
 const MIGRATION_LOCK = 7_241_865_325_823_965;
 // dotfiles and the folder's README are not migrations
