@@ -103,7 +103,7 @@ export async function serveRelease(dir: string, env: NodeJS.ProcessEnv, port: nu
 }
 
 /** The file an installed bin runs (node_modules/.bin/<name> links to it). */
-export function bin(dir: string, name: string): string {
+function bin(dir: string, name: string): string {
   return fs.realpathSync(path.join(dir, 'node_modules', '.bin', name));
 }
 
