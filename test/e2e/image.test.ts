@@ -32,8 +32,8 @@ function imageEnv(): Record<string, string> {
 
 afterAll(async () => {
   await server?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
-}, 60_000);
+  fs.rmSync(work, { recursive: true, force: true }); // the copy's node_modules: minutes on a busy machine
+}, 600_000);
 
 describe("the image's steps (scripts/image-steps.sh), in a clean directory", () => {
   it('builds the tarball with the development dependencies, installs it alone, and serves as the image does', async () => {
