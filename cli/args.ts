@@ -39,6 +39,7 @@ const GLOBAL: OptionTable = {
   token: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 };
 
 /** What a command runs with: the API, its words after the command's name and its options' values. */
@@ -86,10 +87,17 @@ export class Context {
  * second reads the line again with only the global options and that command's, so an option another command takes
  * is refused by name instead of ignored. Then GITWEAVE_URL and GITWEAVE_TOKEN (or --url and --token).
  */
-export function parse(argv: string[], commands: Record<string, Command>, usage: string): [Command, Context] {
+export function parse(
+  argv: string[],
+  commands: Record<string, Command>,
+  usage: string,
+  version: Command,
+): [Command, Context] {
   const every: OptionTable = { ...GLOBAL };
   for (const command of Object.values(commands)) Object.assign(every, command.options);
   const first = parseArgs({ args: argv, allowPositionals: true, strict: false, options: every });
+  // --version needs no API: it says which CLI this is
+  if (first.values.version) return [version, new Context({ url: '', token: '' }, 'version', [], first.values, usage)];
   const name = first.positionals[0];
   if (first.values.help || name === undefined) throw new CliError(usage, 2);
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;

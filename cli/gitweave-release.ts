@@ -5,6 +5,7 @@
  * message. Writes carry an Idempotency-Key, so the retries after a network error or a 503 never write twice.
  * One module per command under cli/commands; the arguments (cli/args.ts) and the API calls (cli/api.ts) are shared.
  */
+import { version } from '../package.json';
 import { CliError, type Command, parse } from './args';
 import { artifact } from './commands/artifact';
 import { approve, deploy, deployment, reject } from './commands/deploy';
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <command>
+       gitweave-release --version
 
 ${Object.values(COMMANDS)
   .map((command) => command.usage)
@@ -43,8 +45,11 @@ ${Object.values(COMMANDS)
   GITWEAVE_REPO may stand in for --repo. Exit codes: 0 done, 1 an error, 2 bad usage, 3 a download whose bytes
   do not match the artifact's SHA-256 (nothing of it is kept).`;
 
+/** --version: the package's version, as /api/v1/health says the server's */
+const VERSION: Command = { usage: '', run: async () => ({ json: { version }, human: version }) };
+
 async function main(argv: string[]) {
-  const [command, context] = parse(argv, COMMANDS, USAGE);
+  const [command, context] = parse(argv, COMMANDS, USAGE, VERSION);
   const result = await command.run(context);
   return { answer: result.json, human: result.human, exitCode: result.exitCode, asJson: context.json };
 }

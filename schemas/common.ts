@@ -124,8 +124,12 @@ export function pageOf<const S extends object>(item: S) {
 
 export const health = {
   type: 'object',
-  properties: { status: { type: 'string', const: 'ok' } },
-  required: ['status'],
+  properties: {
+    status: { type: 'string', const: 'ok' },
+    /** the running release's version (package.json, SemVer), as `gitweave-release --version` prints its own */
+    version: { type: 'string', minLength: 1 },
+  },
+  required: ['status', 'version'],
   additionalProperties: false,
 } as const;
 

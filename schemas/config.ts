@@ -13,10 +13,17 @@ const flag = (fallback: boolean, description: string) => ({ type: 'boolean', def
 export const environment = {
   type: 'object',
   properties: {
+    DATA_DIR: {
+      type: 'string',
+      minLength: 1,
+      default: './data',
+      description:
+        "where data lives: the embedded Postgres (`postgres/`), the first start's token (`bootstrap.json`) and, by default, the artifacts",
+    },
     DATABASE_URL: {
       type: 'string',
       pattern: '^postgres(ql)?://\\S+$',
-      unset: 'the embedded Postgres under `./data/postgres`',
+      unset: 'the embedded Postgres under `$DATA_DIR/postgres`',
       description: 'Postgres to use; when set, nothing is started',
     },
     EMBEDDED_PG_PORT: whole(1, 65535, 54329, 'port of the embedded Postgres of `npm start` and the admin command'),
@@ -28,7 +35,7 @@ export const environment = {
     },
     ARTIFACTS_DIR: {
       type: 'string',
-      default: './data/artifacts',
+      unset: '`$DATA_DIR/artifacts`',
       description: 'the artifacts volume (`/data/artifacts` in the container)',
     },
     RELEASE_NOTES_MAX_LEN: whole(

@@ -1,51 +1,8 @@
 #!/usr/bin/env node
-// npm start: build the server if its sources changed (scripts/lib/buildServer.mjs), prepare the database
-// (server/prepare.ts; skipped with --serve-only, which needs DATABASE_URL), then serve (server/main.ts). One
-// process: SIGINT or SIGTERM to it answers the requests in flight, then stops the pool and the embedded Postgres.
-import { pathToFileURL } from 'node:url';
+// npm start: build the server if its sources changed (scripts/lib/buildServer.mjs), then what the packed release's
+// `gitweave-releases serve` does (scripts/lib/run.mjs): prepare the database (skipped with --serve-only, which needs
+// DATABASE_URL) and serve, one process that SIGINT or SIGTERM stops after answering the requests in flight.
 import { ensureServerBuild } from './lib/buildServer.mjs';
+import { run } from './lib/run.mjs';
 
-const say = (line) => console.log(`[gitweave] ${line}`);
-const serveOnly = process.argv.includes('--serve-only');
-// whether it starts a Postgres of its own (read before it sets DATABASE_URL for the handlers)
-const embedded = !serveOnly && !process.env.DATABASE_URL;
-
-let database;
-let running;
-let stopping = false;
-async function shutdown(code, signal) {
-  if (stopping) return;
-  stopping = true;
-  // each step said once it is done, so that a process manager's log (and a test) shows the order
-  if (signal && running) say(`${signal}: new connections are refused; answering the requests already taken`);
-  try {
-    if (running) {
-      await running.stop();
-      say('stopped serving: every request taken was answered, the database pool is closed');
-    }
-  } finally {
-    if (database) {
-      await database.stop();
-      if (embedded) say('the embedded Postgres is stopped');
-    }
-    process.exit(code);
-  }
-}
-process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
-process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
-
-try {
-  const bundles = await ensureServerBuild();
-  if (!serveOnly) {
-    const { prepare } = await import(pathToFileURL(bundles.prepare).href);
-    database = await prepare(say);
-    // the handlers read it from the environment, as on Lambda; set before their modules load
-    process.env.DATABASE_URL = database.url;
-  }
-  const { serve } = await import(pathToFileURL(bundles.main).href);
-  running = await serve();
-  say(`serving the API on ${running.url} (Ctrl-C stops it)`);
-} catch (err) {
-  console.error(`[gitweave] cannot start: ${err instanceof Error ? err.message : String(err)}`);
-  await shutdown(1);
-}
+await run(() => ensureServerBuild(), { serveOnly: process.argv.includes('--serve-only') });

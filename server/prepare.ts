@@ -1,6 +1,6 @@
 /**
  * What `npm start` does before it serves: the database (DATABASE_URL, or the embedded Postgres under
- * ./data/postgres), migrations, and the first org/repo/admin on an empty database. Bundled apart from the server
+ * $DATA_DIR/postgres), migrations, and the first org/repo/admin on an empty database. Bundled apart from the server
  * (scripts/start.mjs), so that the handlers' modules read DATABASE_URL only once it is known.
  */
 import fs from 'node:fs';
@@ -22,8 +22,8 @@ export async function prepare(say: (line: string) => void): Promise<Database> {
     const created = await bootstrap(pool).finally(() => pool.dispose());
     fs.mkdirSync(config.artifactsDir, { recursive: true });
     if (created) {
-      const file = path.join('data', 'bootstrap.json');
-      fs.mkdirSync('data', { recursive: true });
+      const file = path.join(config.dataDir, 'bootstrap.json');
+      fs.mkdirSync(config.dataDir, { recursive: true });
       fs.writeFileSync(file, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
       fs.chmodSync(file, 0o600);
       say(`first start: created org "default" (dev, stg, prod), repo "demo" and user "admin" (release manager)`);

@@ -101,12 +101,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     /** unset: the scripts start an embedded Postgres; handlers always need it set */
     databaseUrl: v.DATABASE_URL,
+    /** the embedded Postgres's port, when DATABASE_URL is unset */
+    embeddedPgPort: v.EMBEDDED_PG_PORT,
     databasePoolSize: v.DATABASE_POOL_SIZE,
     /** bound on connecting, waiting for a pooled connection and running one statement */
     databaseTimeoutMs: v.DATABASE_TIMEOUT_MS,
     /** how long a warm process trusts what a token resolved to where no LISTEN tells it of a change (Lambda); 0: never */
     authCacheTtlMs: v.AUTH_CACHE_TTL_MS,
-    artifactsDir: path.resolve(v.ARTIFACTS_DIR),
+    /** the embedded Postgres, the first start's token and (unless ARTIFACTS_DIR says otherwise) the artifacts */
+    dataDir: path.resolve(v.DATA_DIR),
+    artifactsDir: path.resolve(v.ARTIFACTS_DIR ?? path.join(v.DATA_DIR, 'artifacts')),
     /** a registration still hashing after this long is abandoned with a 422, well inside Lambda's 29 s timeout */
     artifactHashDeadlineMs: v.ARTIFACT_HASH_DEADLINE_MS,
     releaseNotesMaxLen: v.RELEASE_NOTES_MAX_LEN,

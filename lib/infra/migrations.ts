@@ -3,8 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The migrations of this version: `migrations/` beside lib/ (and beside dist/server/, two folders down as well). */
-export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * The migrations of this version: in a bundle (dist/server/*.mjs, the packed release), the copy the build put beside
+ * it; run from source (lib/infra), the checkout's `migrations/`.
+ */
+export const MIGRATIONS_DIR = fs.existsSync(path.join(HERE, 'migrations'))
+  ? path.join(HERE, 'migrations')
+  : path.join(HERE, '..', '..', 'migrations');
 /** dotfiles and the folder's README are not migrations */
 export const NOT_A_MIGRATION = /^(?:\..*|README\.md)$/;
 

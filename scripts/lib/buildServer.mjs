@@ -1,6 +1,7 @@
 // Builds the local-first server (server/) and everything it imports into dist/server/, one bundle each for
-// server/prepare.ts and server/main.ts, unless the bundles are newer than every source file. Plain JavaScript, so
-// that `npm start` needs no TypeScript loader: Node runs the bundles directly (start-up in ~0.3 s instead of ~1 s).
+// server/prepare.ts, server/main.ts, the admin command and npm run migrate, with a copy of migrations/ beside them,
+// unless the bundles are newer than every source file. Plain JavaScript, so that `npm start` needs no TypeScript
+// loader: Node runs the bundles directly (start-up in ~0.3 s instead of ~1 s), and so does the packed release.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,8 +9,24 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = path.join(ROOT, 'dist', 'server');
-const SOURCES = ['functions', 'lib', 'schemas', 'server', 'scripts/lib', 'web/dist', 'package.json'];
-const ENTRIES = { prepare: 'server/prepare.ts', main: 'server/main.ts' };
+const SOURCES = [
+  'functions',
+  'lib',
+  'schemas',
+  'server',
+  'scripts/lib',
+  'scripts/admin.ts',
+  'scripts/migrate.ts',
+  'migrations',
+  'web/dist',
+  'package.json',
+];
+const ENTRIES = {
+  prepare: 'server/prepare.ts',
+  main: 'server/main.ts',
+  admin: 'scripts/admin.ts',
+  migrate: 'scripts/migrate.ts',
+};
 
 function newest(file) {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
@@ -93,6 +110,7 @@ async function build(outputs) {
   // a temporary folder, renamed into place: a process that starts meanwhile never runs a half-written bundle
   fs.mkdirSync(path.join(ROOT, 'dist'), { recursive: true });
   const staging = fs.mkdtempSync(path.join(ROOT, 'dist', '.server-'));
+  fs.chmodSync(staging, 0o755); // mkdtemp makes it 0700; the release is read by whichever user runs it
   try {
     await build({
       absWorkingDir: ROOT,
@@ -110,6 +128,11 @@ async function build(outputs) {
       plugins: [handlers],
       // gitweave_build_info's commit (server/metrics.ts): the one the bundle was built from
       define: { __GITWEAVE_COMMIT__: JSON.stringify(gitCommit()) },
+    });
+    // scripts/lib/migrate.ts reads the migrations beside its bundle: the ones it was built with
+    fs.cpSync(path.join(ROOT, 'migrations'), path.join(staging, 'migrations'), {
+      recursive: true,
+      filter: (file) => !path.basename(file).startsWith('.'),
     });
     fs.rmSync(OUT, { recursive: true, force: true });
     fs.renameSync(staging, OUT);

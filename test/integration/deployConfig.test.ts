@@ -70,20 +70,47 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('pgdata');
   });
 
-  it('runs the app on the official Node 24 image the way npm start does, with the artifacts volume and port 3000', () => {
+  it('runs the app from the image the Dockerfile builds, with DATABASE_URL, the volumes and port 3000', () => {
     const app = compose.services.app;
-    expect(app.image).toMatch(/^node:24/);
-    expect(app.command.join(' ')).toContain('npm start');
+    expect(app.build.context).toBe('.');
+    expect(app.command).toBeUndefined(); // the image's own ENTRYPOINT and CMD: gitweave-releases serve
     expect(app.environment.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
     expect(app.environment.ARTIFACTS_DIR).toBe('/data/artifacts');
-    expect(app.volumes).toContain('artifacts:/data/artifacts');
+    expect(app.volumes).toEqual(expect.arrayContaining(['data:/data', 'artifacts:/data/artifacts']));
     expect(app.ports).toContain('3000:3000');
     expect(app.depends_on.postgres.condition).toBe('service_healthy');
   });
 
-  it("lets docker stop's SIGTERM reach the server: an init as PID 1 and npm start exec'd, not a shell's child", () => {
-    const app = compose.services.app;
-    expect(app.init).toBe(true);
-    expect(app.command.at(-1)).toMatch(/&& exec npm start$/);
+  it("lets docker stop's SIGTERM reach the server: an init as PID 1", () => {
+    expect(compose.services.app.init).toBe(true);
+  });
+});
+
+describe('Dockerfile', () => {
+  const lines = fs
+    .readFileSync('Dockerfile', 'utf8')
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('#'));
+  const from = lines.filter((line) => line.startsWith('FROM '));
+  const run = lines.slice(lines.indexOf(from[1] ?? ''));
+
+  it('builds in one stage with the development dependencies and runs from the packed tarball on node:24-slim', () => {
+    expect(from).toEqual(['FROM node:24-slim AS build', 'FROM node:24-slim']);
+    expect(lines).toContain('RUN sh scripts/image-steps.sh build /src /out');
+    expect(run.join('\n')).toContain(
+      'image-steps.sh install /tmp/release/gitweave-releases.tgz /opt/gitweave-releases',
+    );
+    expect(run.join('\n')).toContain('COPY --from=build /src/scripts/image-steps.sh /out/gitweave-releases.tgz');
+  });
+
+  it('runs as an unprivileged user, in exec form, with a health check on /api/v1/health and volumes for the data', () => {
+    expect(run).toContain('USER node');
+    expect(run.find((line) => line.startsWith('ENTRYPOINT'))).toBe('ENTRYPOINT ["gitweave-releases"]');
+    expect(run.find((line) => line.startsWith('CMD'))).toBe('CMD ["serve"]');
+    const health = run.find((line) => line.startsWith('HEALTHCHECK')) ?? '';
+    expect(health).toMatch(/CMD \["node", "-e", ".*\/api\/v1\/health/);
+    expect(run).toContain('VOLUME ["/data", "/data/artifacts"]');
+    expect(run.join('\n')).toMatch(/DATA_DIR=\/data/);
   });
 });

@@ -1,0 +1,32 @@
+#!/bin/sh
+# The image's two steps, one script: the Dockerfile runs them and so does test/e2e/image.test.ts (in a clean
+# directory, npm_config_offline=true), so what the image does is tested where no container runtime is.
+#   image-steps.sh build <source dir> <out dir>      npm ci (development dependencies: the build needs them), then
+#                                                    npm pack (prepack builds dist/) to <out dir>/gitweave-releases.tgz
+#   image-steps.sh install <tarball> <install dir>   npm install --omit=dev of the tarball alone into <install dir>
+set -eu
+
+case "${1:-}" in
+  build)
+    src=$2 out=$3
+    mkdir -p "$out"
+    cd "$src"
+    npm ci --no-audit --no-fund --loglevel=error
+    name=$(npm pack --pack-destination "$out" --silent | tail -n 1)
+    mv "$out/$name" "$out/gitweave-releases.tgz"
+    ;;
+  install)
+    tarball=$2 dir=$3
+    mkdir -p "$dir"
+    cd "$dir"
+    [ -f package.json ] || echo '{"private":true}' > package.json
+    npm install --omit=dev --no-audit --no-fund --loglevel=error "$tarball"
+    # the release's own commands, where a process manager or the image's entrypoint finds them
+    test -x node_modules/.bin/gitweave-releases
+    test -x node_modules/.bin/gitweave-release
+    ;;
+  *)
+    echo "usage: image-steps.sh build <source dir> <out dir> | install <tarball> <install dir>" >&2
+    exit 2
+    ;;
+esac
