@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 // node-pg-migrate's own lock is a try-lock that fails the second process; ours waits for the first to finish
 const MIGRATION_LOCK = 7_241_865_325_823_965;
 // dotfiles and the folder's README are not migrations
