@@ -293,20 +293,29 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
     };
   }
 
-  password = await ensureOwnPassword((as) => serverUrl(port, 'postgres', as), password, passwordFile, log);
+  try {
+    password = await ensureOwnPassword((as) => serverUrl(port, 'postgres', as), password, passwordFile, log);
+    await createDatabase(serverUrl(port, 'postgres'), options.database);
+  } catch (err) {
+    // what this process started (or adopted) is stopped again; a server another process runs is left as it is
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  return { url: serverUrl(port, options.database), ...watched(stop, postmaster, dataDir) };
+}
 
-  const admin = new pg.Client({ connectionString: serverUrl(port, 'postgres') });
+async function createDatabase(url: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-    if (!rowCount) await admin.query(`CREATE DATABASE "${options.database.replace(/"/g, '""')}"`);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } catch (err) {
     // two processes creating it at once: the loser finds it there
     if ((err as { code?: string }).code !== '42P04') throw err;
   } finally {
     await admin.end();
   }
-  return { url: serverUrl(port, options.database), ...watched(stop, postmaster, dataDir) };
 }
 
 /**
@@ -358,6 +367,11 @@ async function ensureOwnPassword(
   }
   const next = readPassword(pending) ?? newPassword();
   if ((await login(urlWith(next))) !== 'yes') {
+    if ((await login(urlWith(LEGACY_PASSWORD))) === 'refused') {
+      throw new Error(
+        `The embedded Postgres has a password of its own, and ${passwordFile}, which keeps it, is missing: restore that file from a copy of data/, or move the data directory away to start afresh`,
+      );
+    }
     writePrivate(pending, next);
     const client = new pg.Client({ connectionString: urlWith(LEGACY_PASSWORD) });
     await client.connect();

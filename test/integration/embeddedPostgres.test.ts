@@ -278,6 +278,13 @@ describe('a closed embedded database', () => {
     expect((await reader.query('SELECT id FROM kept')).rows).toEqual([{ id: 42 }]);
     await reader.end();
     await again.stop();
+
+    // the file lost: the cluster is not opened with the old password again, and the message says what is missing
+    fs.rmSync(passwordFileOf(dir));
+    const lost = startEmbedded({ dataDir: dir, port, database: 'legacy', fast: true });
+    await expect(lost).rejects.toThrow(
+      `The embedded Postgres has a password of its own, and ${passwordFileOf(dir)}, which keeps it, is missing`,
+    );
   });
 
   it('has one owner: a second process with another EMBEDDED_PG_PORT uses the running server on its port and stops nothing', {
