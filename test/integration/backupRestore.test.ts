@@ -375,6 +375,15 @@ async function readFeed(base: string, token: string, repoId: string, after?: str
   }
 }
 
+/** readFeed once it shows at least `count` events (within a minute). */
+async function feedOf(base: string, token: string, repoId: string, count: number) {
+  for (let tries = 0; ; tries++) {
+    const feed = await readFeed(base, token, repoId);
+    if (feed.ids.length >= count || tries >= 600) return feed;
+    await sleep(100);
+  }
+}
+
 async function serverVersion(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -396,7 +405,8 @@ describe('backup and restore across clusters and major versions', () => {
     });
     cleanups.push(() => server.stop());
     for (let i = 0; i < 4; i++) await publish(server.url, source, `1.0.${i}`);
-    const sourceFeed = await readFeed(server.url, source.token, source.repoId);
+    // the feed holds events back behind any transaction still open on the server (other runs share it): wait for them
+    const sourceFeed = await feedOf(server.url, source.token, source.repoId, 4);
     expect(sourceFeed.ids.length).toBeGreaterThanOrEqual(4);
     const backupDir = path.join(freshDir('backup'), 'first');
     expect(await admin(source, 'backup', backupDir)).toMatchObject({ code: 0, stderr: '' });
@@ -449,7 +459,7 @@ describe('backup and restore across clusters and major versions', () => {
       output: 'ignore',
     });
     cleanups.push(() => backServer.stop());
-    expect((await readFeed(backServer.url, source.token, source.repoId)).ids).toEqual(whole.ids);
+    expect((await feedOf(backServer.url, source.token, source.repoId, whole.ids.length)).ids).toEqual(whole.ids);
     // on DATABASE_URL's server (the system's 15 in CI) this crossed majors both ways; on the embedded default, 17 to 17
     expect(versions[1]).toBe(17);
   });
