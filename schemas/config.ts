@@ -26,13 +26,13 @@ export const environment = {
       unset: 'the embedded Postgres under `$DATA_DIR/postgres`',
       description: 'Postgres to use; when set, nothing is started',
     },
-    EMBEDDED_PG_PORT: whole(1, 65535, 54329, 'port of the embedded Postgres of `npm start` and the admin command'),
+    EMBEDDED_PG_PORT: whole(
+      1,
+      65535,
+      54329,
+      'port of the embedded Postgres of `npm start` and the admin command, when no server already runs on its data directory',
+    ),
     EMBEDDED_PG_TEST_PORT: whole(1, 65535, 54339, 'port of the embedded Postgres of `npm test`'),
-    PG_BIN_DIR: {
-      type: 'string',
-      unset: 'searched ([backups](docs/operations.md#backup-restore-and-verify))',
-      description: "backup and restore: the folder of `pg_dump` and `pg_restore` of the server's major version",
-    },
     ARTIFACTS_DIR: {
       type: 'string',
       unset: '`$DATA_DIR/artifacts`',

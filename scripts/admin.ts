@@ -33,8 +33,8 @@ const USAGE = `usage:
   npm run -s admin -- token create <userId> --scopes read,release,deploy,admin [--expires <ISO time>] [--name <name>]
   npm run -s admin -- token list <userId>
   npm run -s admin -- token revoke <token or token id>
-  npm run -s admin -- backup <dir>
-  npm run -s admin -- restore <dir>
+  npm run -s admin -- backup <dir> [--json]
+  npm run -s admin -- restore <dir> [--json]
   npm run -s admin -- verify`;
 
 /** Exit code of `verify` when it found missing, altered or orphan files (1 is an unexpected failure, 2 a refusal or bad usage). */
@@ -43,7 +43,11 @@ const FOUND_PROBLEMS = 3;
 const AS_IS = new Set(['backup', 'restore', 'verify']);
 
 /** backup, restore and verify: the database at `url` and the artifacts volume, as a whole. */
-async function runOnVolume(url: string, command: string, args: string[]): Promise<unknown> {
+async function runOnVolume(url: string, command: string, argv: string[]): Promise<unknown> {
+  // progress per table and per artifact goes to a terminal; --json (or no terminal) keeps stderr quiet
+  const quiet = argv.includes('--json') || !process.stderr.isTTY;
+  const args = argv.filter((arg) => arg !== '--json');
+  const progress = quiet ? undefined : (line: string) => process.stderr.write(`[gitweave] ${command}: ${line}\n`);
   const [dir] = args;
   const artifactsDir = config().artifactsDir;
   if (command === 'verify') {
@@ -54,18 +58,21 @@ async function runOnVolume(url: string, command: string, args: string[]): Promis
   }
   if (args.length !== 1 || dir === undefined) throw new UsageError(`${command} takes the backup's folder`);
   if (command === 'backup') {
-    const manifest = await backup(url, artifactsDir, dir);
+    const manifest = await backup(url, artifactsDir, dir, progress);
     const bytes = manifest.artifacts.reduce((sum, file) => sum + file.sizeBytes, 0);
     return {
       dir,
       createdAt: manifest.createdAt,
       serverVersion: manifest.serverVersion,
-      database: manifest.database,
+      migration: manifest.migration,
+      tables: manifest.tables.length,
+      rows: manifest.tables.reduce((sum, table) => sum + table.rows, 0),
+      databaseBytes: manifest.tables.reduce((sum, table) => sum + table.sizeBytes, 0),
       artifacts: manifest.artifacts.length,
       bytes,
     };
   }
-  return restore(url, artifactsDir, dir);
+  return restore(url, artifactsDir, dir, progress);
 }
 
 class UsageError extends Error {}

@@ -1,27 +1,49 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { copyWithDigest, type Digest, digestPath, isEmptyDir } from './files';
-import { libpqTarget, pgToolsFor, runTool } from './pgTools';
+import { to as copyTo } from 'pg-copy-streams';
+import { copyWithDigest, type Digest } from './files';
 
-/** What `backup` writes beside the dump and the files, and what `restore` checks every file against. */
+/** One table's data in the backup: `COPY table (columns) TO STDOUT` in text format, as written to `file`. */
+export interface TableEntry extends Digest {
+  table: string;
+  file: string;
+  columns: string[];
+  rows: number;
+}
+
+/** What `backup` writes beside the tables and the files, and what `restore` checks every file against. */
 export interface Manifest {
   format: typeof FORMAT;
   createdAt: string;
-  /** `server_version` of the database dumped, e.g. "17.6" */
+  /** `server_version` of the database copied, e.g. "17.6" */
   serverVersion: string;
   serverVersionNum: number;
-  /** the last migration applied in the snapshot */
+  /** every migration applied in the snapshot, in order; the last is the backup's level */
+  migrations: string[];
   migration: string | null;
-  database: { file: typeof DUMP_FILE } & Digest;
+  tables: TableEntry[];
+  /** each sequence (identities included) as the snapshot's transaction read it */
+  sequences: { name: string; lastValue: string; isCalled: boolean }[];
+  /** the highest event txid in the snapshot: a cluster whose transactions have not got there must renumber them */
+  maxEventTxid: string | null;
   /** every file the snapshot's artifact rows name, once per path, relative to ARTIFACTS_DIR (and to artifacts/ here) */
   artifacts: ({ path: string } & Digest)[];
 }
 
-const FORMAT = 'gitweave-releases-backup/1';
+export const FORMAT = 'gitweave-releases-backup/2';
 export const MANIFEST_FILE = 'manifest.json';
-const DUMP_FILE = 'database.dump';
+export const TABLES_DIR = 'tables';
 export const FILES_DIR = 'artifacts';
+/** What the migrations keep for themselves: made again by migrating the target, never copied. */
+const MIGRATION_TABLES = ['pgmigrations', 'pgmigrations_checksums'];
+const IN_PROGRESS = '.backup-in-progress';
+
+/** What a terminal is told as a backup or restore goes (nothing with --json or when stderr is not a terminal). */
+export type Progress = (line: string) => void;
 
 /** One line, naming what failed and what to do; nothing was changed where the message says so. */
 export class BackupError extends Error {
@@ -42,13 +64,6 @@ export async function connect(databaseUrl: string, applicationName: string): Pro
   return client;
 }
 
-async function lastMigration(client: pg.Client): Promise<string | null> {
-  const { rows } = await client.query("SELECT to_regclass('pgmigrations') IS NOT NULL AS migrated");
-  if (!rows[0]?.migrated) return null;
-  const last = await client.query('SELECT name FROM pgmigrations ORDER BY run_on DESC, id DESC LIMIT 1');
-  return last.rows[0]?.name ?? null;
-}
-
 /** One entry per path; rows sharing a path (the same upload twice) must agree on what the file holds. */
 function filesOf(rows: ArtifactRow[]): Map<string, Digest & { ids: string[] }> {
   const files = new Map<string, Digest & { ids: string[] }>();
@@ -66,65 +81,146 @@ function filesOf(rows: ArtifactRow[]): Map<string, Digest & { ids: string[] }> {
   return files;
 }
 
+/** `"name"` for SQL; names come from the catalog. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Tables of the public schema the backup copies (all but the migrations' own), each with the columns it writes. */
+export async function tablesOf(client: pg.Client): Promise<{ table: string; columns: string[] }[]> {
+  const { rows } = await client.query<{ table: string; columns: string[] }>(
+    `SELECT c.relname AS table,
+            array_agg(a.attname::text ORDER BY a.attnum) AS columns
+     FROM pg_class c
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> ALL ($1::text[])
+     GROUP BY c.relname ORDER BY c.relname`,
+    [MIGRATION_TABLES],
+  );
+  return rows;
+}
+
+async function appliedMigrations(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query("SELECT to_regclass('pgmigrations') IS NOT NULL AS migrated");
+  if (!rows[0]?.migrated) return [];
+  const applied = await client.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY run_on, id');
+  return applied.rows.map((row) => row.name);
+}
+
+/** Streams `COPY … TO STDOUT` into the new file `file`, hashing the bytes and counting the rows (one line each). */
+async function copyOut(client: pg.Client, statement: string, file: string): Promise<Digest & { rows: number }> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  let rows = 0;
+  await pipeline(
+    client.query(copyTo(statement)),
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        sizeBytes += chunk.length;
+        // text format escapes a newline inside a value (\n): each raw newline ends a row
+        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) rows++;
+        yield chunk;
+      }
+    },
+    createWriteStream(file, { flags: 'wx', flush: true }),
+  );
+  return { sizeBytes, sha256: hash.digest('hex'), rows };
+}
+
+function writeFailure(file: string, err: NodeJS.ErrnoException): BackupError {
+  const cause = err.code === 'ENOSPC' ? 'the disk is full' : (err.code ?? err.message);
+  return new BackupError(`Could not write ${file} (${cause}); the backup was removed.`);
+}
+
 /**
- * Writes a consistent backup of the database and the artifacts volume into `target` (missing or empty): one
- * REPEATABLE READ snapshot is exported to pg_dump, and the artifact rows are read from that same snapshot, so writes
- * may go on meanwhile and the backup still holds exactly the files its dump names. Each file is hashed as it is copied
- * and must match its row. The manifest is written last: a folder without one is not a backup.
+ * Writes a consistent backup of the database and the artifacts volume into `target` (missing or empty), with no
+ * client tools: one REPEATABLE READ READ ONLY transaction reads every table with COPY (through pg-copy-streams), the
+ * sequences, the migration level and the artifact rows, so writes may go on meanwhile and the backup holds exactly
+ * what was committed when it began, and the files its rows name. Each file is hashed as it is copied and must match
+ * its row. The manifest is written last: a folder without one is not a backup.
  */
-export async function backup(databaseUrl: string, artifactsDir: string, target: string): Promise<Manifest> {
+export async function backup(
+  databaseUrl: string,
+  artifactsDir: string,
+  target: string,
+  progress: Progress = () => undefined,
+): Promise<Manifest> {
   const dir = path.resolve(target);
-  if (!(await isEmptyDir(dir))) {
-    throw new BackupError(`${dir} is not empty; back up into a new or empty folder.`);
-  }
-  const client = await connect(databaseUrl, 'gitweave-releases backup');
-  const existed = await fs.stat(dir).then(
+  await fs.mkdir(dir, { recursive: true });
+  const marker = path.join(dir, IN_PROGRESS);
+  // taken before anything is written: a second backup into the same folder refuses instead of mixing with this one
+  const held = await fs.writeFile(marker, String(process.pid), { flag: 'wx' }).then(
     () => true,
     () => false,
   );
-  await fs.mkdir(dir, { recursive: true });
+  if (!held) throw new BackupError(`Another backup is being written into ${dir}; back up into a new or empty folder.`);
+  if ((await fs.readdir(dir)).some((name) => name !== IN_PROGRESS)) {
+    await fs.rm(marker, { force: true });
+    throw new BackupError(`${dir} is not empty; back up into a new or empty folder.`);
+  }
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'gitweave-releases backup' });
   try {
-    const { rows: versionRows } = await client.query(
-      "SELECT current_setting('server_version') AS version, current_setting('server_version_num')::int AS num",
-    );
-    const { version: serverVersion, num: serverVersionNum } = versionRows[0] as { version: string; num: number };
-    const tools = await pgToolsFor(serverVersionNum);
+    await client.connect();
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    // now() is the transaction's start: the instant the backup holds
-    const { rows: snapshotRows } = await client.query('SELECT pg_export_snapshot() AS snapshot, now() AS taken');
-    const { snapshot, taken } = snapshotRows[0] as { snapshot: string; taken: Date };
-    const migration = await lastMigration(client);
-    const hasArtifacts = (await client.query("SELECT to_regclass('artifacts') IS NOT NULL AS present")).rows[0]
-      ?.present;
+    // now() is the transaction's start, and the first query takes the snapshot every later one reads
+    const { rows: versionRows } = await client.query(
+      "SELECT now() AS taken, current_setting('server_version') AS version, current_setting('server_version_num')::int AS num",
+    );
+    const {
+      taken,
+      version: serverVersion,
+      num: serverVersionNum,
+    } = versionRows[0] as {
+      taken: Date;
+      version: string;
+      num: number;
+    };
+    const migrations = await appliedMigrations(client);
+    const tables: TableEntry[] = [];
+    await fs.mkdir(path.join(dir, TABLES_DIR));
+    for (const { table, columns } of await tablesOf(client)) {
+      const file = `${TABLES_DIR}/${table}.copy`;
+      const list = columns.map(quoteIdent).join(', ');
+      // events in feed order, so that a restore into a newer cluster can renumber them in that order
+      const source =
+        table === 'events' ? `(SELECT ${list} FROM events ORDER BY txid, seq)` : `${quoteIdent(table)} (${list})`;
+      const copied = await copyOut(client, `COPY ${source} TO STDOUT`, path.join(dir, file)).catch(
+        (err: NodeJS.ErrnoException) => {
+          throw err.syscall ? writeFailure(path.join(dir, file), err) : err;
+        },
+      );
+      tables.push({ table, file, columns, ...copied });
+      progress(`table ${table}: ${copied.rows} rows, ${copied.sizeBytes} bytes`);
+    }
+    const { rows: sequenceRows } = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind = 'S' ORDER BY c.relname`,
+    );
+    const sequences: Manifest['sequences'] = [];
+    for (const { name } of sequenceRows) {
+      const { rows } = await client.query(
+        `SELECT last_value::text AS "lastValue", is_called AS "isCalled" FROM ${quoteIdent(name)}`,
+      );
+      sequences.push({ name, ...(rows[0] as { lastValue: string; isCalled: boolean }) });
+    }
+    const hasEvents = tables.some((entry) => entry.table === 'events');
+    const maxEventTxid: string | null = hasEvents
+      ? ((await client.query('SELECT max(txid)::text AS max FROM events')).rows[0]?.max ?? null)
+      : null;
+    const hasArtifacts = tables.some((entry) => entry.table === 'artifacts');
     const rows: ArtifactRow[] = hasArtifacts
       ? (await client.query('SELECT id, path, size_bytes, sha256 FROM artifacts ORDER BY path, id')).rows
       : [];
-    const dumpFile = path.join(dir, DUMP_FILE);
-    const { dbname, env } = libpqTarget(databaseUrl);
-    await runTool(
-      tools.pgDump,
-      [
-        '--format=custom',
-        `--snapshot=${snapshot}`,
-        '--no-owner',
-        '--no-acl',
-        `--file=${dumpFile}`,
-        `--dbname=${dbname}`,
-      ],
-      env,
-    );
     await client.query('COMMIT');
-    const database = await digestPath(dumpFile);
-    if (!database) throw new BackupError(`pg_dump wrote no file at ${dumpFile}.`);
 
     const artifacts: Manifest['artifacts'] = [];
     for (const [relative, expected] of filesOf(rows)) {
       const source = path.join(artifactsDir, relative);
       const copy = path.join(dir, FILES_DIR, relative);
       const copied = await copyWithDigest(source, copy).catch((err: NodeJS.ErrnoException) => {
-        if (err.path !== source && err.code !== 'EISDIR') {
-          throw new BackupError(`Could not write ${copy} (${err.code ?? err.message}); the backup was removed.`);
-        }
+        if (err.path !== source && err.code !== 'EISDIR') throw writeFailure(copy, err);
         throw new BackupError(
           `The file of artifact ${expected.ids.join(', ')} is not readable at ${source} (${err.code ?? err.message}); ` +
             'run `npm run -s admin -- verify` to list every problem, and restore or re-register the file.',
@@ -138,6 +234,7 @@ export async function backup(databaseUrl: string, artifactsDir: string, target: 
         );
       }
       artifacts.push({ path: relative, ...copied });
+      progress(`artifact ${relative}: ${copied.sizeBytes} bytes`);
     }
 
     const manifest: Manifest = {
@@ -145,18 +242,27 @@ export async function backup(databaseUrl: string, artifactsDir: string, target: 
       createdAt: taken.toISOString(),
       serverVersion,
       serverVersionNum,
-      migration,
-      database: { file: DUMP_FILE, ...database },
+      migrations,
+      migration: migrations.at(-1) ?? null,
+      tables,
+      sequences,
+      maxEventTxid,
       artifacts,
     };
+    await fs.rm(marker);
     const temporary = path.join(dir, `.${MANIFEST_FILE}.tmp`);
-    await fs.writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
+    await fs
+      .writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flush: true })
+      .catch((err: NodeJS.ErrnoException) => {
+        throw writeFailure(temporary, err);
+      });
     await fs.rename(temporary, path.join(dir, MANIFEST_FILE));
     return manifest;
   } catch (err) {
-    // a half-written backup must not pass for one: remove what this run wrote (the folder was empty or missing)
-    const written = existed ? (await fs.readdir(dir)).map((name) => path.join(dir, name)) : [dir];
-    for (const entry of written) await fs.rm(entry, { recursive: true, force: true }).catch(() => undefined);
+    // a half-written backup must not pass for one: remove what this run wrote (the folder held only its marker)
+    for (const name of await fs.readdir(dir).catch(() => [])) {
+      await fs.rm(path.join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+    }
     throw err;
   } finally {
     await client.end().catch(() => undefined);

@@ -40,6 +40,13 @@ export async function run(bundles, { serveOnly = false } = {}) {
       database = await bundle.prepare(say);
       // the handlers read it from the environment, as on Lambda; set before their modules load
       process.env.DATABASE_URL = database.url;
+      // a dead embedded Postgres is not waited out: one line naming it, and exit 1 for the service manager to restart
+      // the whole (the next start recovers the cluster); a DATABASE_URL's server is awaited, each request a 503 meanwhile
+      database.onLost?.((reason) => {
+        if (stopping) return;
+        console.error(`[gitweave] exiting: ${reason}`);
+        process.exit(1);
+      });
     }
     const { serve } = await import(pathToFileURL(main).href);
     running = await serve();
