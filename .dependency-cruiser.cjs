@@ -38,6 +38,14 @@ module.exports = {
       to: { path: '^lib/http/index\\.ts$' },
     },
     {
+      name: 'github-is-an-adapter',
+      severity: 'error',
+      comment:
+        "the GitHub surface converts GitHub's shapes to and from the native domain's: it calls lib/domain, never SQL (lib/infra/db's types only; its handlers hand it the pool, as every handler does)",
+      from: { path: '^lib/github/' },
+      to: { path: '^lib/infra/db\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'clients-talk-http',
       severity: 'error',
       comment: 'the dashboard and the CLI are API clients: they may share schemas and types, never server code',

@@ -95,7 +95,7 @@ function isEndBeforeStart(err: unknown): boolean {
 export const columns = sql`
   d.id, d.release_id, r.repo_id, r.version, e.id AS environment_id, e.name AS environment_name, e.protected,
   d.status, d.kind, d.rollback_of, d.reason, d.required_approvals, d.started_at, d.ended_at, d.deployed_by,
-  u.name AS deployed_by_name`;
+  u.name AS deployed_by_name, d.description, r.commit`;
 export const joined = sql`
   deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id
   JOIN users u ON u.id = d.deployed_by`;
@@ -115,6 +115,8 @@ export function toDeployment(row: Row): Deployment {
     startedAt: isoTime(row.started_at),
     endedAt: row.ended_at === null ? null : isoTime(row.ended_at),
     deployedBy: { id: row.deployed_by, name: row.deployed_by_name },
+    ...(row.description !== null && { description: row.description }),
+    ...(row.commit !== null && { commit: row.commit }),
   };
 }
 
@@ -209,6 +211,7 @@ export async function createDeployment(
     status?: RequestedStatus;
     startedAt?: string;
     endedAt?: string | null;
+    description?: string | null;
   },
 ): Promise<Deployment> {
   const requested = input.status ?? 'success';
@@ -251,11 +254,11 @@ export async function createDeployment(
     try {
       [{ id }] = (await tx.query(sql`
         INSERT INTO deployments (release_id, environment_id, status, requested_status, required_approvals,
-                                 started_at, ended_at, deployed_by)
+                                 started_at, ended_at, deployed_by, description)
         VALUES (${releaseId}, ${environment.id}, ${status}, ${requested}, ${approvals},
                 COALESCE(${times.startedAt}, now()),
                 ${status === 'in_progress' || status === 'waiting' ? sql`NULL` : sql`COALESCE(${times.endedAt}, now())`},
-                ${input.deployedBy})
+                ${input.deployedBy}, ${input.description ?? null})
         RETURNING id`)) as [{ id: string }];
     } catch (err) {
       if (isEndBeforeStart(err)) throw endBeforeStart();
