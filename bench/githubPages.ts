@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import createConnectionPool, { sql } from '@databases/pg';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
-import { listReleaseDetails } from '../lib/domain/releases';
+import { listReleaseDetails } from '../lib/domain/releaseDetails';
 
 const count = Number(process.argv[2] ?? 20_000);
 const url = process.env.DATABASE_URL;

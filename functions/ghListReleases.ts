@@ -1,4 +1,4 @@
-import { listReleaseDetails } from '../lib/domain/releases';
+import { listReleaseDetails } from '../lib/domain/releaseDetails';
 import { Convert } from '../lib/github/convert';
 import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
 import { http, ok } from '../lib/http';

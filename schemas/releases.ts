@@ -4,6 +4,7 @@ import { pageProperties, person, timestamp, uuid } from './common';
 import { typed } from './typed';
 
 const commit = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const title = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
 /** An artifact of a release: `label`, where its uploader gave one, says what it is on this release. */
 const releaseArtifact = {
@@ -23,6 +24,7 @@ export const createReleaseBody = typed({
       maxLength: RELEASE_NOTES_HARD_MAX,
       description: 'Markdown, at most RELEASE_NOTES_MAX_LEN characters (default 5000)',
     },
+    title: { ...title, description: 'what the release is called; default: its version' },
     commit: { ...commit, description: 'the commit it was built from: a full SHA or a ref name' },
     artifactIds: { type: 'array', items: uuid, maxItems: 100 },
   },
@@ -107,6 +109,7 @@ export const release = {
     id: uuid,
     repoId: uuid,
     version: { type: 'string' },
+    title: { ...title, description: 'what the release is called: its version unless it was given one' },
     notes: { type: 'string' },
     commit: { ...commit, description: 'the commit it was built from, where it names one' },
     createdBy: person,
@@ -119,6 +122,7 @@ export const release = {
     'id',
     'repoId',
     'version',
+    'title',
     'notes',
     'createdBy',
     'createdAt',

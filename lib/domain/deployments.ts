@@ -9,7 +9,7 @@ import type {
 } from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, type Row, sql } from '../infra/db';
-import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
+import { Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
 import { deploymentTimes, endBeforeStart, isEndBeforeStart, parseTime } from './deploymentTimes';

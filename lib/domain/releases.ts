@@ -9,15 +9,13 @@ import {
   invalidCursor,
   keysetPage,
 } from '../infra/cursor';
-import { isUniqueViolation, type Queryable, type Row, sql } from '../infra/db';
+import { isUniqueViolation, type Queryable, sql } from '../infra/db';
 import { BadRequest, Conflict, type FieldError, NotFound, Unprocessable } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import { recordRepoEvent } from './events';
+import { releaseSelect, toRelease } from './releaseDetails';
 import { type Comparator, normalizeVersion, parseRange } from './versions';
-
-/** How many of a release's deployments its detail view carries; the deployment list pages through all. */
-const RELEASE_DEPLOYMENTS_SHOWN = 20;
 
 /**
  * What is wrong with a request to link `requested` artifact ids, given the ids among them that exist in the
@@ -60,60 +58,6 @@ export async function findReleaseId(db: Queryable, repoId: string, ref: string):
 }
 
 /**
- * The SELECT of releases with their artifacts (and label on the release, where one was given), and with their newest
- * deployments where `deploymentsOf` names whose (else none: a list of releases leaves them out).
- */
-function releaseSelect(where: SQLQuery, deploymentsOf: SQLQuery | null): SQLQuery {
-  const deployments = deploymentsOf
-    ? sql`COALESCE((
-        SELECT json_agg(json_build_object(
-          'id', d.id, 'environment', json_build_object('id', e.id, 'name', e.name), 'status', d.status,
-          'startedAt', d.started_at, 'endedAt', d.ended_at,
-          'deployedBy', json_build_object('id', d.deployed_by, 'name', du.name)) ORDER BY d.started_at DESC, d.id DESC)
-        FROM (SELECT * FROM deployments WHERE release_id = ${deploymentsOf} ORDER BY started_at DESC, id DESC
-              LIMIT ${RELEASE_DEPLOYMENTS_SHOWN}) d
-        JOIN environments e ON e.id = d.environment_id
-        JOIN users du ON du.id = d.deployed_by), '[]')`
-    : sql`'[]'::json`;
-  return sql`
-    SELECT r.id, r.repo_id, r.version, r.notes, r.commit, r.created_by, cu.name AS created_by_name, r.created_at,
-      COALESCE((
-        SELECT json_agg(json_build_object(
-          'id', a.id, 'repoId', a.repo_id, 'name', a.name, 'path', a.path, 'sizeBytes', a.size_bytes,
-          'sha256', a.sha256, 'contentType', a.content_type, 'createdAt', a.created_at, 'label', ra.label)
-          ORDER BY a.name, a.id)
-        FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id
-        WHERE ra.release_id = r.id), '[]') AS artifacts,
-      ${deployments} AS deployments,
-      COALESCE((SELECT c.deployments FROM release_deployment_counts c WHERE c.release_id = r.id), 0) AS deployment_count
-    FROM releases r JOIN users cu ON cu.id = r.created_by
-    WHERE ${where}`;
-}
-
-function toRelease(row: Row): Release {
-  return {
-    id: row.id,
-    repoId: row.repo_id,
-    version: row.version,
-    notes: row.notes,
-    ...(row.commit !== null && { commit: row.commit }),
-    createdBy: { id: row.created_by, name: row.created_by_name },
-    createdAt: isoTime(row.created_at),
-    artifacts: row.artifacts.map(({ label, ...a }: Record<string, unknown>) => ({
-      ...a,
-      ...(label !== null && { label }),
-      createdAt: isoTime(a.createdAt),
-    })),
-    deployments: row.deployments.map((d: Record<string, unknown>) => ({
-      ...d,
-      startedAt: isoTime(d.startedAt),
-      endedAt: d.endedAt === null ? null : isoTime(d.endedAt),
-    })),
-    deploymentCount: row.deployment_count,
-  } as Release;
-}
-
-/**
  * A release of `repoId`, named by its id or its version (a leading `v` is ignored), with its artifacts, its
  * newest deployments and their count, or NotFound. One query.
  */
@@ -129,34 +73,6 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
 }
 
 /**
- * One page of a repo's releases with their artifacts, newest first, without their deployments (`deployments` is
- * empty; `deploymentCount` counts them), and how many releases the repo has. The page starts after `cursor`, or
- * `offset` releases in (for clients that page by number: an offset skips index entries, not built rows).
- */
-export async function listReleaseDetails(
-  db: Queryable,
-  repoId: string,
-  page: { limit: number; cursor?: string; offset?: number },
-): Promise<{ items: Release[]; nextCursor: string | null; total: number }> {
-  const after = page.cursor ? decodeTimeCursor('releases', page.cursor) : null;
-  const [rows, [count]] = await Promise.all([
-    db.query(sql`
-      WITH page AS (
-        SELECT id, created_at FROM releases r
-        WHERE r.repo_id = ${repoId} ${after ? sql`AND (r.created_at, r.id) < (${after.at}, ${after.id})` : sql``}
-        ORDER BY r.created_at DESC, r.id DESC
-        LIMIT ${page.limit + 1} OFFSET ${after ? 0 : (page.offset ?? 0)})
-      ${releaseSelect(sql`r.id IN (SELECT id FROM page)`, null)}
-      ORDER BY r.created_at DESC, r.id DESC`),
-    db.query(sql`SELECT count(*)::int AS n FROM releases WHERE repo_id = ${repoId}`),
-  ]);
-  const { items, nextCursor } = keysetPage(rows, page.limit, toRelease, (last) =>
-    encodeTimeCursor('releases', { at: last.created_at, id: last.id }),
-  );
-  return { items, nextCursor, total: count.n };
-}
-
-/**
  * Publishes a release of `repoId` with its artifact links, all in one transaction. A version already released
  * in the repo is a 409, decided by the unique constraint; bad artifact ids are a 422 naming each.
  */
@@ -166,6 +82,7 @@ export async function createRelease(
     repoId: string;
     createdBy: string;
     version: string;
+    title?: string;
     notes?: string;
     commit?: string;
     artifactIds?: string[];
@@ -200,8 +117,9 @@ export async function createRelease(
     let id: string;
     try {
       [{ id }] = (await tx.query(sql`
-        INSERT INTO releases (repo_id, version, notes, commit, created_by)
-        VALUES (${input.repoId}, ${version}, ${input.notes ?? ''}, ${input.commit ?? null}, ${input.createdBy})
+        INSERT INTO releases (repo_id, version, title, notes, commit, created_by)
+        VALUES (${input.repoId}, ${version}, ${input.title ?? null}, ${input.notes ?? ''}, ${input.commit ?? null},
+                ${input.createdBy})
         RETURNING id`)) as [{ id: string }];
     } catch (err) {
       if (isUniqueViolation(err, 'releases_repo_version')) {

@@ -118,7 +118,7 @@ export class Convert {
       node_id: `RE_${id}`,
       tag_name: tag,
       target_commitish: release.commit ?? tag,
-      name: tag,
+      name: release.title,
       body: release.notes,
       draft: false,
       prerelease: release.version.replace(/\+.*$/, '').includes('-'),

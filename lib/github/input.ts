@@ -31,11 +31,11 @@ export function asGithub(fields: Record<string, string>, kinds: { conflict?: str
 }
 
 /** A release's fields named as GitHub names them, for asGithub. */
-export const RELEASE_FIELDS = { version: 'tag_name', notes: 'body', commit: 'target_commitish' };
+export const RELEASE_FIELDS = { version: 'tag_name', title: 'name', notes: 'body', commit: 'target_commitish' };
 
 /**
  * The native release GitHub's request asks for. What it asks and this model cannot give is a 422 that says so: a
- * draft, a name or a prerelease flag that contradicts the tag, discussions, generated notes, a chosen "latest".
+ * draft, a prerelease flag that contradicts the tag, discussions, generated notes, a chosen "latest".
  */
 export function releaseInput(input: {
   tag_name: string;
@@ -47,7 +47,7 @@ export function releaseInput(input: {
   discussion_category_name?: string;
   generate_release_notes?: boolean;
   make_latest?: 'true' | 'false' | 'legacy';
-}): { version: string; notes: string; commit?: string } {
+}): { version: string; title?: string; notes: string; commit?: string } {
   const version = normalizeVersion(input.tag_name);
   if (version === null) {
     throw cannotHonour('tag_name', `"${input.tag_name}" is not a SemVer 2.0.0 version (with or without a leading v)`);
@@ -59,9 +59,6 @@ export function releaseInput(input: {
       'prerelease',
       `${input.prerelease} contradicts the version ${version}, which ${is} a pre-release`,
     );
-  }
-  if (input.name && input.name !== input.tag_name && normalizeVersion(input.name) !== version) {
-    throw cannotHonour('name', `a release is named by its version here: give "${input.tag_name}" or leave it out`);
   }
   if (input.draft) {
     throw cannotHonour(
@@ -79,7 +76,7 @@ export function releaseInput(input: {
     const why = 'the latest release is always the highest SemVer version that is not a pre-release';
     throw cannotHonour('make_latest', why);
   }
-  return { version, notes: input.body ?? '', commit: input.target_commitish };
+  return { version, title: input.name || undefined, notes: input.body ?? '', commit: input.target_commitish };
 }
 
 /** The media type of an upload as GitHub records it (parameters dropped), or octet-stream for none or a bad one. */

@@ -100,6 +100,26 @@ describe('who may call the GitHub-compatible surface', () => {
   });
 });
 
+describe('a GitHub release is a native release', () => {
+  it("keeps GitHub's name as its title and target_commitish as its commit, in the native release and its event", async () => {
+    const res = await invoke(createGhRelease, {
+      pathParameters: gh,
+      body: { tag_name: 'v8.0.0', name: 'Eighty', target_commitish: 'main', body: 'notes' },
+      token: world.releaseManager.token,
+    });
+    expect([res.status, res.body.name, res.body.tag_name, res.body.target_commitish]).toEqual([
+      201,
+      'Eighty',
+      'v8.0.0',
+      'main',
+    ]);
+    const [event] = await pool.query(sql`
+      SELECT e.resource FROM events e JOIN releases r ON r.id = (e.resource->>'id')::uuid
+      WHERE e.type = 'release.created' AND r.github_id = ${res.body.id}`);
+    expect(event.resource).toMatchObject({ version: '8.0.0', title: 'Eighty', commit: 'main', notes: 'notes' });
+  });
+});
+
 describe("GitHub's deployment states on our lifecycle", () => {
   it('records every status a deployment takes, from whatever changes it, newest first', async () => {
     await releaseIn(pool, world.repo.id, world.releaseManager.id, '6.0.0');
