@@ -175,8 +175,27 @@ export class Convert {
     };
   }
 
+  /**
+   * An environment with its protection as GitHub shows it: required_reviewers where it needs approvals (with their
+   * count, `required_approvals`: any N of the org's release managers), and required_environments (ours: the
+   * environments a release must have succeeded in first), each rule only where it applies.
+   */
   environment(environment: Environment) {
     const id = this.id('environments', environment.id);
+    const rules: Record<string, unknown>[] = [];
+    if (environment.requiredApprovals > 0) {
+      rules.push({
+        id,
+        node_id: `GA_${id}`,
+        type: 'required_reviewers',
+        prevent_self_review: false,
+        reviewers: [],
+        required_approvals: environment.requiredApprovals,
+      });
+    }
+    if (environment.requires.length) {
+      rules.push({ id, node_id: `GR_${id}`, type: 'required_environments', environments: environment.requires });
+    }
     return {
       id,
       node_id: `EN_${id}`,
@@ -185,10 +204,8 @@ export class Convert {
       html_url: `${this.origin}/`,
       created_at: environment.createdAt,
       updated_at: environment.createdAt,
-      protection_rules:
-        environment.requiredApprovals > 0
-          ? [{ id, node_id: `GA_${id}`, type: 'required_reviewers', reviewers: [] }]
-          : [],
+      can_admins_bypass: false,
+      protection_rules: rules,
       deployment_branch_policy: null,
     };
   }
