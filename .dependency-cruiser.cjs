@@ -52,6 +52,14 @@ module.exports = {
       from: { path: '^(web|cli)/' },
       to: { path: '^(lib|functions|scripts|server|bench|test)/', dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'github-is-an-adapter',
+      severity: 'error',
+      comment:
+        "the GitHub surface converts GitHub's shapes to and from the native domain's: it calls lib/domain, never SQL (lib/infra/db's types only; its handlers hand it the pool, as every handler does)",
+      from: { path: '^lib/github/' },
+      to: { path: '^lib/infra/db\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

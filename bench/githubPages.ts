@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import createConnectionPool, { sql } from '@databases/pg';
-import { githubPage, listGithubReleases } from '../lib/domain/github';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
+import { listReleaseDetails } from '../lib/domain/releaseDetails';
 
 const count = Number(process.argv[2] ?? 20_000);
 const url = process.env.DATABASE_URL;
@@ -34,14 +34,12 @@ async function median(fn: () => Promise<unknown>, runs = 41): Promise<number> {
 
 const perPage = 100;
 const lastPage = Math.ceil(count / perPage);
-const before = await listGithubReleases(pool, repo.id, githubPage({ page: lastPage - 1, per_page: perPage }));
-const first = await median(() => listGithubReleases(pool, repo.id, githubPage({ page: 1, per_page: perPage })));
-const byOffset = await median(() =>
-  listGithubReleases(pool, repo.id, githubPage({ page: lastPage, per_page: perPage })),
-);
-const byCursor = await median(() =>
-  listGithubReleases(pool, repo.id, githubPage({ page: lastPage, per_page: perPage, cursor: before.nextCursor! })),
-);
+const at = (page: number, cursor?: string) =>
+  listReleaseDetails(pool, repo.id, { limit: perPage, offset: (page - 1) * perPage, cursor });
+const before = await at(lastPage - 1);
+const first = await median(() => at(1));
+const byOffset = await median(() => at(lastPage));
+const byCursor = await median(() => at(lastPage, before.nextCursor!));
 console.log(
   JSON.stringify({
     releases: count,

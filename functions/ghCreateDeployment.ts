@@ -1,14 +1,23 @@
-import { repoByName } from '../lib/domain/github';
-import { createGithubDeployment } from '../lib/domain/githubDeployments';
+import { createDeployment } from '../lib/domain/deployments';
+import { findEnvironmentId } from '../lib/domain/environments';
+import { findReleaseId } from '../lib/domain/releases';
+import { Convert } from '../lib/github/convert';
+import { asGithub, checkDeploymentInput } from '../lib/github/input';
+import { githubRepo } from '../lib/github/request';
 import { created, http } from '../lib/http';
-import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 
 /** POST /api/v3/repos/{owner}/{repo}/deployments: GitHub's create a deployment: ref is a release's tag; it starts in_progress (or waiting for approvals). */
 export const handler = http(github.ghCreateDeployment, async ({ params, body, user, origin }) => {
-  const repo = await repoByName(db(), params.owner, params.repo, user);
-  const views = new GithubViews(origin, repo.owner, repo.name);
-  const deployment = views.deployment(await createGithubDeployment(db(), repo, user.id, body));
-  return created(deployment.url, deployment);
+  const repo = await githubRepo(db(), params, user);
+  checkDeploymentInput(body);
+  const release = await findReleaseId(db(), repo.id, body.ref).catch(asGithub({}, { notFound: 'ref' }));
+  const environmentId = await findEnvironmentId(db(), repo.orgId, body.environment).catch(
+    asGithub({}, { notFound: 'environment' }),
+  );
+  const input = { release, environmentId, deployedBy: user.id, description: body.description };
+  const deployment = await createDeployment(db(), repo, { ...input, status: 'in_progress' });
+  const view = (await Convert.of(db(), origin, repo, { deployments: [deployment] })).deployment(deployment);
+  return created(view.url, view);
 });

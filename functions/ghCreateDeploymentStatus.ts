@@ -1,14 +1,17 @@
-import { repoByName } from '../lib/domain/github';
-import { createGithubStatus } from '../lib/domain/githubDeployments';
+import { reportStatus } from '../lib/domain/deploymentHistory';
+import { idOfGithubId } from '../lib/domain/githubIds';
+import { Convert } from '../lib/github/convert';
+import { statusInput } from '../lib/github/input';
+import { githubRepo } from '../lib/github/request';
 import { created, http } from '../lib/http';
-import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 
-/** POST /api/v3/repos/{owner}/{repo}/deployments/{deployment_id}/statuses: GitHub's create a deployment status, mapped onto our lifecycle (lib/domain/githubDeployments). */
+/** POST /api/v3/repos/{owner}/{repo}/deployments/{deployment_id}/statuses: GitHub's create a deployment status, mapped onto our lifecycle (lib/domain/deploymentHistory). */
 export const handler = http(github.ghCreateDeploymentStatus, async ({ params, body, user, origin }) => {
-  const repo = await repoByName(db(), params.owner, params.repo, user);
-  const views = new GithubViews(origin, repo.owner, repo.name);
-  const status = views.status(await createGithubStatus(db(), repo, user.id, params.deployment_id, body));
-  return created(status.url, status);
+  const repo = await githubRepo(db(), params, user);
+  const { id } = await idOfGithubId(db(), 'deployments', repo.id, params.deployment_id);
+  const status = await reportStatus(db(), repo, user.id, id, statusInput(body));
+  const view = (await Convert.of(db(), origin, repo, { statuses: [status] })).status(status);
+  return created(view.url, view);
 });

@@ -1,9 +1,11 @@
-import { getArtifact } from '../lib/domain/artifacts';
-import { githubAsset, repoByName } from '../lib/domain/github';
+import { idOfGithubId } from '../lib/domain/githubIds';
+import { getRelease } from '../lib/domain/releases';
+import { Convert } from '../lib/github/convert';
+import { githubRepo } from '../lib/github/request';
 import { http, ok } from '../lib/http';
 import { artifactDownload } from '../lib/http/download';
-import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
+import { NotFound } from '../lib/infra/errors';
 import { github } from '../schemas/contracts/github';
 
 /**
@@ -11,10 +13,12 @@ import { github } from '../schemas/contracts/github';
  * `Accept: application/octet-stream`, its bytes, as the native download serves them (digests, ranges, revalidation).
  */
 export const handler = http(github.ghGetReleaseAsset, async ({ params, user, origin, header, streaming }) => {
-  const repo = await repoByName(db(), params.owner, params.repo, user);
-  const asset = await githubAsset(db(), repo.id, { githubId: params.asset_id });
+  const repo = await githubRepo(db(), params, user);
+  const { id, releaseId } = await idOfGithubId(db(), 'artifacts', repo.id, params.asset_id);
+  const asset = (await getRelease(db(), repo.id, releaseId)).artifacts.find((artifact) => artifact.id === id);
+  if (!asset) throw new NotFound(`Asset ${params.asset_id} was not found in this repo`);
   if (header('accept')?.toLowerCase().includes('application/octet-stream')) {
-    return artifactDownload(db(), await getArtifact(db(), repo.id, asset.id), { header, streaming });
+    return artifactDownload(db(), asset, { header, streaming });
   }
-  return ok(new GithubViews(origin, repo.owner, repo.name).asset(asset));
+  return ok((await Convert.of(db(), origin, repo, { artifacts: [asset] })).asset(asset));
 });

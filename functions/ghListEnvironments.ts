@@ -1,18 +1,26 @@
-import { githubPage, repoByName } from '../lib/domain/github';
-import { listGithubEnvironments } from '../lib/domain/githubDeployments';
+import { listEnvironments } from '../lib/domain/environments';
+import { Convert } from '../lib/github/convert';
+import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
 import { http, ok } from '../lib/http';
-import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
+import type { Environment } from '../schemas/environments';
 
 /** GET /api/v3/repos/{owner}/{repo}/environments: GitHub's list environments: the org's, in pipeline order. */
 export const handler = http(github.ghListEnvironments, async ({ params, query, user, path, origin }) => {
-  const repo = await repoByName(db(), params.owner, params.repo, user);
+  const repo = await githubRepo(db(), params, user);
   const page = githubPage(query);
-  const list = await listGithubEnvironments(db(), repo, page);
-  const views = new GithubViews(origin, repo.owner, repo.name);
+  // an org has a handful of environments: all of them, then GitHub's page of them
+  const all: Environment[] = [];
+  for (let cursor: string | undefined, more = true; more; ) {
+    const list = await listEnvironments(db(), repo.orgId, { limit: 100, cursor });
+    all.push(...list.items);
+    [cursor, more] = [list.nextCursor ?? undefined, list.nextCursor !== null];
+  }
+  const items = all.slice(page.offset, page.offset + page.limit);
+  const convert = await Convert.of(db(), origin, repo, { environments: items });
   return ok(
-    { total_count: list.total, environments: list.items.map((environment) => views.environment(environment)) },
-    views.links(path, query, page, list),
+    { total_count: all.length, environments: items.map((environment) => convert.environment(environment)) },
+    pageLinks(origin, path, query, page, { total: all.length }),
   );
 });

@@ -1,17 +1,23 @@
-import { githubPage, listReleaseAssets, repoByName } from '../lib/domain/github';
+import { idOfGithubId } from '../lib/domain/githubIds';
+import { getRelease } from '../lib/domain/releases';
+import { Convert } from '../lib/github/convert';
+import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
 import { http, ok } from '../lib/http';
-import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 
 /** GET /api/v3/repos/{owner}/{repo}/releases/{release_id}/assets: GitHub's list release assets, oldest first. */
 export const handler = http(github.ghListReleaseAssets, async ({ params, query, user, path, origin }) => {
-  const repo = await repoByName(db(), params.owner, params.repo, user);
+  const repo = await githubRepo(db(), params, user);
   const page = githubPage(query);
-  const list = await listReleaseAssets(db(), repo.id, params.release_id, page);
-  const views = new GithubViews(origin, repo.owner, repo.name);
+  const release = await getRelease(
+    db(),
+    repo.id,
+    (await idOfGithubId(db(), 'releases', repo.id, params.release_id)).id,
+  );
+  const assets = (await Convert.of(db(), origin, repo, { releases: [release] })).assets(release);
   return ok(
-    list.items.map((asset) => views.asset(asset)),
-    views.links(path, query, page, list),
+    assets.slice(page.offset, page.offset + page.limit),
+    pageLinks(origin, path, query, page, { total: assets.length }),
   );
 });

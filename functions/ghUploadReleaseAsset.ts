@@ -1,19 +1,18 @@
-import { addReleaseAsset, repoByName } from '../lib/domain/github';
+import { idOfGithubId } from '../lib/domain/githubIds';
+import { addReleaseArtifact } from '../lib/domain/releaseAssets';
+import { Convert } from '../lib/github/convert';
+import { assetContentType } from '../lib/github/input';
+import { githubRepo } from '../lib/github/request';
 import { created, http } from '../lib/http';
-import { GithubViews } from '../lib/http/githubViews';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 
 /** POST /api/uploads/repos/{owner}/{repo}/releases/{release_id}/assets: GitHub's upload a release asset: the raw body, of any type, is added to the release as a new asset. */
 export const handler = http(github.ghUploadReleaseAsset, async ({ params, query, bytes, header, user, origin }) => {
-  const repo = await repoByName(db(), params.owner, params.repo, user);
-  const added = await addReleaseAsset(
-    db(),
-    repo,
-    params.release_id,
-    { ...query, contentType: header('content-type') },
-    bytes,
-  );
-  const asset = new GithubViews(origin, repo.owner, repo.name).asset(added);
+  const repo = await githubRepo(db(), params, user);
+  const release = await idOfGithubId(db(), 'releases', repo.id, params.release_id);
+  const file = { ...query, contentType: assetContentType(header('content-type')) };
+  const added = await addReleaseArtifact(db(), repo, release.id, file, bytes);
+  const asset = (await Convert.of(db(), origin, repo, { artifacts: [added] })).asset(added);
   return created(asset.url, asset);
 });

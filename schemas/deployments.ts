@@ -134,6 +134,8 @@ export const deployment = {
     },
     endedAt: { anyOf: [timestamp, { type: 'null' }], description: 'null while waiting or in_progress' },
     deployedBy: { ...person, description: 'who asked for it' },
+    description: { type: 'string', description: 'what it is, where its requester said (GitHub: description)' },
+    commit: { type: 'string', description: "its release's commit, where the release names one" },
   },
   required: [
     'id',

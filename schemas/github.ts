@@ -130,7 +130,7 @@ export const ghCreateDeploymentBody = typed({
 } as const);
 
 const GITHUB_STATES = ['queued', 'pending', 'in_progress', 'success', 'failure', 'error', 'inactive'] as const;
-/** GitHub's deployment states (lib/domain/githubDeployments maps them onto our lifecycle). */
+/** GitHub's deployment states (lib/domain/deploymentHistory maps them onto our lifecycle). */
 export type GithubState = (typeof GITHUB_STATES)[number];
 
 export const ghCreateStatusBody = typed({

@@ -3,6 +3,15 @@ import { artifact } from './artifacts';
 import { pageProperties, person, timestamp, uuid } from './common';
 import { typed } from './typed';
 
+const commit = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const title = { type: 'string', minLength: 1, maxLength: 256 } as const;
+
+/** An artifact of a release: `label`, where its uploader gave one, says what it is on this release. */
+const releaseArtifact = {
+  ...artifact,
+  properties: { ...artifact.properties, label: { type: 'string' } },
+} as const;
+
 /** The most RELEASE_NOTES_MAX_LEN may allow; the configured limit is checked by lib/domain/releases `createRelease`. */
 export const RELEASE_NOTES_HARD_MAX = 1_000_000;
 
@@ -15,6 +24,8 @@ export const createReleaseBody = typed({
       maxLength: RELEASE_NOTES_HARD_MAX,
       description: 'Markdown, at most RELEASE_NOTES_MAX_LEN characters (default 5000)',
     },
+    title: { ...title, description: 'what the release is called; default: its version' },
+    commit: { ...commit, description: 'the commit it was built from: a full SHA or a ref name' },
     artifactIds: { type: 'array', items: uuid, maxItems: 100 },
   },
   required: ['version'],
@@ -98,10 +109,12 @@ export const release = {
     id: uuid,
     repoId: uuid,
     version: { type: 'string' },
+    title: { ...title, description: 'what the release is called: its version unless it was given one' },
     notes: { type: 'string' },
+    commit: { ...commit, description: 'the commit it was built from, where it names one' },
     createdBy: person,
     createdAt: timestamp,
-    artifacts: { type: 'array', items: artifact },
+    artifacts: { type: 'array', items: releaseArtifact },
     deployments: { type: 'array', items: releaseDeployment, description: 'newest first, at most 20' },
     deploymentCount: { type: 'integer', description: 'all deployments of the release' },
   },
@@ -109,6 +122,7 @@ export const release = {
     'id',
     'repoId',
     'version',
+    'title',
     'notes',
     'createdBy',
     'createdAt',

@@ -8,17 +8,14 @@ import type {
   RequestedStatus,
 } from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
-import { isCheckViolation, type Queryable, type Row, sql } from '../infra/db';
-import { BadRequest, Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
+import { type Queryable, type Row, sql } from '../infra/db';
+import { Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
+import { deploymentTimes, endBeforeStart, isEndBeforeStart, parseTime } from './deploymentTimes';
 import { findEnvironmentId, namedEnvironment } from './environments';
 import { type EventType, recordRepoEvent } from './events';
 import { findReleaseId } from './releases';
-
-/** How far ahead of this server's clock a client's time may be (clock skew) before it counts as the future. */
-export const CLOCK_SKEW_MS = 5 * 60 * 1000;
-const EARLIEST = Date.UTC(1970, 0, 1);
 
 /**
  * The deploy rule (the epic's two personas): anyone in the org may deploy to an unprotected environment; a
@@ -47,55 +44,10 @@ export function checkTransition(from: DeploymentStatus, to: DeploymentStatus): v
   if (to === 'in_progress') throw new Conflict('An in_progress deployment can only be finished as success or failed.');
 }
 
-function badTime(path: string, message: string): BadRequest {
-  return new BadRequest(`${path.split('/').pop()} ${message}.`, [{ path, message }]);
-}
-
-function endBeforeStart(): BadRequest {
-  return badTime('/body/endedAt', 'must not be before startedAt');
-}
-
-/** A client's time, which must be a real instant from 1970 on and not in the future. */
-function parseTime(value: string, path: string, now = Date.now()): Date {
-  const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw badTime(path, 'must be a valid ISO 8601 time');
-  if (time.getTime() < EARLIEST) throw badTime(path, 'must not be before 1970');
-  if (time.getTime() > now + CLOCK_SKEW_MS) throw badTime(path, 'must not be in the future');
-  return time;
-}
-
-/**
- * The times of a new deployment, checked: an in_progress deployment has no end; a finished one ends when it says,
- * or now; the end is not before the start. Null where the database's clock decides (now).
- */
-export function deploymentTimes(
-  input: { status: DeploymentStatus; startedAt?: string; endedAt?: string | null },
-  now = Date.now(),
-): { startedAt: Date | null; endedAt: Date | null } {
-  const startedAt = input.startedAt === undefined ? null : parseTime(input.startedAt, '/body/startedAt', now);
-  if (input.status === 'in_progress') {
-    if (input.endedAt !== undefined && input.endedAt !== null) {
-      throw badTime('/body/endedAt', 'must be absent or null while status is in_progress');
-    }
-    return { startedAt, endedAt: null };
-  }
-  if (input.endedAt === null) {
-    throw badTime('/body/endedAt', `must be a time (or left out, meaning now) when status is ${input.status}`);
-  }
-  const endedAt = input.endedAt === undefined ? null : parseTime(input.endedAt, '/body/endedAt', now);
-  if (startedAt && endedAt && endedAt < startedAt) throw endBeforeStart();
-  return { startedAt, endedAt };
-}
-
-/** True when Postgres refused an end before the start (a default of now can be before a given start). */
-function isEndBeforeStart(err: unknown): boolean {
-  return isCheckViolation(err, 'deployments_ended_after_started');
-}
-
 export const columns = sql`
   d.id, d.release_id, r.repo_id, r.version, e.id AS environment_id, e.name AS environment_name, e.protected,
   d.status, d.kind, d.rollback_of, d.reason, d.required_approvals, d.started_at, d.ended_at, d.deployed_by,
-  u.name AS deployed_by_name`;
+  u.name AS deployed_by_name, d.description, r.commit`;
 export const joined = sql`
   deployments d JOIN releases r ON r.id = d.release_id JOIN environments e ON e.id = d.environment_id
   JOIN users u ON u.id = d.deployed_by`;
@@ -115,6 +67,8 @@ export function toDeployment(row: Row): Deployment {
     startedAt: isoTime(row.started_at),
     endedAt: row.ended_at === null ? null : isoTime(row.ended_at),
     deployedBy: { id: row.deployed_by, name: row.deployed_by_name },
+    ...(row.description !== null && { description: row.description }),
+    ...(row.commit !== null && { commit: row.commit }),
   };
 }
 
@@ -209,6 +163,7 @@ export async function createDeployment(
     status?: RequestedStatus;
     startedAt?: string;
     endedAt?: string | null;
+    description?: string | null;
   },
 ): Promise<Deployment> {
   const requested = input.status ?? 'success';
@@ -251,11 +206,11 @@ export async function createDeployment(
     try {
       [{ id }] = (await tx.query(sql`
         INSERT INTO deployments (release_id, environment_id, status, requested_status, required_approvals,
-                                 started_at, ended_at, deployed_by)
+                                 started_at, ended_at, deployed_by, description)
         VALUES (${releaseId}, ${environment.id}, ${status}, ${requested}, ${approvals},
                 COALESCE(${times.startedAt}, now()),
                 ${status === 'in_progress' || status === 'waiting' ? sql`NULL` : sql`COALESCE(${times.endedAt}, now())`},
-                ${input.deployedBy})
+                ${input.deployedBy}, ${input.description ?? null})
         RETURNING id`)) as [{ id: string }];
     } catch (err) {
       if (isEndBeforeStart(err)) throw endBeforeStart();

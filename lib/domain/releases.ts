@@ -14,10 +14,8 @@ import { BadRequest, Conflict, type FieldError, NotFound, Unprocessable } from '
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import { recordRepoEvent } from './events';
+import { releaseSelect, toRelease } from './releaseDetails';
 import { type Comparator, normalizeVersion, parseRange } from './versions';
-
-/** How many of a release's deployments its detail view carries; the deployment list pages through all. */
-const RELEASE_DEPLOYMENTS_SHOWN = 20;
 
 /**
  * What is wrong with a request to link `requested` artifact ids, given the ids among them that exist in the
@@ -69,43 +67,9 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
   // by migration 0008): an index scan that stops after 20 rows. Correlated to r.id it assumes ~10 rows per release
   // and sorts them all, which cost 2.8x the p50 for a release with 10,000 deployments.
   const deploymentsOf = named.byId ? sql`${ref}::uuid` : sql`r.id`;
-  const [row] = await db.query(sql`
-    SELECT r.id, r.repo_id, r.version, r.notes, r.created_by, cu.name AS created_by_name, r.created_at,
-      COALESCE((
-        SELECT json_agg(json_build_object(
-          'id', a.id, 'repoId', a.repo_id, 'name', a.name, 'path', a.path, 'sizeBytes', a.size_bytes,
-          'sha256', a.sha256, 'contentType', a.content_type, 'createdAt', a.created_at) ORDER BY a.name, a.id)
-        FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id
-        WHERE ra.release_id = r.id), '[]') AS artifacts,
-      COALESCE((
-        SELECT json_agg(json_build_object(
-          'id', d.id, 'environment', json_build_object('id', e.id, 'name', e.name), 'status', d.status,
-          'startedAt', d.started_at, 'endedAt', d.ended_at,
-          'deployedBy', json_build_object('id', d.deployed_by, 'name', du.name)) ORDER BY d.started_at DESC, d.id DESC)
-        FROM (SELECT * FROM deployments WHERE release_id = ${deploymentsOf} ORDER BY started_at DESC, id DESC
-              LIMIT ${RELEASE_DEPLOYMENTS_SHOWN}) d
-        JOIN environments e ON e.id = d.environment_id
-        JOIN users du ON du.id = d.deployed_by), '[]') AS deployments,
-      COALESCE((SELECT c.deployments FROM release_deployment_counts c WHERE c.release_id = r.id), 0) AS deployment_count
-    FROM releases r JOIN users cu ON cu.id = r.created_by
-    WHERE r.repo_id = ${repoId} AND ${named.matches}
-  `);
+  const [row] = await db.query(releaseSelect(sql`r.repo_id = ${repoId} AND ${named.matches}`, deploymentsOf));
   if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
-  return {
-    id: row.id,
-    repoId: row.repo_id,
-    version: row.version,
-    notes: row.notes,
-    createdBy: { id: row.created_by, name: row.created_by_name },
-    createdAt: isoTime(row.created_at),
-    artifacts: row.artifacts.map((a: Record<string, unknown>) => ({ ...a, createdAt: isoTime(a.createdAt) })),
-    deployments: row.deployments.map((d: Record<string, unknown>) => ({
-      ...d,
-      startedAt: isoTime(d.startedAt),
-      endedAt: d.endedAt === null ? null : isoTime(d.endedAt),
-    })),
-    deploymentCount: row.deployment_count,
-  };
+  return toRelease(row);
 }
 
 /**
@@ -114,7 +78,15 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
  */
 export async function createRelease(
   db: Queryable,
-  input: { repoId: string; createdBy: string; version: string; notes?: string; artifactIds?: string[] },
+  input: {
+    repoId: string;
+    createdBy: string;
+    version: string;
+    title?: string;
+    notes?: string;
+    commit?: string;
+    artifactIds?: string[];
+  },
 ): Promise<Release> {
   const version = normalizeVersion(input.version);
   if (version === null) {
@@ -145,8 +117,9 @@ export async function createRelease(
     let id: string;
     try {
       [{ id }] = (await tx.query(sql`
-        INSERT INTO releases (repo_id, version, notes, created_by)
-        VALUES (${input.repoId}, ${version}, ${input.notes ?? ''}, ${input.createdBy})
+        INSERT INTO releases (repo_id, version, title, notes, commit, created_by)
+        VALUES (${input.repoId}, ${version}, ${input.title ?? null}, ${input.notes ?? ''}, ${input.commit ?? null},
+                ${input.createdBy})
         RETURNING id`)) as [{ id: string }];
     } catch (err) {
       if (isUniqueViolation(err, 'releases_repo_version')) {

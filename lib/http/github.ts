@@ -22,7 +22,7 @@ function githubError(error: FieldError, resource: string) {
 /**
  * `problem` as GitHub words its errors: `{ message, documentation_url, errors? }`, as application/json (the type
  * Octokit parses). GitHub answers a body or query that fails validation with 422 "Validation Failed" and a
- * malformed id in the path with 404, where the native API says 400 for both.
+ * malformed id in the path with 404, where the native API says 400 for both; and a 404 is only "Not Found".
  */
 export function renderGithubError(
   problem: HttpProblem,
@@ -37,6 +37,8 @@ export function renderGithubError(
   } else if (status === 400 && errors.length && errors.every((error) => /^\/(body|query)\b/.test(error.path))) {
     status = 422;
   }
+  // GitHub says only this of anything not found (clients match it: PyGithub's UnknownObjectException)
+  if (status === 404) [message, errors] = ['Not Found', []];
   const body: Record<string, unknown> = { message, documentation_url: endpoint.docs, status: String(status) };
   if (errors.length) body.errors = errors.map((error) => githubError(error, endpoint.resource));
   return serialise(
@@ -47,28 +49,4 @@ export function renderGithubError(
     },
     requestId,
   );
-}
-
-/**
- * GitHub's Link header of page `page` of `lastPage` (1-based) for `url`, whose other parameters are kept. The `next`
- * link carries `nextCursor` where the list has one, so that following it reads from a keyset position, not an offset.
- */
-export function githubPageLinks(
-  url: URL,
-  page: number,
-  lastPage: number,
-  nextCursor: string | null = null,
-): Record<string, string> {
-  const link = (to: number, rel: string, cursor: string | null = null) => {
-    const target = new URL(url);
-    target.searchParams.delete('cursor');
-    target.searchParams.set('page', String(to));
-    if (cursor) target.searchParams.set('cursor', cursor);
-    return `<${target.toString()}>; rel="${rel}"`;
-  };
-  const links: string[] = [];
-  if (page > 1) links.push(link(page - 1, 'prev'));
-  if (page < lastPage) links.push(link(page + 1, 'next', nextCursor), link(lastPage, 'last'));
-  if (page > 1) links.push(link(1, 'first'));
-  return links.length ? { link: links.join(', ') } : {};
 }

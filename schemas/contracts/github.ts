@@ -1,5 +1,5 @@
 import { MAX_UPLOAD_BYTES } from '../artifacts';
-import { contract } from '../contract';
+import { type Audience, type Contract, contract } from '../contract';
 import {
   ghAssetParams,
   ghCreateDeploymentBody,
@@ -17,158 +17,128 @@ import {
   githubObject,
 } from '../github';
 
+/**
+ * A route of the GitHub-compatible surface: `docs` its page under https://docs.github.com/rest/, `resource` what its
+ * field errors are about; it answers GitHub's object, 201 to a POST.
+ */
+function route<P = undefined, Q = undefined, B = undefined, const S extends Audience = Audience>(
+  docs: string,
+  resource: string,
+  spec: Omit<Contract<P, Q, B, S, undefined>, 'github' | 'success'>,
+): Contract<P, Q, B, S, undefined> {
+  const success = { status: spec.method === 'POST' ? 201 : 200, schema: githubObject };
+  return contract({ ...spec, success, github: { docs: `https://docs.github.com/rest/${docs}`, resource } });
+}
+
 /** The routes of github. */
 export const github = {
-  ghCreateDeployment: contract({
+  ghCreateDeployment: route('deployments/deployments#create-a-deployment', 'Deployment', {
     method: 'POST',
     path: '/api/v3/repos/{owner}/{repo}/deployments',
     scope: 'deploy',
     params: ghRepoParams,
     body: ghCreateDeploymentBody,
     summary: 'GitHub: create a deployment',
-    success: { status: 201, schema: githubObject },
-    github: {
-      docs: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment',
-      resource: 'Deployment',
-    },
   }),
-  ghCreateDeploymentStatus: contract({
+  ghCreateDeploymentStatus: route('deployments/statuses#create-a-deployment-status', 'DeploymentStatus', {
     method: 'POST',
     path: '/api/v3/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
     scope: 'deploy',
     params: ghDeploymentParams,
     body: ghCreateStatusBody,
     summary: 'GitHub: create a deployment status',
-    success: { status: 201, schema: githubObject },
-    github: {
-      docs: 'https://docs.github.com/rest/deployments/statuses#create-a-deployment-status',
-      resource: 'DeploymentStatus',
-    },
   }),
-  ghCreateRelease: contract({
+  ghCreateRelease: route('releases/releases#create-a-release', 'Release', {
     method: 'POST',
     path: '/api/v3/repos/{owner}/{repo}/releases',
     scope: 'release',
     params: ghRepoParams,
     body: ghCreateReleaseBody,
     summary: 'GitHub: create a release',
-    success: { status: 201, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/releases#create-a-release', resource: 'Release' },
   }),
-  ghGetDeployment: contract({
+  ghGetDeployment: route('deployments/deployments#get-a-deployment', 'Deployment', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/deployments/{deployment_id}',
     scope: 'read',
     params: ghDeploymentParams,
     summary: 'GitHub: get a deployment',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/deployments/deployments#get-a-deployment', resource: 'Deployment' },
   }),
-  ghGetEnvironment: contract({
+  ghGetEnvironment: route('deployments/environments#get-an-environment', 'Environment', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/environments/{environment_name}',
     scope: 'read',
     params: ghEnvironmentParams,
     summary: 'GitHub: get an environment',
-    success: { status: 200, schema: githubObject },
-    github: {
-      docs: 'https://docs.github.com/rest/deployments/environments#get-an-environment',
-      resource: 'Environment',
-    },
   }),
-  ghGetLatestRelease: contract({
+  ghGetLatestRelease: route('releases/releases#get-the-latest-release', 'Release', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/releases/latest',
     scope: 'read',
     params: ghRepoParams,
     summary: 'GitHub: get the latest release',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/releases#get-the-latest-release', resource: 'Release' },
   }),
-  ghGetRelease: contract({
+  ghGetRelease: route('releases/releases#get-a-release', 'Release', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/releases/{release_id}',
     scope: 'read',
     params: ghReleaseParams,
     summary: 'GitHub: get a release',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/releases#get-a-release', resource: 'Release' },
   }),
-  ghGetReleaseAsset: contract({
+  ghGetReleaseAsset: route('releases/assets#get-a-release-asset', 'ReleaseAsset', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/releases/assets/{asset_id}',
     scope: 'read',
     params: ghAssetParams,
     summary: 'GitHub: get a release asset, or download it with Accept: application/octet-stream',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/assets#get-a-release-asset', resource: 'ReleaseAsset' },
   }),
-  ghGetReleaseByTag: contract({
+  ghGetReleaseByTag: route('releases/releases#get-a-release-by-tag-name', 'Release', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/releases/tags/{tag}',
     scope: 'read',
     params: ghTagParams,
     summary: 'GitHub: get a release by tag name',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/releases#get-a-release-by-tag-name', resource: 'Release' },
   }),
-  ghListDeploymentStatuses: contract({
+  ghListDeploymentStatuses: route('deployments/statuses#list-deployment-statuses', 'DeploymentStatus', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
     scope: 'read',
     params: ghDeploymentParams,
     query: ghPageQuery,
     summary: 'GitHub: list deployment statuses',
-    success: { status: 200, schema: githubObject },
-    github: {
-      docs: 'https://docs.github.com/rest/deployments/statuses#list-deployment-statuses',
-      resource: 'DeploymentStatus',
-    },
   }),
-  ghListDeployments: contract({
+  ghListDeployments: route('deployments/deployments#list-deployments', 'Deployment', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/deployments',
     scope: 'read',
     params: ghRepoParams,
     query: ghListDeploymentsQuery,
     summary: 'GitHub: list deployments',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/deployments/deployments#list-deployments', resource: 'Deployment' },
   }),
-  ghListEnvironments: contract({
+  ghListEnvironments: route('deployments/environments#list-environments', 'Environment', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/environments',
     scope: 'read',
     params: ghRepoParams,
     query: ghPageQuery,
     summary: 'GitHub: list environments',
-    success: { status: 200, schema: githubObject },
-    github: {
-      docs: 'https://docs.github.com/rest/deployments/environments#list-environments',
-      resource: 'Environment',
-    },
   }),
-  ghListReleaseAssets: contract({
+  ghListReleaseAssets: route('releases/assets#list-release-assets', 'ReleaseAsset', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/releases/{release_id}/assets',
     scope: 'read',
     params: ghReleaseParams,
     query: ghPageQuery,
     summary: 'GitHub: list release assets',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/assets#list-release-assets', resource: 'ReleaseAsset' },
   }),
-  ghListReleases: contract({
+  ghListReleases: route('releases/releases#list-releases', 'Release', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/releases',
     scope: 'read',
     params: ghRepoParams,
     query: ghReleasesQuery,
     summary: 'GitHub: list releases',
-    success: { status: 200, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/releases#list-releases', resource: 'Release' },
   }),
-  ghUploadReleaseAsset: contract({
+  ghUploadReleaseAsset: route('releases/assets#upload-a-release-asset', 'ReleaseAsset', {
     method: 'POST',
     path: '/api/uploads/repos/{owner}/{repo}/releases/{release_id}/assets',
     scope: 'release',
@@ -176,7 +146,5 @@ export const github = {
     query: ghUploadAssetQuery,
     raw: { contentType: '*', maxBytes: MAX_UPLOAD_BYTES },
     summary: 'GitHub: upload a release asset',
-    success: { status: 201, schema: githubObject },
-    github: { docs: 'https://docs.github.com/rest/releases/assets#upload-a-release-asset', resource: 'ReleaseAsset' },
   }),
 };

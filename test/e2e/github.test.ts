@@ -32,7 +32,7 @@ describe('the GitHub-compatible surface with @octokit/rest', () => {
     const { data: release, status } = await gh.rest.repos.createRelease({
       ...repo,
       tag_name: 'v2.0.0',
-      name: 'v2.0.0',
+      name: 'Two, the big one',
       body: '## Changes\n- all of them',
       target_commitish: 'main',
       prerelease: false,
@@ -40,7 +40,7 @@ describe('the GitHub-compatible surface with @octokit/rest', () => {
     expect(status).toBe(201);
     expect(release).toMatchObject({
       tag_name: 'v2.0.0',
-      name: 'v2.0.0',
+      name: 'Two, the big one',
       body: '## Changes\n- all of them',
       target_commitish: 'main',
       draft: false,

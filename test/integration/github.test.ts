@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as createGhDeployment } from '../../functions/ghCreateDeployment';
 import { handler as createDeploymentStatus } from '../../functions/ghCreateDeploymentStatus';
 import { handler as createGhRelease } from '../../functions/ghCreateRelease';
+import { handler as getGhEnvironment } from '../../functions/ghGetEnvironment';
 import { handler as getGhRelease } from '../../functions/ghGetRelease';
 import { handler as listStatuses } from '../../functions/ghListDeploymentStatuses';
 import { handler as listGhReleases } from '../../functions/ghListReleases';
@@ -98,6 +99,45 @@ describe('who may call the GitHub-compatible surface', () => {
     expect(early.status).toBe(409);
     expect(early.body.message).toMatch(/^Release 5\.0\.0 cannot be deployed to prod yet/);
     expect(release.version).toBe('5.0.0');
+  });
+});
+
+describe('a GitHub release is a native release', () => {
+  it("keeps GitHub's name as its title and target_commitish as its commit, in the native release and its event", async () => {
+    const res = await invoke(createGhRelease, {
+      pathParameters: gh,
+      body: { tag_name: 'v8.0.0', name: 'Eighty', target_commitish: 'main', body: 'notes' },
+      token: world.releaseManager.token,
+    });
+    expect([res.status, res.body.name, res.body.tag_name, res.body.target_commitish]).toEqual([
+      201,
+      'Eighty',
+      'v8.0.0',
+      'main',
+    ]);
+    const [event] = await pool.query(sql`
+      SELECT e.resource FROM events e JOIN releases r ON r.id = (e.resource->>'id')::uuid
+      WHERE e.type = 'release.created' AND r.github_id = ${res.body.id}`);
+    expect(event.resource).toMatchObject({ version: '8.0.0', title: 'Eighty', commit: 'main', notes: 'notes' });
+  });
+});
+
+describe('environments on the GitHub surface', () => {
+  it('show their approvals as required_reviewers with the count, and the pipeline as required_environments', async () => {
+    const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
+    await createEnvironment(pool, org, { name: 'canary', actorId: world.releaseManager.id });
+    await updateEnvironment(pool, org, 'canary', { requiredApprovals: 2, requires: ['dev'] }, world.releaseManager.id);
+    const get = (name: string) =>
+      invoke(getGhEnvironment, {
+        pathParameters: { ...gh, environment_name: name },
+        token: world.developer.token,
+      });
+    const canary = await get('canary');
+    expect(canary.body.protection_rules).toEqual([
+      expect.objectContaining({ type: 'required_reviewers', reviewers: [], required_approvals: 2 }),
+      expect.objectContaining({ type: 'required_environments', environments: ['dev'] }),
+    ]);
+    expect((await get('dev')).body.protection_rules).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 import type { ConnectionPool } from '@databases/pg';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_MS, createDeployment } from '../../lib/domain/deployments';
+import { createDeployment } from '../../lib/domain/deployments';
+import { CLOCK_SKEW_MS } from '../../lib/domain/deploymentTimes';
 import { deliveryMetrics } from '../../lib/domain/metrics';
 import { sql } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';

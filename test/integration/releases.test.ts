@@ -39,6 +39,7 @@ describe('createRelease', () => {
       id: expect.any(String),
       repoId: world.repo.id,
       version: '1.2.3',
+      title: '1.2.3',
       notes: '# Notes',
       createdBy: { id: world.developer.id, name: 'dev' },
       createdAt: expect.stringMatching(/Z$/),
@@ -51,6 +52,14 @@ describe('createRelease', () => {
       token: world.releaseManager.token,
     });
     expect(got).toMatchObject({ status: 200, body: res.body });
+  });
+
+  it('keeps the title it is given, and its commit; without a title, the version is its title', async () => {
+    const res = await create({ version: '2.5.0', title: 'Eighty', commit: 'main' });
+    expect([res.status, res.body.title, res.body.commit]).toEqual([201, 'Eighty', 'main']);
+    const tooLong = await create({ version: '2.5.1', title: 'x'.repeat(257) });
+    expect([tooLong.status, tooLong.body.errors[0].path]).toEqual([400, '/body/title']);
+    expect((await create({ version: '2.5.2' })).body).toMatchObject({ title: '2.5.2' });
   });
 
   it('keeps build metadata and pre-release parts of the version as written', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_MS, checkMayDeploy, checkTransition, deploymentTimes } from '../../lib/domain/deployments';
+import { checkMayDeploy, checkTransition } from '../../lib/domain/deployments';
+import { CLOCK_SKEW_MS, deploymentTimes } from '../../lib/domain/deploymentTimes';
 import { checkMayManageEnvironments } from '../../lib/domain/environments';
 import { BadRequest, Conflict, Forbidden, type HttpProblem } from '../../lib/infra/errors';
 import type { DeploymentStatus } from '../../schemas/deployments';

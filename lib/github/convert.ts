@@ -1,0 +1,212 @@
+import type { Deployment } from '../../schemas/deployments';
+import type { Environment } from '../../schemas/environments';
+import type { Release } from '../../schemas/releases';
+import type { StatusEntry } from '../domain/deploymentHistory';
+import { type GithubTable, githubIds } from '../domain/githubIds';
+import type { ReleaseArtifact } from '../domain/releaseAssets';
+import type { Queryable } from '../infra/db';
+
+/** What a converter needs to know of the repo: GitHub's `{owner}/{repo}` and our ids. */
+export interface GithubRepo {
+  id: string;
+  orgId: string;
+  owner: string;
+  name: string;
+}
+
+type Person = { id: string; name: string };
+
+/**
+ * GitHub's REST objects for ours (as Gitea's services/convert does it): the fields GitHub's clients read, with
+ * absolute URLs on the origin the client called (`/api/v3` for the API, `/api/uploads` for uploads, `/api/v1/…/content`
+ * for downloads). Built for the objects of one answer, whose GitHub ids it reads in one query.
+ */
+export class Convert {
+  readonly api: string;
+  readonly repoUrl: string;
+
+  private constructor(
+    readonly origin: string,
+    readonly repo: GithubRepo,
+    private readonly id: (table: GithubTable, id: string) => number,
+  ) {
+    this.api = `${origin}/api/v3`;
+    this.repoUrl = `${this.api}/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
+  }
+
+  /** A converter for the objects of one answer (the ones whose GitHub ids it will need). */
+  static async of(
+    db: Queryable,
+    origin: string,
+    repo: GithubRepo,
+    objects: {
+      releases?: Release[];
+      deployments?: Deployment[];
+      statuses?: StatusEntry[];
+      environments?: Environment[];
+      artifacts?: ReleaseArtifact[];
+    },
+  ): Promise<Convert> {
+    const releases = objects.releases ?? [];
+    const deployments = objects.deployments ?? [];
+    const statuses = objects.statuses ?? [];
+    const ids = await githubIds(db, {
+      releases: releases.map((r) => r.id),
+      artifacts: [...releases.flatMap((r) => r.artifacts), ...(objects.artifacts ?? [])].map((a) => a.id),
+      deployments: [...deployments.map((d) => d.id), ...statuses.map((s) => s.deploymentId)],
+      environments: (objects.environments ?? []).map((e) => e.id),
+      users: [
+        ...releases.map((r) => r.createdBy),
+        ...deployments.map((d) => d.deployedBy),
+        ...statuses.map((s) => s.createdBy),
+      ].map((u) => u.id),
+    });
+    return new Convert(origin, repo, ids);
+  }
+
+  user(user: Person) {
+    const id = this.id('users', user.id);
+    return {
+      login: user.name,
+      id,
+      node_id: `U_${id}`,
+      type: 'User',
+      site_admin: false,
+      url: `${this.api}/users/${encodeURIComponent(user.name)}`,
+      html_url: `${this.origin}/`,
+    };
+  }
+
+  asset(asset: ReleaseArtifact) {
+    const id = this.id('artifacts', asset.id);
+    return {
+      url: `${this.repoUrl}/releases/assets/${id}`,
+      browser_download_url: `${this.origin}/api/v1/repos/${asset.repoId}/artifacts/${asset.id}/content`,
+      id,
+      node_id: `RA_${id}`,
+      name: asset.name,
+      label: asset.label ?? '',
+      state: 'uploaded',
+      content_type: asset.contentType,
+      size: asset.sizeBytes,
+      digest: `sha256:${asset.sha256}`,
+      download_count: 0,
+      created_at: asset.createdAt,
+      updated_at: asset.createdAt,
+      uploader: null,
+    };
+  }
+
+  /** A release's assets as GitHub lists them: in the order they were uploaded. */
+  assets(release: Release) {
+    return release.artifacts.map((artifact) => this.asset(artifact)).sort((a, b) => a.id - b.id);
+  }
+
+  release(release: Release) {
+    const id = this.id('releases', release.id);
+    const url = `${this.repoUrl}/releases/${id}`;
+    const tag = `v${release.version}`;
+    const { owner, name } = this.repo;
+    return {
+      url,
+      html_url: `${this.origin}/`,
+      assets_url: `${url}/assets`,
+      upload_url: `${this.origin}/api/uploads/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/releases/${id}/assets{?name,label}`,
+      tarball_url: null,
+      zipball_url: null,
+      id,
+      node_id: `RE_${id}`,
+      tag_name: tag,
+      target_commitish: release.commit ?? tag,
+      name: release.title,
+      body: release.notes,
+      draft: false,
+      prerelease: release.version.replace(/\+.*$/, '').includes('-'),
+      immutable: false,
+      created_at: release.createdAt,
+      published_at: release.createdAt,
+      author: this.user(release.createdBy),
+      assets: this.assets(release),
+    };
+  }
+
+  deployment(deployment: Deployment) {
+    const id = this.id('deployments', deployment.id);
+    const url = `${this.repoUrl}/deployments/${id}`;
+    const tag = `v${deployment.version}`;
+    return {
+      url,
+      id,
+      node_id: `DE_${id}`,
+      sha: deployment.commit ?? tag,
+      ref: tag,
+      task: 'deploy',
+      payload: {},
+      original_environment: deployment.environment.name,
+      environment: deployment.environment.name,
+      description: deployment.description ?? null,
+      creator: this.user(deployment.deployedBy),
+      created_at: deployment.startedAt,
+      updated_at: deployment.endedAt ?? deployment.startedAt,
+      statuses_url: `${url}/statuses`,
+      repository_url: this.repoUrl,
+      transient_environment: false,
+      production_environment: false,
+    };
+  }
+
+  status(status: StatusEntry) {
+    const deploymentUrl = `${this.repoUrl}/deployments/${this.id('deployments', status.deploymentId)}`;
+    return {
+      url: `${deploymentUrl}/statuses/${status.id}`,
+      id: status.id,
+      node_id: `DES_${status.id}`,
+      state: status.state,
+      creator: this.user(status.createdBy),
+      description: status.description,
+      environment: status.environment,
+      target_url: status.logUrl ?? '',
+      log_url: status.logUrl ?? '',
+      environment_url: status.environmentUrl ?? '',
+      created_at: status.createdAt,
+      updated_at: status.createdAt,
+      deployment_url: deploymentUrl,
+      repository_url: this.repoUrl,
+    };
+  }
+
+  /**
+   * An environment with its protection as GitHub shows it: required_reviewers where it needs approvals (with their
+   * count, `required_approvals`: any N of the org's release managers), and required_environments (ours: the
+   * environments a release must have succeeded in first), each rule only where it applies.
+   */
+  environment(environment: Environment) {
+    const id = this.id('environments', environment.id);
+    const rules: Record<string, unknown>[] = [];
+    if (environment.requiredApprovals > 0) {
+      rules.push({
+        id,
+        node_id: `GA_${id}`,
+        type: 'required_reviewers',
+        prevent_self_review: false,
+        reviewers: [],
+        required_approvals: environment.requiredApprovals,
+      });
+    }
+    if (environment.requires.length) {
+      rules.push({ id, node_id: `GR_${id}`, type: 'required_environments', environments: environment.requires });
+    }
+    return {
+      id,
+      node_id: `EN_${id}`,
+      name: environment.name,
+      url: `${this.repoUrl}/environments/${encodeURIComponent(environment.name)}`,
+      html_url: `${this.origin}/`,
+      created_at: environment.createdAt,
+      updated_at: environment.createdAt,
+      can_admins_bypass: false,
+      protection_rules: rules,
+      deployment_branch_policy: null,
+    };
+  }
+}
