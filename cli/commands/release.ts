@@ -5,8 +5,12 @@ import { CliError, type Command, table } from '../args';
 
 /** release create: a version with its notes and artifacts. */
 export const release: Command = {
-  usage: `  release create <repo> <version> [--notes-file <f>] [--artifact <id>]...`,
-  options: { 'notes-file': { type: 'string' }, artifact: { type: 'string', multiple: true } },
+  usage: `  release create <repo> <version> [--title <t>] [--notes-file <f>] [--artifact <id>]...`,
+  options: {
+    title: { type: 'string' },
+    'notes-file': { type: 'string' },
+    artifact: { type: 'string', multiple: true },
+  },
   async run(context) {
     const { api, args } = context;
     if (args[0] !== 'create') throw context.usageError(`unknown command: release ${args[0] ?? ''}`);
@@ -14,15 +18,20 @@ export const release: Command = {
     const notesFile = context.string('notes-file');
     const notes = notesFile ? await fs.promises.readFile(notesFile, 'utf8') : undefined;
     const artifactIds = context.strings('artifact');
+    const title = context.string('title');
     const repo = await resolveRepo(api, args[1] ?? '');
     const made = await call<Release>(api, 'POST', `/repos/${repo}/releases`, {
       json: {
         version: args[2],
+        ...(title !== undefined ? { title } : {}),
         ...(notes !== undefined ? { notes } : {}),
         ...(artifactIds ? { artifactIds } : {}),
       },
     });
-    return { json: made, human: `release ${made.version}  ${made.id}  ${made.artifacts.length} artifact(s)` };
+    return {
+      json: made,
+      human: `release ${made.version}${made.title !== made.version ? ` "${made.title}"` : ''}  ${made.id}  ${made.artifacts.length} artifact(s)`,
+    };
   },
 };
 

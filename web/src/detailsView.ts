@@ -43,7 +43,12 @@ export function renderDetails(release: Release): void {
   if (release.notes.trim()) notes.append(renderNotes(release.notes));
   else notes.append(h('p', { class: 'muted' }, 'No release notes.'));
   byId('details').replaceChildren(
-    h('h2', {}, `Release ${release.version}`),
+    h(
+      'h2',
+      {},
+      `Release ${release.version}`,
+      release.title !== release.version ? h('span', { class: 'title' }, ` ${release.title}`) : null,
+    ),
     h(
       'p',
       { class: 'muted', title: exactTime(release.createdAt) },
