@@ -1,6 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { artifact } from './artifacts';
 import { pageProperties, person, timestamp, uuid } from './common';
+import { commitRef, notesRange } from './releaseNotes';
 import { typed } from './typed';
 
 /** The most RELEASE_NOTES_MAX_LEN may allow; the configured limit is checked by lib/domain/releases `createRelease`. */
@@ -16,6 +17,15 @@ export const createReleaseBody = typed({
       description: 'Markdown, at most RELEASE_NOTES_MAX_LEN characters (default 5000)',
     },
     artifactIds: { type: 'array', items: uuid, maxItems: 100 },
+    commit: {
+      ...commitRef,
+      description: "the commit the release is built from; checked against the repo's git history when it has one",
+    },
+    generateNotes: {
+      type: 'boolean',
+      default: false,
+      description: 'fill the notes from the history since the previous release (when none are given); needs commit',
+    },
   },
   required: ['version'],
   additionalProperties: false,
@@ -99,6 +109,11 @@ export const release = {
     repoId: uuid,
     version: { type: 'string' },
     notes: { type: 'string' },
+    commit: { type: ['string', 'null'], description: 'the commit it was built from (a full id when checked)' },
+    notesRange: {
+      anyOf: [notesRange, { type: 'null' }],
+      description: 'the history its generated notes cover; null: notes were not generated',
+    },
     createdBy: person,
     createdAt: timestamp,
     artifacts: { type: 'array', items: artifact },
@@ -110,6 +125,8 @@ export const release = {
     'repoId',
     'version',
     'notes',
+    'commit',
+    'notesRange',
     'createdBy',
     'createdAt',
     'artifacts',
