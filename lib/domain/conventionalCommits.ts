@@ -1,4 +1,3 @@
-import { CommitParser } from 'conventional-commits-parser';
 import semver from 'semver';
 import type { GitCommit } from '../infra/git';
 
@@ -24,38 +23,52 @@ export interface NoteCommit {
   reverts: string | null;
 }
 
-const parser = new CommitParser({
-  headerPattern: /^(\w+)(?:\(([^()\r\n]*)\))?!?: (.+)$/,
-  breakingHeaderPattern: /^(\w+)(?:\(([^()\r\n]*)\))?!: (.+)$/,
-  headerCorrespondence: ['type', 'scope', 'subject'],
-  noteKeywords: ['BREAKING CHANGE', 'BREAKING-CHANGE'],
-  revertPattern: /^(?:Revert|revert:)\s"?([\s\S]+?)"?\s*This reverts commit ([0-9a-fA-F]{4,64})\b/i,
-  revertCorrespondence: ['header', 'hash'],
-});
+/** `type(scope)!: description`; the header is one line, so this is linear. */
+const HEADER = /^(\w+)(?:\(([^()\r\n]*)\))?(!)?: *(\S.*)$/;
+/** A git trailer's token as the specification names them (`Token: value`, `Token #value`); BREAKING CHANGE too. */
+const FOOTER = /^(BREAKING[ -]CHANGE|[\w-]+)(?:: | #)(.*)$/i;
+const REVERTED = /This reverts commit ([0-9a-fA-F]{4,64})\b/;
+
+/**
+ * The breaking-change footers of a message's body: a footer runs from its token to the next token or the end.
+ * Hand-written rather than conventional-commits-parser's: its reference patterns backtrack super-linearly (one
+ * 1,000-character line took 4 s to parse, one of 16,000 more than five minutes), and a message is anyone's input.
+ */
+function breakingFooters(lines: readonly string[]): string[] {
+  const found: string[] = [];
+  let current: string[] | null = null;
+  for (const text of lines) {
+    const footer = FOOTER.exec(text);
+    if (footer) {
+      if (current) found.push(current.join(' '));
+      current = /^BREAKING[ -]CHANGE$/i.test(footer[1] ?? '') ? [(footer[2] ?? '').trim()] : null;
+    } else if (current) {
+      current.push(text.trim());
+    }
+  }
+  if (current) found.push(current.join(' '));
+  return found.map((text) => text.replace(/\s+/g, ' ').trim()).filter((text) => text !== '');
+}
 
 /** Reads what `commit`'s message says by the convention. */
 export function parseCommit(commit: GitCommit): NoteCommit {
-  const firstLine = commit.message.split('\n', 1)[0]?.trim() ?? '';
-  let parsed: ReturnType<CommitParser['parse']> | null = null;
-  try {
-    parsed = parser.parse(commit.message);
-  } catch {
-    parsed = null; // an empty or odd message follows no convention
-  }
-  const type = parsed?.type ? parsed.type.toLowerCase() : null;
-  const breaking = (parsed?.notes ?? [])
-    .filter((note) => /^BREAKING[ -]CHANGE$/i.test(note.title))
-    .map((note) => note.text.trim().replace(/\s+/g, ' '))
-    .filter((text, index, all) => text !== '' && all.indexOf(text) === index);
+  const lines = commit.message.replace(/\r\n?/g, '\n').split('\n');
+  const firstLine = lines[0]?.trim() ?? '';
+  const header = HEADER.exec(firstLine);
+  const type = header?.[1] ? header[1].toLowerCase() : null;
+  const subject = (header?.[4] ?? firstLine).trim();
+  const footers = breakingFooters(lines.slice(1));
+  const breaking = header?.[3] && !footers.length ? [subject] : footers;
+  const isRevert = /^revert\b/i.test(firstLine);
   return {
     sha: commit.id,
     type,
-    scope: type && parsed?.scope ? parsed.scope.trim() || null : null,
-    subject: (type && parsed?.subject ? parsed.subject.trim() : firstLine) || '(no message)',
-    breaking,
+    scope: header?.[2]?.trim() || null,
+    subject: subject || '(no message)',
+    breaking: breaking.filter((text, index, all) => all.indexOf(text) === index),
     author: { name: commit.authorName, email: commit.authorEmail },
     authoredAt: commit.authoredAt,
-    reverts: parsed?.revert?.hash ? parsed.revert.hash.toLowerCase() : null,
+    reverts: isRevert ? (REVERTED.exec(commit.message)?.[1]?.toLowerCase() ?? null) : null,
   };
 }
 
