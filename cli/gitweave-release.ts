@@ -13,6 +13,7 @@ import type { Deployment, DeploymentDetail } from '../schemas/deployments';
 import type { RepoEnvironment } from '../schemas/environments';
 import type { PublicEvent } from '../schemas/events';
 import type { DeliveryMetrics } from '../schemas/metrics';
+import type { ReleaseNotes } from '../schemas/releaseNotes';
 import type { Release, ReleaseSummary } from '../schemas/releases';
 import type { MemberRepo } from '../schemas/repos';
 import type { CreatedToken, TokenSummary } from '../schemas/tokens';
@@ -21,7 +22,12 @@ const USAGE = `usage: gitweave-release [--url URL] [--token TOKEN] [--json] <com
 
   artifact add <file> --repo <repo> [--name <name>]       upload a file as an artifact
   artifact add --path <path> --repo <repo> [--name <n>]   register a file already on the artifacts volume
-  release create <repo> <version> [--notes-file <f>] [--artifact <id>]...
+  release create <repo> <version> [--notes-file <f>] [--artifact <id>]... [--commit <sha>] [--generate-notes]
+                                                          --commit: the commit it is built from; --generate-notes:
+                                                          notes from the history since the previous release
+  notes <repo> --commit <sha> [--version <v>] [--previous <v>]
+                                                          release notes and the next version from the repo's history
+  next-version <repo> --commit <sha>                      just the next version (exit 1 when nothing is releasable)
   deploy <repo> <version> <environment> [--status success|failed|in_progress] [--wait [--timeout 30m]]
                                                           with --wait, return once the deployment is final:
                                                           exit 0 success, 1 failed/rejected/cancelled, 2 timeout
@@ -454,6 +460,10 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
       name: { type: 'string' },
       path: { type: 'string' },
       'notes-file': { type: 'string' },
+      commit: { type: 'string' },
+      'generate-notes': { type: 'boolean', default: false },
+      version: { type: 'string' },
+      previous: { type: 'string' },
       artifact: { type: 'string', multiple: true },
       status: { type: 'string' },
       out: { type: 'string' },
@@ -520,11 +530,46 @@ async function run(argv: string[]): Promise<{ json: unknown; human: string; exit
           version: args[2],
           ...(notes !== undefined ? { notes } : {}),
           ...(values.artifact ? { artifactIds: values.artifact } : {}),
+          ...(values.commit !== undefined ? { commit: values.commit } : {}),
+          ...(values['generate-notes'] ? { generateNotes: true } : {}),
         },
       });
       return {
         json: release,
         human: `release ${release.version}  ${release.id}  ${release.artifacts.length} artifact(s)`,
+      };
+    }
+    case 'notes':
+    case 'next-version': {
+      need(1, '<repo> --commit <sha>');
+      if (!values.commit) throw new CliError(`${command} needs --commit <sha or ref>`, 2);
+      const repo = await resolveRepo(options, args[0] ?? '');
+      const drafted = await call<ReleaseNotes>(options, 'POST', `/repos/${repo}/releases/notes`, {
+        json: {
+          commit: values.commit,
+          ...(values.version !== undefined ? { version: values.version } : {}),
+          ...(values.previous !== undefined ? { previousVersion: values.previous } : {}),
+        },
+      });
+      if (command === 'next-version') {
+        // for scripts: the version alone on stdout, or the reason on stderr and exit 1
+        if (drafted.nextVersion === null) throw new CliError(drafted.reason, 1);
+        return { json: drafted.nextVersion, human: drafted.nextVersion };
+      }
+      const range = `${drafted.range.from?.slice(0, 12) ?? '(root)'}..${drafted.range.to.slice(0, 12)}`;
+      const head = [
+        `# ${drafted.title}`,
+        `range ${range}${drafted.range.previousVersion ? ` (since ${drafted.range.previousVersion})` : ''}`,
+      ];
+      return {
+        json: drafted,
+        human: [
+          ...head,
+          `next version: ${drafted.nextVersion ?? 'none'} (${drafted.reason})`,
+          ...drafted.warnings,
+          '',
+          drafted.notes,
+        ].join('\n'),
       };
     }
     case 'deploy': {

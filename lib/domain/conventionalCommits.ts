@@ -182,7 +182,10 @@ function line(commit: NoteCommit): string {
  * The notes in Markdown: one section per group, each commit one line with its scope and short id (a breaking
  * change's footers below it), then every author once, in the order they first appear.
  */
-export function renderNotes(groups: readonly NoteGroup[]): string {
+export function renderNotes(
+  groups: readonly NoteGroup[],
+  authors: readonly string[] = authorsOf(groups.flatMap((group) => group.commits)),
+): string {
   const parts: string[] = [];
   for (const group of groups) {
     const lines = group.commits.map((commit) => {
@@ -191,7 +194,6 @@ export function renderNotes(groups: readonly NoteGroup[]): string {
     });
     parts.push(`### ${group.title}\n\n${lines.join('\n')}`);
   }
-  const authors = authorsOf(groups.flatMap((group) => group.commits));
   if (authors.length) parts.push(`### Contributors\n\n${authors.map((name) => `- ${inline(name)}`).join('\n')}`);
   return parts.join('\n\n');
 }

@@ -107,6 +107,7 @@ export async function draftReleaseNotes(
   }
   const kept = cancelReverts(read.commits.map(parseCommit)).reverse();
   const groups = groupCommits(kept);
+  const authors = authorsOf(kept);
   const bump = bumpOf(kept);
   const next = nextVersion(base, bump);
   const range: NotesRange = {
@@ -130,12 +131,12 @@ export async function draftReleaseNotes(
         authoredAt: commit.authoredAt,
       })),
     ),
-    authors: authorsOf(kept),
+    authors,
     bump,
     nextVersion: next,
     reason: reasonFor(bump, base, next, kept.length),
     title: version ?? next ?? 'Unreleased changes',
-    notes: renderNotes(groups),
+    notes: renderNotes(groups, authors),
     truncated: read.truncated,
     warnings,
   };
