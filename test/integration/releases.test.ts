@@ -40,6 +40,8 @@ describe('createRelease', () => {
       repoId: world.repo.id,
       version: '1.2.3',
       notes: '# Notes',
+      commit: null,
+      notesRange: null,
       createdBy: { id: world.developer.id, name: 'dev' },
       createdAt: expect.stringMatching(/Z$/),
       artifacts: [a, b],

@@ -56,7 +56,6 @@ describe('parseCommit', () => {
     expect(parsed(`Revert "feat: a"\n\nThis reverts commit ${id}.`).reverts).toBe(id);
   });
 
-
   it('reads a message of long lines that a backtracking pattern would never finish (16 KiB of a.b/)', () => {
     expect(parsed(`feat: x\n\n${'a.b/'.repeat(4096)}\n\nBREAKING CHANGE: y`).breaking).toEqual(['y']);
   });
