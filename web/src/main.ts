@@ -19,6 +19,7 @@ import type {
   Page,
   Release,
   ReleaseDeployment,
+  ReleaseNotes,
   ReleaseSummary,
   RepoEnvironment,
 } from './types';
@@ -352,6 +353,77 @@ async function selectRelease(id: string): Promise<void> {
   }
 }
 
+/** The commit a release names and the range of history its generated notes cover. */
+function commitLines(release: Release): HTMLElement[] {
+  if (release.commit === null) return [];
+  const range = release.notesRange;
+  const lines = [h('p', { class: 'muted', 'data-commit': '' }, 'commit ', h('code', { class: 'sha' }, release.commit))];
+  if (range) {
+    const from = range.from === null ? 'the first commit' : range.from.slice(0, 12);
+    const since = range.previousVersion
+      ? ` (since ${range.previousVersion}${range.fromMergeBase ? ', from the merge base' : ''})`
+      : '';
+    lines.push(
+      h(
+        'p',
+        { class: 'muted', 'data-range': '' },
+        `covers ${from} … ${range.to.slice(0, 12)}${since}${range.truncated ? ', truncated' : ''}`,
+      ),
+    );
+  }
+  return lines;
+}
+
+/** The commits of a release's range, grouped as its notes group them (read from the history when shown). */
+function commitsOf(release: Release): HTMLElement {
+  const box = h('div', { 'data-commits': '' }, h('p', { class: 'muted' }, 'Reading the history…'));
+  const range = release.notesRange;
+  if (!range) return box;
+  const body = range.previousVersion
+    ? { commit: range.to, previousVersion: range.previousVersion }
+    : { commit: range.to, version: release.version };
+  session()
+    .api.post<ReleaseNotes>(`/repos/${session().repo.id}/releases/notes`, body)
+    .then((drafted) => {
+      const groups = new Map<string, ReleaseNotes['commits']>();
+      for (const commit of drafted.commits) groups.set(commit.group, [...(groups.get(commit.group) ?? []), commit]);
+      box.replaceChildren(
+        ...[...groups].map(([group, commits]) =>
+          h(
+            'div',
+            { 'data-group': group },
+            h('h4', {}, group === 'breaking' ? 'Breaking changes' : group === 'other' ? 'Other changes' : group),
+            h(
+              'ul',
+              {},
+              ...commits.map((commit) =>
+                h(
+                  'li',
+                  {},
+                  commit.scope ? h('strong', {}, `${commit.scope}: `) : '',
+                  commit.subject,
+                  ' ',
+                  h('code', { class: 'sha' }, commit.sha.slice(0, 7)),
+                  h('span', { class: 'muted' }, ` ${commit.author.name}`),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    })
+    .catch((err: unknown) => {
+      box.replaceChildren(
+        h(
+          'p',
+          { class: 'muted' },
+          `The history could not be read: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+    });
+  return box;
+}
+
 function renderDetails(release: Release): void {
   const notes = h('div', { class: 'notes', 'data-notes': '' });
   if (release.notes.trim()) notes.append(renderNotes(release.notes));
@@ -363,9 +435,11 @@ function renderDetails(release: Release): void {
       { class: 'muted', title: exactTime(release.createdAt) },
       `created ${ago(release.createdAt)} by ${release.createdBy.name}`,
     ),
+    ...commitLines(release),
     deployBox(release),
     h('h3', {}, 'Notes'),
     notes,
+    ...(release.notesRange ? [h('h3', {}, 'Commits'), commitsOf(release)] : []),
     h('h3', {}, 'Artifacts'),
     release.artifacts.length === 0
       ? h('p', { class: 'muted' }, 'No artifacts.')
