@@ -30,7 +30,7 @@ export function makeHistory(gitDir: string, commits: CommitSpec[], refs: Record<
     text(`commit refs/heads/import\nmark :${index + 1}\nauthor ${who}\ncommitter ${who}\ndata ${message.length}\n`);
     parts.push(message);
     text('\n');
-    parents.forEach((parent, at) => text(`${at === 0 ? 'from' : 'merge'} :${parent + 1}\n`));
+    for (const [at, parent] of parents.entries()) text(`${at === 0 ? 'from' : 'merge'} :${parent + 1}\n`);
     text('\n');
   });
   for (const [ref, index] of Object.entries(refs)) text(`reset ${ref}\nfrom :${index + 1}\n\n`);
