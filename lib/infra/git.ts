@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { ServiceUnavailable } from './errors';
 
 /**
  * Reading a bare git repository with the `git` binary: fixed arguments, every revision a full object id or a ref
