@@ -101,10 +101,13 @@ function runGit(gitDir: string, args: readonly string[], cap = GIT_OUTPUT_CAP): 
     });
     child.on('error', (err) => reject(new GitError(`git could not run: ${err.message}`)));
     child.on('close', (code, signal) => {
+      if (signal === 'SIGTERM' && !capped) {
+        // the timeout: a busy disk or a huge history, neither the client's fault nor a bug
+        reject(new ServiceUnavailable(`Reading the repo's git history took longer than ${GIT_TIMEOUT_MS / 1000} s.`));
+        return;
+      }
       if (signal && !capped) {
-        reject(
-          new GitError(signal === 'SIGTERM' ? `git took longer than ${GIT_TIMEOUT_MS} ms` : `git ended by ${signal}`),
-        );
+        reject(new GitError(`git ended by ${signal}`));
         return;
       }
       resolve({ stdout: Buffer.concat(chunks, size), stderr, code, capped });
