@@ -39,7 +39,6 @@ const GLOBAL: OptionTable = {
   token: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
 };
 
 /** What a command runs with: the API, its words after the command's name and its options' values. */
@@ -93,11 +92,13 @@ export function parse(
   usage: string,
   version: Command,
 ): [Command, Context] {
+  // --version (or -V) alone needs no API: it says which CLI this is (notes takes a --version of its own)
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    return [version, new Context({ url: '', token: '' }, 'version', [], {}, usage)];
+  }
   const every: OptionTable = { ...GLOBAL };
   for (const command of Object.values(commands)) Object.assign(every, command.options);
   const first = parseArgs({ args: argv, allowPositionals: true, strict: false, options: every });
-  // --version needs no API: it says which CLI this is
-  if (first.values.version) return [version, new Context({ url: '', token: '' }, 'version', [], first.values, usage)];
   const name = first.positionals[0];
   if (first.values.help || name === undefined) throw new CliError(usage, 2);
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;

@@ -12,6 +12,7 @@ import { approve, deploy, deployment, reject } from './commands/deploy';
 import { download } from './commands/download';
 import { history, rollback, status } from './commands/environments';
 import { metrics } from './commands/metrics';
+import { nextVersion, notes } from './commands/notes';
 import { release, releases } from './commands/release';
 import { token } from './commands/token';
 import { watch } from './commands/watch';
@@ -20,6 +21,8 @@ import { watch } from './commands/watch';
 const COMMANDS: Record<string, Command> = {
   artifact,
   release,
+  notes,
+  'next-version': nextVersion,
   deploy,
   deployment,
   approve,

@@ -38,6 +38,12 @@ export const environment = {
       unset: '`$DATA_DIR/artifacts`',
       description: 'the artifacts volume (`/data/artifacts` in the container)',
     },
+    GIT_REPOS_DIR: {
+      type: 'string',
+      default: './data/git',
+      description:
+        "where the repos' bare git repositories are, as `<org slug>/<repo name>.git` (read only: release notes, commits)",
+    },
     RELEASE_NOTES_MAX_LEN: whole(
       0,
       RELEASE_NOTES_HARD_MAX,

@@ -1,9 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { artifact } from './artifacts';
 import { pageProperties, person, timestamp, uuid } from './common';
+import { commitRef, notesRange } from './releaseNotes';
 import { typed } from './typed';
 
-const commit = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const title = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
 /** An artifact of a release: `label`, where its uploader gave one, says what it is on this release. */
@@ -25,8 +25,16 @@ export const createReleaseBody = typed({
       description: 'Markdown, at most RELEASE_NOTES_MAX_LEN characters (default 5000)',
     },
     title: { ...title, description: 'what the release is called; default: its version' },
-    commit: { ...commit, description: 'the commit it was built from: a full SHA or a ref name' },
     artifactIds: { type: 'array', items: uuid, maxItems: 100 },
+    commit: {
+      ...commitRef,
+      description: "the commit the release is built from; checked against the repo's git history when it has one",
+    },
+    generateNotes: {
+      type: 'boolean',
+      default: false,
+      description: 'fill the notes from the history since the previous release (when none are given); needs commit',
+    },
   },
   required: ['version'],
   additionalProperties: false,
@@ -111,7 +119,11 @@ export const release = {
     version: { type: 'string' },
     title: { ...title, description: 'what the release is called: its version unless it was given one' },
     notes: { type: 'string' },
-    commit: { ...commit, description: 'the commit it was built from, where it names one' },
+    commit: { type: ['string', 'null'], description: 'the commit it was built from (a full id when checked)' },
+    notesRange: {
+      anyOf: [notesRange, { type: 'null' }],
+      description: 'the history its generated notes cover; null: notes were not generated',
+    },
     createdBy: person,
     createdAt: timestamp,
     artifacts: { type: 'array', items: releaseArtifact },
@@ -124,6 +136,8 @@ export const release = {
     'version',
     'title',
     'notes',
+    'commit',
+    'notesRange',
     'createdBy',
     'createdAt',
     'artifacts',

@@ -4,6 +4,7 @@
  *
  *   org create <slug>
  *   repo create <orgSlug> <name>
+ *   repo git-dir <orgSlug> <name> [<path>]   (the repo's bare git repository; without a path, back to GIT_REPOS_DIR's)
  *   user create <name> --org <slug> --role developer|release_manager
  *   token create <userId> --scopes read,release,deploy,admin [--expires <ISO time>] [--name <name>]
  *   token list <userId>
@@ -12,6 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import createConnectionPool, { type ConnectionPool } from '@databases/pg';
+import { setGitDir } from '../lib/domain/gitRepos';
 import { revokeToken } from '../lib/domain/identity';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
 import { createToken, listTokens, revokeTokenById } from '../lib/domain/tokens';
@@ -29,6 +31,7 @@ import { verifyVolume } from './lib/verifyVolume';
 const USAGE = `usage:
   npm run -s admin -- org create <slug>
   npm run -s admin -- repo create <orgSlug> <name>
+  npm run -s admin -- repo git-dir <orgSlug> <name> [<path>]
   npm run -s admin -- user create <name> --org <slug> --role developer|release_manager
   npm run -s admin -- token create <userId> --scopes read,release,deploy,admin [--expires <ISO time>] [--name <name>]
   npm run -s admin -- token list <userId>
@@ -100,6 +103,13 @@ async function run(pool: ConnectionPool, argv: string[]): Promise<unknown> {
       if (rest.length !== 2 || first === undefined || second === undefined)
         throw new UsageError('repo create takes an org slug and a repo name');
       return createRepo(pool, first, second);
+    }
+    case 'repo git-dir': {
+      if (rest.length < 2 || rest.length > 3 || first === undefined || second === undefined)
+        throw new UsageError(
+          'repo git-dir takes an org slug, a repo name and the path of its git directory (none: the default)',
+        );
+      return setGitDir(pool, first, second, rest[2] ?? null);
     }
     case 'user create': {
       if (rest.length !== 1 || first === undefined || !values.org || !values.role)

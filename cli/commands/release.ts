@@ -5,11 +5,15 @@ import { CliError, type Command, table } from '../args';
 
 /** release create: a version with its notes and artifacts. */
 export const release: Command = {
-  usage: `  release create <repo> <version> [--title <t>] [--notes-file <f>] [--artifact <id>]...`,
+  usage: `  release create <repo> <version> [--title <t>] [--notes-file <f>] [--artifact <id>]... [--commit <sha>]
+                 [--generate-notes]                       --commit: the commit it is built from; --generate-notes:
+                                                          notes from the history since the previous release`,
   options: {
     title: { type: 'string' },
     'notes-file': { type: 'string' },
     artifact: { type: 'string', multiple: true },
+    commit: { type: 'string' },
+    'generate-notes': { type: 'boolean', default: false },
   },
   async run(context) {
     const { api, args } = context;
@@ -19,6 +23,7 @@ export const release: Command = {
     const notes = notesFile ? await fs.promises.readFile(notesFile, 'utf8') : undefined;
     const artifactIds = context.strings('artifact');
     const title = context.string('title');
+    const commit = context.string('commit');
     const repo = await resolveRepo(api, args[1] ?? '');
     const made = await call<Release>(api, 'POST', `/repos/${repo}/releases`, {
       json: {
@@ -26,6 +31,8 @@ export const release: Command = {
         ...(title !== undefined ? { title } : {}),
         ...(notes !== undefined ? { notes } : {}),
         ...(artifactIds ? { artifactIds } : {}),
+        ...(commit !== undefined ? { commit } : {}),
+        ...(context.flag('generate-notes') ? { generateNotes: true } : {}),
       },
     });
     return {

@@ -24,7 +24,7 @@ export function releaseSelect(where: SQLQuery, deploymentsOf: SQLQuery | null): 
         JOIN users du ON du.id = d.deployed_by), '[]')`
     : sql`'[]'::json`;
   return sql`
-    SELECT r.id, r.repo_id, r.version, COALESCE(r.title, r.version) AS title, r.notes, r.commit, r.created_by, cu.name AS created_by_name, r.created_at,
+    SELECT r.id, r.repo_id, r.version, COALESCE(r.title, r.version) AS title, r.notes, r.commit, r.notes_range, r.created_by, cu.name AS created_by_name, r.created_at,
       COALESCE((
         SELECT json_agg(json_build_object(
           'id', a.id, 'repoId', a.repo_id, 'name', a.name, 'path', a.path, 'sizeBytes', a.size_bytes,
@@ -45,7 +45,8 @@ export function toRelease(row: Row): Release {
     version: row.version,
     title: row.title,
     notes: row.notes,
-    ...(row.commit !== null && { commit: row.commit }),
+    commit: row.commit,
+    notesRange: row.notes_range,
     createdBy: { id: row.created_by, name: row.created_by_name },
     createdAt: isoTime(row.created_at),
     artifacts: row.artifacts.map(({ label, ...a }: Record<string, unknown>) => ({

@@ -1,4 +1,5 @@
 import type { SQLQuery } from '@databases/pg';
+import type { NotesRange } from '../../schemas/releaseNotes';
 import type { Release, ReleaseSummary } from '../../schemas/releases';
 import { config } from '../infra/config';
 import {
@@ -14,7 +15,9 @@ import { BadRequest, Conflict, type FieldError, NotFound, Unprocessable } from '
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import { recordRepoEvent } from './events';
+import { checkRefShape, commitIn, findGitDir, gitDirOf } from './gitRepos';
 import { releaseSelect, toRelease } from './releaseDetails';
+import { draftReleaseNotes, fitNotes } from './releaseNotes';
 import { type Comparator, normalizeVersion, parseRange } from './versions';
 
 /**
@@ -73,8 +76,38 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
 }
 
 /**
+ * The commit a new release names, as the repo's history knows it (a full id), or as given when the repo has no git
+ * repository; with `generateNotes`, also the notes from the history since the previous release and their range.
+ * Reads git before any transaction opens.
+ */
+async function releaseHistory(
+  db: Queryable,
+  input: { repoId: string; version: string; commit?: string; generateNotes?: boolean },
+): Promise<{ commit: string | null; generated: string | null; range: NotesRange | null }> {
+  if (input.generateNotes) {
+    if (input.commit === undefined) {
+      throw new BadRequest('generateNotes needs the commit the release is built from: give commit.', [
+        { path: '/body/commit', message: 'is required when generateNotes is true' },
+      ]);
+    }
+    const drafted = await draftReleaseNotes(db, input.repoId, { commit: input.commit, version: input.version });
+    return { commit: drafted.range.to, generated: drafted.notes, range: drafted.range };
+  }
+  if (input.commit === undefined) return { commit: null, generated: null, range: null };
+  const lookup = await findGitDir(db, input.repoId);
+  // a directory an admin named must be there; a repo without one keeps the commit as given (checked for shape)
+  const gitDir = lookup.found ? lookup.dir : lookup.configured ? await gitDirOf(db, input.repoId) : null;
+  if (gitDir !== null)
+    return { commit: await commitIn(gitDir, input.commit, '/body/commit'), generated: null, range: null };
+  checkRefShape(input.commit, '/body/commit');
+  return { commit: input.commit, generated: null, range: null };
+}
+
+/**
  * Publishes a release of `repoId` with its artifact links, all in one transaction. A version already released
- * in the repo is a 409, decided by the unique constraint; bad artifact ids are a 422 naming each.
+ * in the repo is a 409, decided by the unique constraint; bad artifact ids are a 422 naming each. A commit is
+ * checked against the repo's history when it has one; `generateNotes` fills notes that are not given (cut to
+ * RELEASE_NOTES_MAX_LEN) and records the range they cover.
  */
 export async function createRelease(
   db: Queryable,
@@ -85,6 +118,7 @@ export async function createRelease(
     title?: string;
     notes?: string;
     commit?: string;
+    generateNotes?: boolean;
     artifactIds?: string[];
   },
 ): Promise<Release> {
@@ -101,6 +135,8 @@ export async function createRelease(
       { path: '/body/notes', message: `must NOT have more than ${notesMax} characters` },
     ]);
   }
+  const history = await releaseHistory(db, { ...input, version });
+  const notes = input.notes ?? (history.generated === null ? '' : fitNotes(history.generated, notesMax));
   const artifactIds = input.artifactIds ?? [];
   return db.tx(async (tx) => {
     const found = artifactIds.length
@@ -117,9 +153,9 @@ export async function createRelease(
     let id: string;
     try {
       [{ id }] = (await tx.query(sql`
-        INSERT INTO releases (repo_id, version, title, notes, commit, created_by)
-        VALUES (${input.repoId}, ${version}, ${input.title ?? null}, ${input.notes ?? ''}, ${input.commit ?? null},
-                ${input.createdBy})
+        INSERT INTO releases (repo_id, version, title, notes, commit, notes_range, created_by)
+        VALUES (${input.repoId}, ${version}, ${input.title ?? null}, ${notes}, ${history.commit},
+                ${history.range === null ? null : JSON.stringify(history.range)}::jsonb, ${input.createdBy})
         RETURNING id`)) as [{ id: string }];
     } catch (err) {
       if (isUniqueViolation(err, 'releases_repo_version')) {

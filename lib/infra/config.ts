@@ -113,6 +113,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     artifactsDir: path.resolve(v.ARTIFACTS_DIR ?? path.join(v.DATA_DIR, 'artifacts')),
     /** a registration still hashing after this long is abandoned with a 422, well inside Lambda's 29 s timeout */
     artifactHashDeadlineMs: v.ARTIFACT_HASH_DEADLINE_MS,
+    /** bare repositories as <org slug>/<repo name>.git, read for release notes; a repo may name another (admin) */
+    gitReposDir: path.resolve(v.GIT_REPOS_DIR),
     releaseNotesMaxLen: v.RELEASE_NOTES_MAX_LEN,
     port: v.PORT,
     /** where npm start serves GET /metrics (a port of its own, on HOST); undefined: not served */

@@ -1,5 +1,6 @@
 import { pageOf, repoParams } from '../common';
 import { contract } from '../contract';
+import { releaseNotes, releaseNotesBody } from '../releaseNotes';
 import {
   createReleaseBody,
   latestReleaseQuery,
@@ -20,6 +21,18 @@ export const releases = {
     body: createReleaseBody,
     summary: 'Publish a release: a SemVer version, Markdown notes and its artifacts, all or nothing',
     success: { status: 201, schema: release },
+    problems: [409],
+  }),
+  draftReleaseNotes: contract({
+    method: 'POST',
+    path: '/api/v1/repos/{repo}/releases/notes',
+    scope: 'read',
+    access: 'repo',
+    params: repoParams,
+    body: releaseNotesBody,
+    summary:
+      "Release notes and the next version from the repo's git history since the previous release (writes nothing)",
+    success: { status: 200, schema: releaseNotes },
     problems: [409],
   }),
   listReleases: contract({

@@ -13,6 +13,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     artifactsDir: string;
+    gitReposDir: string;
     apiUrl: string;
   }
 }
@@ -20,6 +21,8 @@ declare module 'vitest' {
 interface World {
   database: Database;
   artifactsDir: string;
+  /** GIT_REPOS_DIR of the run: tests make bare repositories there as <org slug>/<repo name>.git */
+  gitReposDir: string;
 }
 
 // one database and one volume for every project of the run, however many projects set up (see teardown)
@@ -58,7 +61,8 @@ async function openWorld(): Promise<World> {
       });
   await migrate(database.url);
   const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-artifacts-'));
-  return { database, artifactsDir };
+  const gitReposDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-git-'));
+  return { database, artifactsDir, gitReposDir };
 }
 
 /** The door e2e and browser tests go through: npm start's server, or serverless-offline with E2E_DOOR=offline. */
@@ -78,6 +82,7 @@ async function startServer(project: TestProject, shared: World): Promise<Server>
     lambdaPort: await freePort(),
     env: {
       ARTIFACTS_DIR: shared.artifactsDir,
+      GIT_REPOS_DIR: shared.gitReposDir,
       LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
       ESBUILD_WORK_FOLDER: workFolder,
       // this server shares its database with the integration tests, whose webhooks must not be sent by anyone:
@@ -129,6 +134,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('databaseUrl', shared.database.url);
   project.provide('artifactsDir', shared.artifactsDir);
+  project.provide('gitReposDir', shared.gitReposDir);
   project.provide('apiUrl', server?.url ?? '');
   return async () => {
     await server?.stop();
@@ -136,5 +142,6 @@ export default async function setup(project: TestProject) {
     world = undefined;
     await shared.database.stop();
     fs.rmSync(shared.artifactsDir, { recursive: true, force: true });
+    fs.rmSync(shared.gitReposDir, { recursive: true, force: true });
   };
 }

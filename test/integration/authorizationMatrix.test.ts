@@ -9,9 +9,11 @@ import { createWebhook } from '../../lib/domain/webhooks';
 import { sql } from '../../lib/infra/db';
 import { contracts, type FunctionName } from '../../schemas/contracts';
 import { SCOPES, type Scope } from '../../schemas/tokens';
+import { makeHistory } from '../../scripts/lib/gitHistory';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { type EventOptions, invoke } from '../helpers/events';
 import { type Member, tokenWith, writeBuildFile } from '../helpers/factories';
+import { gitDirFor } from '../helpers/gitRepos';
 import { type Receiver, startReceiver } from '../helpers/receiver';
 import { useWorld } from '../helpers/world';
 
@@ -176,6 +178,13 @@ const rows: Row[] = [
     case: '',
     event: () => ({ pathParameters: { repo: world.repo.id }, body: { version: `2.0.${parseInt(fresh(), 16)}` } }),
     expected: write,
+  },
+  {
+    fn: 'draftReleaseNotes',
+    scope: 'read',
+    case: '',
+    event: () => ({ pathParameters: { repo: world.repo.id }, body: { commit: 'main' } }),
+    expected: read,
   },
   {
     fn: 'listReleases',
@@ -406,6 +415,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
+  makeHistory(gitDirFor(world.org.slug, 'app'), [{ message: 'feat: a' }], { 'refs/heads/main': 0 });
   receiver = await startReceiver();
   HOOK_URL = `${receiver.url}/matrix`;
   revoked = await createUser(pool, 'revoked', { orgSlug: world.org.slug, role: 'release_manager' });

@@ -41,6 +41,8 @@ describe('createRelease', () => {
       version: '1.2.3',
       title: '1.2.3',
       notes: '# Notes',
+      commit: null,
+      notesRange: null,
       createdBy: { id: world.developer.id, name: 'dev' },
       createdAt: expect.stringMatching(/Z$/),
       artifacts: [a, b],

@@ -1,4 +1,5 @@
 import { deployRelease, environmentsOf, releaseOf } from './api';
+import { commitLines, commitsOf } from './commitsView';
 import { byId, h } from './dom';
 import { downloadLink } from './download';
 import { renderEnvironments } from './environmentsView';
@@ -54,9 +55,11 @@ export function renderDetails(release: Release): void {
       { class: 'muted', title: exactTime(release.createdAt) },
       `created ${ago(release.createdAt)} by ${release.createdBy.name}`,
     ),
+    ...commitLines(release),
     deployBox(release),
     h('h3', {}, 'Notes'),
     notes,
+    ...(release.notesRange ? [h('h3', {}, 'Commits'), commitsOf(release)] : []),
     h('h3', {}, 'Artifacts'),
     release.artifacts.length === 0
       ? h('p', { class: 'muted' }, 'No artifacts.')

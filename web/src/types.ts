@@ -7,6 +7,7 @@ export type { Problem } from '../../schemas/common';
 export type { Deployment, DeploymentDetail } from '../../schemas/deployments';
 export type { RepoEnvironment } from '../../schemas/environments';
 export type { DeliveryMetrics } from '../../schemas/metrics';
+export type { ReleaseNotes } from '../../schemas/releaseNotes';
 export type { Release, ReleaseSummary } from '../../schemas/releases';
 export type { MemberRepo } from '../../schemas/repos';
 export type { CurrentUser } from '../../schemas/tokens';
