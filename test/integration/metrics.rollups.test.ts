@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
 import { createDeployment } from '../../lib/domain/deployments';
 import { deliveryMetrics } from '../../lib/domain/metrics';
 import { sql } from '../../lib/infra/db';
@@ -48,6 +49,8 @@ const write = fc.oneof(
     at: time,
     took: duration,
   }),
+  // a deployment deleted, with the rollbacks of it, in one statement (as a release's deletion cascades to them)
+  fc.record({ op: fc.constant('delete' as const), pick: fc.nat() }),
   // a finished deployment's times rewritten (several rows at once)
   fc.record({
     op: fc.constant('retime' as const),
@@ -104,6 +107,10 @@ async function apply(ids: { release: string[]; environment: string[]; user: stri
             (CASE WHEN status = 'waiting' THEN ${iso(w.at)}::timestamptz ELSE started_at END) + ${`${w.took} ms`}::interval
           END
         WHERE id = ${target.id}`);
+    } else if (w.op === 'delete') {
+      const target = await pick<{ id: string }>(sql`SELECT id FROM deployments WHERE ${ours} ORDER BY id`, w.pick);
+      if (!target) continue;
+      await pool.query(sql`DELETE FROM deployments WHERE id = ${target.id} OR rollback_of = ${target.id}`);
     } else {
       // finished deployments that neither are nor have rollbacks (whose order the API keeps), several at once
       const finished = (await pool.query(sql`
@@ -133,7 +140,7 @@ function byStart(
 }
 
 describe('delivery metrics from the rollups', () => {
-  it('answers as a direct computation from the deployments, after random inserts, approvals, finishes, rollbacks and moves', async () => {
+  it('answers as a direct computation from the deployments, after random inserts, approvals, finishes, rollbacks, moves and deletions', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(write, { minLength: 5, maxLength: 40 }),
@@ -199,7 +206,8 @@ describe('delivery metrics from the rollups', () => {
       ),
       { numRuns: 25 },
     );
-  });
+    // 25 histories of up to 40 statements each, on a loaded machine
+  }, 120_000);
 });
 
 describe('the first-success rollup of a release deployed again and again', () => {
@@ -230,5 +238,59 @@ describe('the first-success rollup of a release deployed again and again', () =>
     expect(await row()).toEqual(before);
     const earlier = await deploy('2026-05-02T09:00:00.000Z');
     expect((await row()).deployment_id).toBe(earlier.id);
+  });
+});
+
+describe('the rollups under writers at once', () => {
+  it('a failure and the success after it, written by two transactions at once, count as one restore', async () => {
+    const w = await orgWithMembers(pool);
+    const { dev } = await environmentsOf(pool, w.org.id);
+    // two releases and two hours: the writers share no row (a release's deployment count, an hour's counts) that would
+    // queue the second behind the first anyway
+    const failing = await releaseIn(pool, w.repo.id, w.developer.id);
+    const fixing = await releaseIn(pool, w.repo.id, w.developer.id);
+    const insert = (release: string, status: string, at: string): [string, string[]] => [
+      `INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by)
+       VALUES ($1, $2, $3::deployment_status, $4::timestamptz, $4::timestamptz + interval '5 minutes', $5)`,
+      [release, dev!.id, status, at, w.releaseManager.id],
+    ];
+    const [first, second] = [0, 1].map(() => new pg.Client({ connectionString: inject('databaseUrl') })) as [
+      pg.Client,
+      pg.Client,
+    ];
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      await first.query('BEGIN');
+      await first.query(...insert(failing.id, 'failed', '2026-05-03T10:00:00Z'));
+      await second.query('BEGIN');
+      const [{ pid }] = (await second.query('SELECT pg_backend_pid() AS pid')).rows;
+      let written = false;
+      const writing = second.query(...insert(fixing.id, 'success', '2026-05-03T11:30:00Z')).then(() => {
+        written = true;
+      });
+      // the second writer waits for the first's transaction (the rollups' lock on the repo and environment); were
+      // it not to, it has written its success without seeing the failure: either way, the first commits only then
+      for (let waited = 0; !written; waited += 1) {
+        const [row] = await pool.query(sql`SELECT wait_event_type FROM pg_stat_activity WHERE pid = ${pid}`);
+        if (row?.wait_event_type === 'Lock') break;
+        if (waited > 3000) throw new Error('the second writer neither finished nor waited');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await first.query('COMMIT');
+      await writing;
+      await second.query('COMMIT');
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
+    const from = new Date('2026-05-03T00:00:00Z');
+    const to = new Date('2026-05-04T00:00:00Z');
+    const got = await deliveryMetrics(
+      pool,
+      { id: w.repo.id, orgId: w.org.id, role: 'developer' },
+      { environment: 'dev', from: from.toISOString(), to: to.toISOString() },
+    );
+    // the failure ended at 10:05, the success at 11:35
+    expect(got.timeToRestore).toEqual({ count: 1, medianSeconds: 5400, p90Seconds: 5400 });
+    expect(got.timeToRestore).toEqual((await directMetrics(pool, w.repo.id, dev!.id, from, to, 'day')).timeToRestore);
   });
 });
