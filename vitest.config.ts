@@ -11,10 +11,20 @@ const withDatabase = {
   hookTimeout: 120_000,
 };
 
+// CI names the Node major each pass is for (EXPECT_NODE_MAJOR): a pass meant for Node 24 that found another node
+// first on PATH would otherwise pass as a second run on the first pass's Node
+const expectedNode = process.env.EXPECT_NODE_MAJOR;
+const nodeMajor = process.versions.node.split('.')[0];
+if (expectedNode && expectedNode !== nodeMajor) {
+  throw new Error(`EXPECT_NODE_MAJOR is ${expectedNode}, but the tests run on Node ${process.versions.node}`);
+}
+
 export default defineConfig({
   test: {
     pool: 'forks',
     allowOnly: false,
+    // in CI, a declared test that did not run (skipped, todo, left pending) fails the run
+    reporters: process.env.CI === 'true' ? ['default', './test/helpers/everyTestRan.ts'] : ['default'],
     projects: [
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], globalSetup: [guard], env: { LOG_LEVEL: 'fatal' } },

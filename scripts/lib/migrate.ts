@@ -66,16 +66,32 @@ async function record(client: pg.Client, names: string[], files: Map<string, str
   );
 }
 
+/** How many migrations not applied yet come up to `to` and with it (a name among `files`). */
+async function pendingThrough(client: pg.Client, files: Map<string, string>, to: string): Promise<number> {
+  const names = [...files.keys()];
+  const last = names.indexOf(to);
+  if (last < 0) throw new Error(`migrations/${to}.sql: no such migration`);
+  const { rows: tables } = await client.query("SELECT to_regclass('pgmigrations') IS NOT NULL AS migrated");
+  const applied = new Set<string>();
+  if (tables[0]?.migrated) {
+    const { rows } = await client.query<{ name: string }>('SELECT name FROM pgmigrations');
+    for (const row of rows) applied.add(row.name);
+  }
+  return names.slice(0, last + 1).filter((name) => !applied.has(name)).length;
+}
+
 /**
  * Applies every pending migration in `migrations/` to `databaseUrl`, in one transaction, under a blocking
  * advisory lock so that two processes starting at once apply them once, after checking that the migrations already
  * applied are the files of this version (`MigrationChanged` otherwise). Returns the names applied. `dir`: where the
- * migrations are (tests use a copy).
+ * migrations are (tests use a copy); `to`: the last migration to apply (a name such as `0016_metrics_indexes`), so that
+ * a test can put data in a database as it was before a migration and see what the migration makes of it.
  */
 export async function migrate(
   databaseUrl: string,
   log: (line: string) => void = () => undefined,
   dir = MIGRATIONS_DIR,
+  to?: string,
 ): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'gitweave-releases migrate' });
   await client.connect();
@@ -83,10 +99,13 @@ export async function migrate(
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const files = migrationFiles(dir);
     await checkApplied(client, files);
+    const count = to === undefined ? undefined : await pendingThrough(client, files, to);
+    if (count === 0) return [];
     const applied = await runner({
       dbClient: client,
       dir,
       direction: 'up',
+      ...(count === undefined ? {} : { count }),
       migrationsTable: 'pgmigrations',
       ignorePattern: NOT_A_MIGRATION.source.slice(1, -1),
       checkOrder: true,

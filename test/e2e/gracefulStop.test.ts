@@ -21,6 +21,7 @@ const name = `gw_stop_${randomBytes(4).toString('hex')}`;
 let url = '';
 let token = '';
 let repoId = '';
+let quietRepoId = '';
 
 beforeAll(async () => {
   const admin = new pg.Client({ connectionString: inject('databaseUrl') });
@@ -34,6 +35,8 @@ beforeAll(async () => {
   const pool = createConnectionPool({ connectionString: url, bigIntMode: 'number' });
   const org = await createOrg(pool, 'stop');
   repoId = (await createRepo(pool, org.slug, 'app')).id;
+  // a repo where nothing happens: its feed's long-polling reader can only be answered by the stop
+  quietRepoId = (await createRepo(pool, org.slug, 'quiet')).id;
   token = (await createUser(pool, 'dev', { orgSlug: org.slug, role: 'developer' })).token;
   await pool.dispose();
 });
@@ -55,7 +58,9 @@ async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
 }
 
 describe('npm start under a process manager', () => {
-  it('stops on a SIGINT to the npm process alone, after answering the upload it was receiving', async () => {
+  it('stops on a SIGINT to the npm process alone, after answering the upload it was receiving', {
+    timeout: 90_000,
+  }, async () => {
     const port = await freePort();
     const npm = spawn('npm', ['start'], {
       cwd: ROOT,
@@ -72,6 +77,15 @@ describe('npm start under a process manager', () => {
     const health = `http://127.0.0.1:${port}/api/v1/health`;
     await until(async () => (await fetch(health)).status === 200, 60_000);
 
+    // a reader of the feed waiting up to 30 s for an event that will not come: the stop answers it at once
+    let signalled = 0;
+    const reader = fetch(`http://127.0.0.1:${port}/api/v1/repos/${quietRepoId}/events?after=now&wait=30`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then(async (response) => ({
+      status: response.status,
+      body: (await response.json()) as { items: unknown[] },
+      at: Date.now(),
+    }));
     // an upload in flight: half of its body now, the signal, then the rest
     const body = Buffer.alloc(4 * 1024 * 1024, 7);
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -93,6 +107,7 @@ describe('npm start under a process manager', () => {
       request.on('error', reject);
       request.write(body.subarray(0, body.length / 2), () => {
         npm.kill('SIGINT');
+        signalled = Date.now();
         setTimeout(() => request.end(body.subarray(body.length / 2)), 300);
       });
     });
@@ -101,6 +116,12 @@ describe('npm start under a process manager', () => {
     expect(JSON.parse(text)).toMatchObject({ name: 'inflight.bin', sizeBytes: body.length });
     // a requested stop that went well is a success, for npm and the process manager above it
     expect(await exited).toBe(0);
+    // the waiting reader got an empty page from the stop, long before its 30 s (a generous bound: the stop does not
+    // wait for it; were it to, the answer would come at the wait's end)
+    const read = await reader;
+    expect(read.status).toBe(200);
+    expect(read.body.items).toEqual([]);
+    expect(read.at - signalled).toBeLessThan(20_000);
     await expect(fetch(health)).rejects.toThrow();
     // the server is gone, not orphaned: nothing listens on its port any more, and no process runs its script
     const orphans = fs

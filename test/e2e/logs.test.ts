@@ -35,13 +35,19 @@ describe('request logs', () => {
     });
     const requestId = created.headers.get('x-request-id');
     await fetch(`${server.url}/repos/${world.repo.id}/releases`, { headers: { authorization: 'Bearer gwr_wrong' } });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-
-    const lines = output
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line));
-    const requests = lines.filter((line) => line.msg === 'request');
+    // the server writes a request's line after its answer: wait for both lines (complete lines only), not a guess
+    const requestLines = () =>
+      output
+        .split('\n')
+        .slice(0, -1)
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.msg === 'request');
+    for (let i = 0; requestLines().length < 2; i++) {
+      if (i > 1000) throw new Error(`two request lines never came: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const requests = requestLines();
     expect(requests).toContainEqual(
       expect.objectContaining({
         level: 30,

@@ -6,15 +6,18 @@ import { migrate } from '../../scripts/lib/migrate';
 export interface OwnDatabase {
   url: string;
   pool: ConnectionPool;
+  /** applies the migrations after the level it was made at, up to `to` (all by default) */
+  migrate(to?: string): Promise<string[]>;
   /** closes the pool and drops the database */
   drop(): Promise<void>;
 }
 
 /**
  * A migrated database of the test's own beside the run's (same server): for tests of the webhook deliverer, whose
- * claims span every org, so that no other deliverer of the run (the e2e server's) takes their deliveries.
+ * claims span every org, so that no other deliverer of the run (the e2e server's) takes their deliveries; and for
+ * tests of what a migration does to data, made at the level before it (`to`: the last migration applied).
  */
-export async function ownDatabase(runUrl: string): Promise<OwnDatabase> {
+export async function ownDatabase(runUrl: string, options: { to?: string } = {}): Promise<OwnDatabase> {
   const name = `gitweave_own_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: runUrl });
   await admin.connect();
@@ -25,11 +28,12 @@ export async function ownDatabase(runUrl: string): Promise<OwnDatabase> {
   }
   const url = new URL(runUrl);
   url.pathname = `/${name}`;
-  await migrate(url.href);
+  await migrate(url.href, undefined, undefined, options.to);
   const pool = createConnectionPool({ connectionString: url.href, bigIntMode: 'number', poolSize: 5 });
   return {
     url: url.href,
     pool,
+    migrate: (to) => migrate(url.href, undefined, undefined, to),
     async drop() {
       await pool.dispose();
       const client = new pg.Client({ connectionString: runUrl });

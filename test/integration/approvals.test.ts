@@ -116,6 +116,33 @@ describe('a deployment to an environment that needs approvals', () => {
     expect(where.body.items.find((e: { name: string }) => e.name === 'dev').current.deploymentId).toBe(asked.body.id);
   });
 
+  it('needs the count its environment had when it was asked for: changing the environment later moves nothing', async () => {
+    const setApprovals = (w: World, approvals: number) =>
+      invoke(updateEnvironment, {
+        method: 'PATCH',
+        pathParameters: { org: w.org.slug, environment: 'dev' },
+        body: { requiredApprovals: approvals },
+        token: w.releaseManager.token,
+      });
+    // lowered from 2 to 1 while it waits: one approval is not enough
+    const lowered = await gatedOrg(2);
+    const waiting = await request(lowered.w, lowered.release.id, lowered.dev.id, lowered.w.developer.token);
+    expect((await setApprovals(lowered.w, 1)).status).toBe(200);
+    expect((await review(waiting.body.id, lowered.ada, 'approve')).body).toMatchObject({
+      status: 'waiting',
+      requiredApprovals: 2,
+    });
+    expect((await review(waiting.body.id, lowered.bob, 'approve')).body.status).toBe('success');
+    // raised from 1 to 3 while it waits: one approval is enough
+    const raised = await gatedOrg(1);
+    const asked = await request(raised.w, raised.release.id, raised.dev.id, raised.w.developer.token);
+    expect((await setApprovals(raised.w, 3)).status).toBe(200);
+    expect((await review(asked.body.id, raised.ada, 'approve')).body).toMatchObject({
+      status: 'success',
+      requiredApprovals: 1,
+    });
+  });
+
   it('moves on to in_progress when that was asked for, to be finished by the pipeline later', async () => {
     const { w, ada, dev, release } = await gatedOrg(1);
     const asked = await request(w, release.id, dev.id, w.developer.token, { status: 'in_progress' });

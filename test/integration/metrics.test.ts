@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { handler as createDeployment } from '../../functions/createDeployment';
 import { handler as deliveryMetrics } from '../../functions/deliveryMetrics';
 import { handler as rollbackEnvironment } from '../../functions/rollbackEnvironment';
+import { createRepo } from '../../lib/domain/orgs';
 import { sql } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
@@ -31,9 +32,12 @@ function deployAt(
   });
 }
 
-/** Releases created on March 1st; dev sees 1.0.0 on the 2nd, 1.1.0 fail on the 3rd then succeed on the 4th, 1.2.0 on the 5th, rolled back on the 6th. */
-async function history() {
-  const w = await orgWithMembers(pool);
+/**
+ * Releases created on March 1st; dev sees 1.0.0 on the 2nd, 1.1.0 fail on the 3rd then succeed on the 4th, 1.2.0 on
+ * the 5th, rolled back on the 6th. `w` and its repo default to a new org's.
+ */
+async function history(world?: World) {
+  const w = world ?? (await orgWithMembers(pool));
   const dev = (await environmentsOf(pool, w.org.id)).dev!;
   const created = async (version: string) => {
     const release = await releaseIn(pool, w.repo.id, w.developer.id, version);
@@ -82,6 +86,31 @@ describe('delivery metrics', () => {
       // from March 1st 00:00 to the first success: 1.0.0 on the 2nd, 1.1.0 on the 4th, 1.2.0 on the 5th, at noon
       leadTime: { count: 3, medianSeconds: hours(84), p90Seconds: expect.closeTo(hours(84) + 0.8 * hours(24), 3) },
     });
+  });
+
+  it("counts only the repo's own deployments: another repo of the org, deploying to the same environment, is apart", async () => {
+    const { w } = await history();
+    // the same history in a second repo of the org, in the same environment, a day earlier
+    const other = { ...w, repo: await createRepo(pool, w.org.slug, 'other') };
+    const { dev } = await history(other);
+    await pool.query(sql`
+      UPDATE deployments SET started_at = started_at - interval '1 day', ended_at = ended_at - interval '1 day'
+      WHERE repo_id = ${other.repo.id}`);
+    const window = { environment: 'dev', from: day(1, 0), to: day(7, 0) };
+    const ours = await metrics(w, window);
+    expect(ours.body).toMatchObject({
+      environment: { id: dev.id, name: 'dev' },
+      deploymentFrequency: 4 / 6,
+      changeFailureRate: 0.5,
+      timeToRestore: { count: 2, medianSeconds: 24 * 3600, p90Seconds: 24 * 3600 },
+      leadTime: { count: 3, medianSeconds: 84 * 3600 },
+    });
+    expect(ours.body.buckets.map((b: { deployments: number }) => b.deployments)).toEqual([0, 1, 1, 1, 1, 1]);
+    // and the other repo sees its own
+    const theirs = await metrics(other, window);
+    expect(theirs.body.buckets.map((b: { deployments: number }) => b.deployments)).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(theirs.body.leadTime).toMatchObject({ count: 3, medianSeconds: 60 * 3600 });
+    expect(theirs.body.timeToRestore.count).toBe(2);
   });
 
   it('groups by ISO week from Monday, and a window without deployments has nulls, not zeros, for rates', async () => {

@@ -94,8 +94,14 @@ describe('PATCH an environment: its place and rules', () => {
       { path: '/body/requires/1', message: 'environment nope does not exist in this org' },
       { path: '/body/requires/2', message: 'prod cannot require itself' },
     ]);
-    // an environment of another org is not one of this org
-    expect((await patch(w, 'dev', { requires: ['qa-other'] })).status).toBe(422);
+    // an environment of another org is not one of this org, though the name is one there
+    const other = { ...w, org: w.otherOrg, releaseManager: w.outsider };
+    expect((await addEnvironment(other, 'qa-other')).status).toBe(201);
+    const foreign = await patch(w, 'dev', { requires: ['qa-other'] });
+    expect(foreign.status).toBe(422);
+    expect(foreign.body.errors).toEqual([
+      { path: '/body/requires/0', message: 'environment qa-other does not exist in this org' },
+    ]);
   });
 
   it('answers 422 naming the cycle that requires would make, and keeps the rules as they were', async () => {
@@ -180,6 +186,24 @@ describe('the promotion rule', () => {
     const [{ n }] = await pool.query(sql`
       SELECT count(*)::int AS n FROM deployments WHERE release_id = ${release.id} AND environment_id = ${envs.prod!.id}`);
     expect(n).toBe(1);
+  });
+
+  it('does not count a deployment that waits for approval, though it asks for success', async () => {
+    const w = await orgWithMembers(pool);
+    await patch(w, 'stg', { requiredApprovals: 1 });
+    const envs = await environmentsOf(pool, w.org.id);
+    const release = await releaseIn(pool, w.repo.id, w.developer.id, '1.0.0');
+    const waiting = await deploy(w, release.id, envs.stg!.id);
+    expect(waiting.status).toBe(201);
+    expect(waiting.body.status).toBe('waiting');
+    const refused = await deploy(w, release.id, envs.prod!.id);
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors).toEqual([
+      {
+        path: '/body/environmentId',
+        message: 'release 1.0.0 has no successful deployment in stg, which prod requires',
+      },
+    ]);
   });
 
   it('holds every org from the start: prod requires stg', async () => {

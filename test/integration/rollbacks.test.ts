@@ -1,13 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
 import { handler as createDeployment } from '../../functions/createDeployment';
 import { handler as environmentHistory } from '../../functions/environmentHistory';
 import { handler as repoEnvironments } from '../../functions/repoEnvironments';
 import { handler as rollbackEnvironment } from '../../functions/rollbackEnvironment';
 import { handler as updateEnvironment } from '../../functions/updateEnvironment';
+import { createDeployment as createDeploymentDomain } from '../../lib/domain/deployments';
 import { createRepo } from '../../lib/domain/orgs';
+import { rollback as rollbackDomain } from '../../lib/domain/rollbacks';
+import { sql } from '../../lib/infra/db';
 import { environmentsOf, releaseIn } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
+import { ownDatabase } from '../helpers/ownDatabase';
 import { usePool, type World } from '../helpers/world';
 
 // Rolling an environment back, and an environment's history.
@@ -218,5 +223,54 @@ describe('the history of an environment', () => {
     expect((await history(w, 'dev', {}, w.outsider.token)).status).toBe(404);
     expect((await history(w, 'dev', { kind: 'redeploy' })).body.errors[0].path).toBe('/query/kind');
     expect((await history(w, 'dev', { cursor: 'abc' })).body.errors[0].path).toBe('/query/cursor');
+  });
+});
+
+describe('rollbacks at once', () => {
+  it('are serialised per repo and environment: each replaces the deployment that was current when it ran', async () => {
+    // a database of the test's own: it holds deployments against writes for a moment, which no other file may feel
+    const own = await ownDatabase(inject('databaseUrl'));
+    try {
+      const w = await orgWithMembers(own.pool);
+      const { dev } = await environmentsOf(own.pool, w.org.id);
+      const manager = { id: w.repo.id, orgId: w.org.id, role: 'release_manager' as const };
+      for (const [minute, version] of ['1.0.0', '1.1.0'].entries()) {
+        const release = await releaseIn(own.pool, w.repo.id, w.developer.id, version);
+        await createDeploymentDomain(own.pool, manager, {
+          release: release.id,
+          deployedBy: w.releaseManager.id,
+          environmentId: dev!.id,
+          startedAt: at(minute),
+          endedAt: at(minute),
+        });
+      }
+      // the rollbacks read what runs, then wait to write: were they not serialised, both would have read 1.1.0's
+      const gate = new pg.Client({ connectionString: own.url });
+      await gate.connect();
+      const [{ pid: gatePid }] = (await gate.query('SELECT pg_backend_pid() AS pid')).rows;
+      await gate.query('BEGIN');
+      await gate.query('LOCK TABLE deployments IN SHARE ROW EXCLUSIVE MODE');
+      const both = Promise.all(
+        ['first', 'second'].map((reason) =>
+          rollbackDomain(own.pool, manager, 'dev', { reason, userId: w.releaseManager.id }),
+        ),
+      );
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = await own.pool.query(sql`
+          SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> ${gatePid}`);
+        if (waiting >= 2) break;
+        if (i > 3000) throw new Error('the rollbacks never both waited');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await gate.query('COMMIT');
+      await gate.end();
+      const [first, second] = (await both).sort((a, b) => (a.reason! < b.reason! ? -1 : 1));
+      const replaced = await own.pool.query(sql`
+        SELECT rollback_of FROM deployments WHERE id IN (${first!.id}, ${second!.id})`);
+      expect(new Set(replaced.map((row) => row.rollback_of)).size).toBe(2);
+    } finally {
+      await own.drop();
+    }
   });
 });

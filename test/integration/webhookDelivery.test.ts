@@ -200,6 +200,24 @@ describe('a webhook delivery', () => {
     expect(sent.sort()).toEqual(rows.map((row: { id: string }) => row.id).sort());
   });
 
+  it('waits longer after each failed attempt: at least half of base × 2^(n−1) after the n-th', async () => {
+    // a base of 500 ms: the waits are at least 250, 500 and 1,000 ms, lower bounds that a loaded machine only lengthens;
+    // a constant wait (the base) would put the fourth attempt some 500 ms after the third
+    const hook = await receiver(() => ({ status: 503 }));
+    const id = await webhook(hook.url);
+    await events(1);
+    deliver({ ...fast, retryBaseMs: 500 });
+    await until(async () => (await deliveriesOf(id))[0]?.errors.length >= 4, 'four attempts recorded');
+    const started = await pool.query(sql`
+      SELECT extract(epoch FROM a.started_at) * 1000 AS ms FROM webhook_attempts a
+      JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = ${id} ORDER BY a.id LIMIT 4`);
+    const gaps = started.slice(1).map((row, i) => Number(row.ms) - Number(started[i]!.ms));
+    // started_at is kept to the millisecond
+    expect(gaps[0]).toBeGreaterThanOrEqual(249);
+    expect(gaps[1]).toBeGreaterThanOrEqual(499);
+    expect(gaps[2]).toBeGreaterThanOrEqual(999);
+  });
+
   it('gives a hanging receiver one slot for at most the timeout, while the others are served', async () => {
     const hanging = await receiver(() => 'hang');
     const healthy = await receiver();
@@ -275,6 +293,29 @@ describe('a webhook delivery', () => {
       sql`SELECT array_agg(redelivery ORDER BY id) AS kinds FROM webhook_attempts WHERE delivery_id = ${delivery.id}`,
     );
     expect(again.kinds).toEqual([false, true]);
+    expect(hook.received).toHaveLength(2);
+  });
+
+  it('is not retried when a redelivery fails: the delivery is failed after that one attempt', async () => {
+    let answer = 204;
+    const hook = await receiver(() => ({ status: answer }));
+    const id = await webhook(hook.url);
+    await events(1);
+    const deliverer = deliver();
+    await hook.waitFor(1);
+    await until(settled(id), 'delivered');
+    const [delivery] = await deliveriesOf(id);
+    answer = 500;
+    const org = { id: world.org.id, slug: world.org.slug, role: 'release_manager' as const };
+    await redeliver(pool, org, id, delivery.id);
+    deliverer.wake();
+    await hook.waitFor(2);
+    await until(settled(id), 'the redelivery is final');
+    expect(await deliveriesOf(id)).toMatchObject([
+      { status: 'failed', errors: [null, 'answered 500'], codes: [204, 500] },
+    ]);
+    // a retry would be due within 20 ms of the failure (the base): none comes
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(hook.received).toHaveLength(2);
   });
 
