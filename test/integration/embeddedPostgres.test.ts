@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { passwordFileOf, startEmbedded } from '../../scripts/lib/database';
+import { passwordFileOf } from '../../scripts/lib/clusterPassword';
+import { startEmbedded } from '../../scripts/lib/database';
 import { freePort } from '../../scripts/lib/net';
 
 const dataDir = path.join('data', `test-embedded-${randomBytes(4).toString('hex')}`);
