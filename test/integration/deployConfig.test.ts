@@ -7,6 +7,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 
 const run = promisify(execFile);
+
+/** The names of a zip's entries, from its central directory (a zip of under 64 K entries, no comment). */
+function zipEntries(file: string): string[] {
+  const zip = fs.readFileSync(file);
+  const end = zip.length - 22;
+  expect(zip.readUInt32LE(end)).toBe(0x06054b50); // the end-of-central-directory record
+  const names: string[] = [];
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    expect(zip.readUInt32LE(at)).toBe(0x02014b50); // a central directory file header
+    const nameLength = zip.readUInt16LE(at + 28);
+    names.push(zip.toString('utf8', at + 46, at + 46 + nameLength));
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return names;
+}
+
 const packageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-package-'));
 const workFolder = `.esbuild-package-${process.pid}`;
 afterAll(() => {
@@ -43,7 +60,16 @@ describe('serverless package for the prod stage', () => {
     const functions = Object.values(
       template.Resources as Record<
         string,
-        { Type: string; Properties: { Runtime: string; Environment: { Variables: object } } }
+        {
+          Type: string;
+          Properties: {
+            FunctionName: string;
+            Handler: string;
+            Runtime: string;
+            Code: { S3Key: string };
+            Environment: { Variables: object };
+          };
+        }
       >,
     ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
     const declared = Object.keys(YAML.parse(fs.readFileSync('serverless.yml', 'utf8')).functions);
@@ -55,7 +81,22 @@ describe('serverless package for the prod stage', () => {
         ARTIFACTS_DIR: '/mnt/artifacts',
       });
     }
-    expect(fs.existsSync(path.join(packageDir, 'gitweave-releases.zip'))).toBe(true);
+
+    // packaged individually: a zip per function, each function's code its own zip
+    const zips = fs.readdirSync(packageDir).filter((file) => file.endsWith('.zip'));
+    expect(zips.sort()).toEqual(declared.map((name) => `${name}.zip`).sort());
+    const bundleOf = (handler: string) => handler.replace(/\.[^.]+$/, '.cjs'); // functions/health.handler
+    const bundles = new Set(functions.map((fn) => bundleOf(fn.Properties.Handler)));
+    expect(bundles.size).toBe(declared.length);
+    for (const fn of functions) {
+      const name = fn.Properties.FunctionName.replace(/^gitweave-releases-prod-/, '');
+      expect(declared).toContain(name);
+      expect(path.posix.basename(fn.Properties.Code.S3Key)).toBe(`${name}.zip`);
+      // its own bundle, no other function's, and no source maps (nothing on Lambda reads them)
+      const entries = zipEntries(path.join(packageDir, `${name}.zip`));
+      expect(entries.filter((entry) => bundles.has(entry))).toEqual([bundleOf(fn.Properties.Handler)]);
+      expect(entries.filter((entry) => entry.endsWith('.map'))).toEqual([]);
+    }
   }, 300_000);
 });
 
