@@ -92,9 +92,10 @@ export function parse(
   usage: string,
   version: Command,
 ): [Command, Context] {
-  // --version (or -V) alone needs no API: it says which CLI this is (notes takes a --version of its own)
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    return [version, new Context({ url: '', token: '' }, 'version', [], {}, usage)];
+  // --version (or -V), with --json or not, needs no API: it says which CLI this is (notes takes a --version of its own)
+  const alone = argv.every((arg) => ['--version', '-V', '--json'].includes(arg));
+  if (alone && (argv.includes('--version') || argv.includes('-V'))) {
+    return [version, new Context({ url: '', token: '' }, 'version', [], { json: argv.includes('--json') }, usage)];
   }
   const every: OptionTable = { ...GLOBAL };
   for (const command of Object.values(commands)) Object.assign(every, command.options);
