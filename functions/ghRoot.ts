@@ -1,5 +1,5 @@
+import { rootView } from '../lib/github/convert';
 import { http, ok } from '../lib/http';
-import { rootView } from '../lib/http/githubAccountViews';
 import { githubAccounts } from '../schemas/contracts/githubAccounts';
 
 /** GET /api/v3: GitHub's root document, which clients read to learn the API is there. */

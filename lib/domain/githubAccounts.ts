@@ -2,13 +2,12 @@ import type { Queryable } from '../infra/db';
 import { sql } from '../infra/db';
 import { NotFound } from '../infra/errors';
 import { isoTime } from '../infra/time';
-import type { GithubRepo } from './github';
-import type { GithubDeploymentStatus } from './githubDeployments';
+import type { RepoAccess } from './access';
 import type { User } from './identity';
 
 /**
  * What GitHub's clients ask first, before any release: who the token is (`/user`), a person by login, a repository by
- * `owner/name` (PyGithub's `get_repo`), and one status of a deployment by its id.
+ * `owner/name` (PyGithub's `get_repo`).
  */
 
 export interface GithubAccount {
@@ -46,7 +45,10 @@ export async function githubAccountByLogin(
   return { githubId: Number(row.github_id), name: row.name, createdAt: isoTime(row.created_at) };
 }
 
-export interface GithubRepository extends GithubRepo {
+export interface GithubRepository extends RepoAccess {
+  /** the org's slug: GitHub's owner */
+  owner: string;
+  name: string;
   /** GitHub's integer id: the first 48 bits of the repo's uuid (repos have no sequence of their own) */
   githubId: number;
   ownerName: string;
@@ -74,33 +76,6 @@ export async function githubRepository(
     ownerName: row.ownerName,
     name: row.name,
     githubId: Number.parseInt(String(row.id).replace(/-/g, '').slice(0, 12), 16),
-    createdAt: isoTime(row.created_at),
-  };
-}
-
-/** Status `statusId` of deployment `deploymentId` of `repoId` (GitHub's ids), or NotFound. */
-export async function githubDeploymentStatus(
-  db: Queryable,
-  repoId: string,
-  deploymentId: number,
-  statusId: number,
-): Promise<GithubDeploymentStatus> {
-  const [row] = await db.query(sql`
-    SELECT s.github_id, d.github_id AS deployment_github_id, s.state, s.description, e.name AS environment,
-      s.log_url, s.environment_url, u.github_id AS creator_github_id, u.name AS creator_name, s.created_at
-    FROM deployment_statuses s JOIN deployments d ON d.id = s.deployment_id
-    JOIN environments e ON e.id = d.environment_id JOIN users u ON u.id = s.created_by
-    WHERE d.repo_id = ${repoId} AND d.github_id = ${deploymentId} AND s.github_id = ${statusId}`);
-  if (!row) throw new NotFound('Not Found');
-  return {
-    githubId: Number(row.github_id),
-    deploymentGithubId: Number(row.deployment_github_id),
-    state: row.state,
-    description: row.description,
-    environment: row.environment,
-    logUrl: row.log_url,
-    environmentUrl: row.environment_url,
-    creator: { githubId: Number(row.creator_github_id), name: row.creator_name },
     createdAt: isoTime(row.created_at),
   };
 }

@@ -10,17 +10,15 @@ import {
   type SelectionSetNode,
   validate,
 } from 'graphql';
-import {
-  type GithubRelease,
-  githubRelease,
-  latestGithubRelease,
-  listGithubReleases,
-  repoByName,
-} from '../domain/github';
+import type { Release } from '../../schemas/releases';
 import type { User } from '../domain/identity';
+import { listReleaseDetails } from '../domain/releaseDetails';
+import { getLatestRelease, getRelease } from '../domain/releases';
+import { normalizeVersion } from '../domain/versions';
+import { Convert } from '../github/convert';
+import { githubRepo } from '../github/request';
 import { db } from '../infra/db';
 import { HttpProblem } from '../infra/errors';
-import { GithubViews } from './githubViews';
 
 /**
  * GitHub's GraphQL API, the strict subset its clients ask of releases (gh release list, view, download): a
@@ -206,21 +204,21 @@ function asGraphqlError(error: unknown, what: string): never {
   throw error;
 }
 
-function releaseNode(release: GithubRelease, views: GithubViews, latest: () => Promise<number | null>) {
-  const rest = views.release(release);
+function releaseNode(release: Release, convert: Convert, latest: () => Promise<string | null>) {
+  const rest = convert.release(release);
   return {
     id: rest.node_id,
-    databaseId: release.githubId,
+    databaseId: rest.id,
     name: rest.name,
     tagName: rest.tag_name,
     description: release.notes,
     isDraft: false,
-    isLatest: async () => (await latest()) === release.githubId,
-    isPrerelease: release.prerelease,
+    isLatest: async () => (await latest()) === release.id,
+    isPrerelease: rest.prerelease,
     createdAt: release.createdAt,
     publishedAt: release.createdAt,
     url: rest.url,
-    author: { login: release.author.name, databaseId: release.author.githubId },
+    author: { login: rest.author.login, databaseId: rest.author.id },
     releaseAssets: ({ first, after }: { first?: number | null; after?: string | null }) => {
       const size = pageSize(first, 'releaseAssets');
       const start = after
@@ -232,26 +230,23 @@ function releaseNode(release: GithubRelease, views: GithubViews, latest: () => P
         : 0;
       if (!Number.isInteger(start) || start < 0)
         throw fieldError('`after` is not a cursor of this connection.', 'INVALID_CURSOR_ARGUMENTS');
-      const page = release.assets.slice(start, start + size);
+      const page = rest.assets.slice(start, start + size);
       const end = start + page.length;
       return {
-        nodes: page.map((asset) => {
-          const view = views.asset(asset);
-          return {
-            id: view.node_id,
-            databaseId: asset.githubId,
-            name: asset.name,
-            contentType: asset.contentType,
-            size: asset.size,
-            downloadCount: 0,
-            downloadUrl: view.browser_download_url,
-            url: view.url,
-            createdAt: asset.createdAt,
-          };
-        }),
-        totalCount: release.assets.length,
+        nodes: page.map((asset) => ({
+          id: asset.node_id,
+          databaseId: asset.id,
+          name: asset.name,
+          contentType: asset.content_type,
+          size: asset.size,
+          downloadCount: 0,
+          downloadUrl: asset.browser_download_url,
+          url: asset.url,
+          createdAt: asset.created_at,
+        })),
+        totalCount: rest.assets.length,
         pageInfo: {
-          hasNextPage: end < release.assets.length,
+          hasNextPage: end < rest.assets.length,
           hasPreviousPage: start > 0,
           startCursor: page.length ? Buffer.from(`asset:${start}`).toString('base64url') : null,
           endCursor: page.length ? Buffer.from(`asset:${end}`).toString('base64url') : null,
@@ -263,14 +258,13 @@ function releaseNode(release: GithubRelease, views: GithubViews, latest: () => P
 
 function repositoryNode(caller: Caller) {
   return async ({ owner, name }: { owner: string; name: string }) => {
-    const repo = await repoByName(db(), owner, name, caller.user).catch((error: unknown) =>
+    const repo = await githubRepo(db(), { owner, repo: name }, caller.user).catch((error: unknown) =>
       asGraphqlError(error, `a Repository with the name '${owner}/${name}'`),
     );
-    const views = new GithubViews(caller.origin, repo.owner, repo.name);
-    let latest: Promise<number | null> | undefined;
-    const latestId = () => {
-      latest ??= latestGithubRelease(db(), repo.id).then(
-        (release) => release.githubId,
+    let latest: Promise<string | null> | undefined;
+    const latestId = (): Promise<string | null> => {
+      latest ??= getLatestRelease(db(), repo.id, { prerelease: false }).then(
+        (release) => release.id,
         () => null,
       );
       return latest;
@@ -280,9 +274,12 @@ function repositoryNode(caller: Caller) {
       nameWithOwner: `${repo.owner}/${repo.name}`,
       owner: { login: repo.owner },
       release: async ({ tagName }: { tagName: string }) => {
+        // a tag names a version here (with or without its v); anything else names no release
+        if (normalizeVersion(tagName) === null) return null;
         try {
           void latestId();
-          return releaseNode(await githubRelease(db(), repo.id, { tag: tagName }), views, latestId);
+          const release = await getRelease(db(), repo.id, tagName);
+          return releaseNode(release, await Convert.of(db(), caller.origin, repo, { releases: [release] }), latestId);
         } catch (error) {
           if (error instanceof HttpProblem && error.status === 404) return null;
           throw error;
@@ -301,12 +298,12 @@ function repositoryNode(caller: Caller) {
           );
         }
         void latestId(); // beside the page, rather than after it, for isLatest
-        const list = await listGithubReleases(db(), repo.id, {
-          page: 1,
-          perPage: size,
+        const list = await listReleaseDetails(db(), repo.id, {
+          limit: size,
           ...(args.after ? { cursor: args.after } : {}),
         }).catch((error: unknown) => asGraphqlError(error, 'releases'));
-        const nodes = list.items.map((release) => releaseNode(release, views, latestId));
+        const convert = await Convert.of(db(), caller.origin, repo, { releases: list.items });
+        const nodes = list.items.map((release) => releaseNode(release, convert, latestId));
         return {
           nodes,
           edges: nodes.map((node) => ({ cursor: list.nextCursor ?? '', node })),
