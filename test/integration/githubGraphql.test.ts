@@ -37,7 +37,7 @@ describe('GitHub GraphQL', () => {
             release: {
               databaseId: expect.any(Number),
               tagName: 'v3.1.0',
-              name: 'v3.1.0',
+              name: '3.1.0', // the release's title, the version where none was given (as REST's name)
               isDraft: false,
               isLatest: true,
               isPrerelease: false,
