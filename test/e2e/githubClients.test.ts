@@ -148,7 +148,7 @@ describe('PyGithub', () => {
       releases: tags,
       reversed: [...tags].reverse(),
       latest: 'v1.32.0',
-      release_by_tag: { id: expect.any(Number), title: 'v1.1.0', body: 'the notes' },
+      release_by_tag: { id: expect.any(Number), title: '1.1.0', body: 'the notes' }, // the release's title: its version, none was given
       release_by_id: 'v1.1.0',
       assets: [
         ['SUMS.txt', 5],
