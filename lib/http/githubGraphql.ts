@@ -13,7 +13,7 @@ import {
 import type { Release } from '../../schemas/releases';
 import type { User } from '../domain/identity';
 import { listReleaseDetails } from '../domain/releaseDetails';
-import { getLatestRelease, getRelease } from '../domain/releases';
+import { getRelease, latestReleaseId } from '../domain/releases';
 import { normalizeVersion } from '../domain/versions';
 import { Convert } from '../github/convert';
 import { githubRepo } from '../github/request';
@@ -263,10 +263,11 @@ function repositoryNode(caller: Caller) {
     );
     let latest: Promise<string | null> | undefined;
     const latestId = (): Promise<string | null> => {
-      latest ??= getLatestRelease(db(), repo.id, { prerelease: false }).then(
-        (release) => release.id,
-        () => null,
-      );
+      if (!latest) {
+        latest = latestReleaseId(db(), repo.id, { prerelease: false });
+        // started beside the page and maybe never asked for (isLatest not selected): its failure waits for a reader
+        latest.catch(() => {});
+      }
       return latest;
     };
     return {
