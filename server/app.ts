@@ -8,7 +8,7 @@ import { MAX_JSON_BODY_BYTES, maxBodyBytes } from '../lib/http/bodies';
 import { acceptedRequestId } from '../lib/http/context';
 import { preflight } from '../lib/http/cors';
 import type { StreamingDoor } from '../lib/http/download';
-import { type GithubEndpoint, renderGithubError } from '../lib/http/github';
+import { GITHUB_UNROUTED, type GithubEndpoint, onGithubSurface, renderGithubError } from '../lib/http/github';
 import { badHost, validHost } from '../lib/http/host';
 import { renderProblem } from '../lib/http/problem';
 import type { FileBody } from '../lib/http/responses';
@@ -105,6 +105,8 @@ function sendProblem(res: ServerResponse, problem: HttpProblem, close = false, g
   const rendered = github ? renderGithubError(problem, requestId, github) : renderProblem(problem, requestId);
   const headers: Record<string, string> = { ...(rendered.headers as Record<string, string>) };
   if (close) headers.connection = 'close';
+  // said outright, so that a HEAD's answer (whose body Node leaves out) still tells the GET's length
+  headers['content-length'] = String(Buffer.byteLength(rendered.body ?? ''));
   res.writeHead(problem.status, headers).end(rendered.body);
 }
 
@@ -275,7 +277,9 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     if (!validPercentEncoding(path)) {
       return sendProblem(res, new BadRequest(`The request path is not valid percent-encoding: ${path.slice(0, 200)}`));
     }
-    const found = router.find(method as FindMyWay.HTTPMethod, path);
+    // HEAD is answered wherever GET is (RFC 9110 9.3.2): by the GET's handler, which leaves out the body
+    const found =
+      router.find(method as FindMyWay.HTTPMethod, path) ?? (method === 'HEAD' ? router.find('GET', path) : null);
     if (!found) {
       if (method === 'POST') {
         const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path);
@@ -290,8 +294,12 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
         const event = apiGatewayEvent(req, { routeKey: `OPTIONS ${path}`, pathParameters: {} }, undefined);
         return sendResult(res, preflight(event));
       }
+      // GitHub's surface answers what it does not serve as GitHub does, a wrong method included: 404 Not Found in
+      // GitHub's shape, the words its clients map to their own errors (serverless.yml's ghUnrouted on the other doors)
+      if (onGithubSurface(path)) return sendProblem(res, new NotFound('Not Found'), false, GITHUB_UNROUTED);
       if (allowed.length > 0) {
-        return sendProblem(res, new MethodNotAllowed(`${method} is not allowed on ${path}.`, allowed));
+        const allow = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+        return sendProblem(res, new MethodNotAllowed(`${method} is not allowed on ${path}.`, allow));
       }
       return sendProblem(res, new NotFound(`No route matches ${method} ${path.slice(0, 200)}.`));
     }
@@ -301,7 +309,8 @@ export function createApp(functions: Served[], options: AppOptions = {}) {
     if (body === null) return;
     const pathParameters: Record<string, string> = {};
     for (const [name, value] of Object.entries(found.params)) if (value !== undefined) pathParameters[name] = value;
-    const event = apiGatewayEvent(req, { routeKey: target.routeKey, pathParameters }, body);
+    const routeKey = method === 'HEAD' ? `HEAD ${target.fn.path}` : target.routeKey;
+    const event = apiGatewayEvent(req, { routeKey, pathParameters }, body);
     const result = await target.fn.handler(event, lambdaContext(target.fn, functionTimeoutMs, true));
     sendResult(res, result);
   }

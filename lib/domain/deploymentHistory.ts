@@ -3,7 +3,7 @@ import type { Deployment } from '../../schemas/deployments';
 import type { GithubState } from '../../schemas/github';
 import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, type Row, sql } from '../infra/db';
-import { Unprocessable } from '../infra/errors';
+import { NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
 import { checkMayDeploy, columns, deploymentForMember, finishDeployment, joined, toDeployment } from './deployments';
@@ -98,6 +98,15 @@ export async function listStatusEntries(
     db.query(sql`SELECT count(*)::int AS n FROM deployment_statuses WHERE deployment_id = ${deploymentId}`),
   ]);
   return { items: rows.map(toEntry), total: count.n };
+}
+
+/** Status entry `entryId` (its number) of deployment `deploymentId` (already found for its caller), or NotFound. */
+export async function getStatusEntry(db: Queryable, deploymentId: string, entryId: number): Promise<StatusEntry> {
+  const [row] = await db.query(
+    sql`${statusSelect} WHERE s.deployment_id = ${deploymentId} AND s.github_id = ${entryId}`,
+  );
+  if (!row) throw new NotFound(`No status ${entryId} of this deployment`);
+  return toEntry(row);
 }
 
 const FINAL = new Set(['success', 'failed', 'rejected', 'cancelled']);

@@ -264,22 +264,32 @@ export async function listReleases(
   );
 }
 
-/** The release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or NotFound. */
-export async function getLatestRelease(
+/** The id of the release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or null. */
+export async function latestReleaseId(
   db: Queryable,
   repoId: string,
   options: { prerelease: boolean },
-): Promise<Release> {
+): Promise<string | null> {
   const [row] = await db.query(sql`
     SELECT id FROM releases r
     WHERE r.repo_id = ${repoId} ${options.prerelease ? sql`` : sql`AND NOT r.prerelease`}
     ORDER BY r.version_key DESC, r.id DESC
     LIMIT 1
   `);
-  if (!row) {
+  return row ? row.id : null;
+}
+
+/** The release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or NotFound. */
+export async function getLatestRelease(
+  db: Queryable,
+  repoId: string,
+  options: { prerelease: boolean },
+): Promise<Release> {
+  const id = await latestReleaseId(db, repoId, options);
+  if (id === null) {
     throw new NotFound(
       options.prerelease ? 'This repo has no releases yet.' : 'This repo has no releases that are not pre-releases.',
     );
   }
-  return getRelease(db, repoId, row.id);
+  return getRelease(db, repoId, id);
 }

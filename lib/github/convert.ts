@@ -2,6 +2,7 @@ import type { Deployment } from '../../schemas/deployments';
 import type { Environment } from '../../schemas/environments';
 import type { Release } from '../../schemas/releases';
 import type { StatusEntry } from '../domain/deploymentHistory';
+import type { GithubAccount, GithubRepository } from '../domain/githubAccounts';
 import { type GithubTable, githubIds } from '../domain/githubIds';
 import type { ReleaseArtifact } from '../domain/releaseAssets';
 import type { Queryable } from '../infra/db';
@@ -15,6 +16,19 @@ export interface GithubRepo {
 }
 
 type Person = { id: string; name: string };
+
+/** GitHub's user object for a person with GitHub id `githubId`. */
+function githubUser(origin: string, person: { githubId: number; name: string }) {
+  return {
+    login: person.name,
+    id: person.githubId,
+    node_id: `U_${person.githubId}`,
+    type: 'User',
+    site_admin: false,
+    url: `${origin}/api/v3/users/${encodeURIComponent(person.name)}`,
+    html_url: `${origin}/`,
+  };
+}
 
 /**
  * GitHub's REST objects for ours (as Gitea's services/convert does it): the fields GitHub's clients read, with
@@ -65,16 +79,7 @@ export class Convert {
   }
 
   user(user: Person) {
-    const id = this.id('users', user.id);
-    return {
-      login: user.name,
-      id,
-      node_id: `U_${id}`,
-      type: 'User',
-      site_admin: false,
-      url: `${this.api}/users/${encodeURIComponent(user.name)}`,
-      html_url: `${this.origin}/`,
-    };
+    return githubUser(this.origin, { githubId: this.id('users', user.id), name: user.name });
   }
 
   asset(asset: ReleaseArtifact) {
@@ -209,4 +214,62 @@ export class Convert {
       deployment_branch_policy: null,
     };
   }
+}
+
+/** GitHub's user object for a person, with what `/user` adds for the token's owner. */
+export function accountView(origin: string, account: GithubAccount) {
+  return {
+    ...githubUser(origin, account),
+    name: account.name,
+    created_at: account.createdAt,
+    updated_at: account.createdAt,
+  };
+}
+
+/**
+ * GitHub's repository object with what its clients read: ids, names, the owner (an organization), visibility (a repo
+ * is seen by its org's members only: private), and the caller's permissions as its role gives them (a developer may
+ * release and deploy where it is not protected: push; a release manager also runs the org's environments: maintain).
+ */
+export function repositoryView(origin: string, repo: GithubRepository) {
+  const api = `${origin}/api/v3`;
+  const repoUrl = `${api}/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
+  return {
+    id: repo.githubId,
+    node_id: `R_${repo.githubId}`,
+    name: repo.name,
+    full_name: `${repo.owner}/${repo.name}`,
+    owner: {
+      login: repo.owner,
+      id: Number.parseInt(repo.orgId.replace(/-/g, '').slice(0, 12), 16),
+      type: 'Organization',
+      site_admin: false,
+      url: `${api}/orgs/${encodeURIComponent(repo.owner)}`,
+      html_url: `${origin}/`,
+    },
+    private: true,
+    visibility: 'private',
+    description: null,
+    fork: false,
+    archived: false,
+    disabled: false,
+    default_branch: 'main',
+    url: repoUrl,
+    html_url: `${origin}/`,
+    releases_url: `${repoUrl}/releases{/id}`,
+    deployments_url: `${repoUrl}/deployments`,
+    created_at: repo.createdAt,
+    updated_at: repo.createdAt,
+    permissions: { admin: false, maintain: repo.role === 'release_manager', push: true, triage: true, pull: true },
+  };
+}
+
+/** GitHub's root document: the URL templates of what this surface serves, on the origin the client called. */
+export function rootView(origin: string) {
+  const api = `${origin}/api/v3`;
+  return {
+    current_user_url: `${api}/user`,
+    user_url: `${api}/users/{user}`,
+    repository_url: `${api}/repos/{owner}/{repo}`,
+  };
 }

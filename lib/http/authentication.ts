@@ -15,7 +15,9 @@ export function authentication(scope: Scope | null): MiddlewareObj<Event, Result
   return {
     before: async (request) => {
       const value = request.event.headers?.authorization;
-      if (!value) throw new Unauthorized('This endpoint needs an API token: send Authorization: Bearer <token>.');
+      if (!value) {
+        throw new Unauthorized('This endpoint needs an API token: send Authorization: Bearer <token>.', 'missing');
+      }
       // API Gateway joins a repeated header with commas, and a token never holds one: a comma means two headers
       if (value.includes(',')) {
         throw new BadRequest('The Authorization header was sent more than once; send exactly one.', [

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { FieldError, HttpProblem } from '../infra/errors';
+import { type FieldError, type HttpProblem, Unauthorized } from '../infra/errors';
 import { serialise } from './responses';
 
 /** Where an endpoint of the GitHub-compatible surface sends a client that wants to know more. */
@@ -9,6 +9,14 @@ export interface GithubEndpoint {
   /** what the endpoint's field errors are about: Release, ReleaseAsset, Deployment, DeploymentStatus… */
   resource: string;
 }
+
+/** The GitHub-compatible surface: GitHub Enterprise's REST prefix and its upload prefix. */
+export function onGithubSurface(path: string): boolean {
+  return /^\/api\/(v3|uploads)(\/|$)/.test(path);
+}
+
+/** What a path of the GitHub surface that no route serves points to: GitHub's REST reference. */
+export const GITHUB_UNROUTED: GithubEndpoint = { docs: 'https://docs.github.com/rest', resource: 'Request' };
 
 /** GitHub's `errors[]` entry: `code` is missing_field, already_exists or invalid, as GitHub words them. */
 function githubError(error: FieldError, resource: string) {
@@ -37,8 +45,14 @@ export function renderGithubError(
   } else if (status === 400 && errors.length && errors.every((error) => /^\/(body|query)\b/.test(error.path))) {
     status = 422;
   }
-  // GitHub says only this of anything not found (clients match it: PyGithub's UnknownObjectException)
-  if (status === 404) [message, errors] = ['Not Found', []];
+  // the words GitHub's clients map to their own errors: PyGithub's BadCredentialsException and UnknownObjectException
+  // match the message exactly, so these keep GitHub's (the reason we know of is in our logs, not in the answer)
+  if (status === 401) {
+    message =
+      problem instanceof Unauthorized && problem.credentials === 'missing'
+        ? 'Requires authentication'
+        : 'Bad credentials';
+  } else if (status === 404) [message, errors] = ['Not Found', []];
   const body: Record<string, unknown> = { message, documentation_url: endpoint.docs, status: String(status) };
   if (errors.length) body.errors = errors.map((error) => githubError(error, endpoint.resource));
   return serialise(

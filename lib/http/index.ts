@@ -12,6 +12,7 @@ import { requestBody } from './bodies';
 import { type Event, type Result, requestIdOf, type StackContext } from './context';
 import { cors } from './cors';
 import { fileResult } from './download';
+import { head } from './head';
 import { hostHeader, validHost } from './host';
 import { idempotency, refuseIdempotencyKey } from './idempotency';
 import { input } from './input';
@@ -76,6 +77,7 @@ export function stack(contract: Contract): Array<{ step: string; middleware: Mid
   const retries = takesBody && contract.idempotent !== false ? idempotency() : undefined;
   const steps: Array<[string, Middleware | undefined]> = [
     ['headers', httpHeaderNormalizer() as Middleware],
+    ['head', head()],
     ['access log', accessLog()],
     ['cors', cors()],
     ['idempotency: keep', retries?.keep],

@@ -44,9 +44,21 @@ function validator(schema: JSONSchema | undefined, compile: typeof compileBody, 
  * body against their schemas (AJV, each compiled once, when the handler's module loads), each failure a 400 naming
  * the fields; the checked values (with the schemas' defaults) are left on the context for the handler.
  */
+/**
+ * On the GitHub surface, the query parameters the contract does not read are left out before the checks, as GitHub
+ * ignores parameters it does not know (PyGithub's `reversed` sends some); those it reads stay strictly checked.
+ */
+function knownParameters(contract: Pick<Contract, 'query' | 'github'>) {
+  if (!contract.github) return (query: Record<string, string | undefined>) => query;
+  const known = new Set(Object.keys((contract.query as { properties?: object } | undefined)?.properties ?? {}));
+  return (query: Record<string, string | undefined>) =>
+    Object.fromEntries(Object.entries(query).filter(([name]) => known.has(name)));
+}
+
 export function input(
-  contract: Pick<Contract, 'params' | 'query' | 'body' | 'raw'>,
+  contract: Pick<Contract, 'params' | 'query' | 'body' | 'raw' | 'github'>,
 ): MiddlewareObj<Event, Result, Error, StackContext> {
+  const known = knownParameters(contract);
   const checkParams = validator(contract.params, compileParameters, '/path', 'path parameter');
   const checkQuery = validator(contract.query, compileParameters, '/query', 'query parameter');
   const checkBody = validator(contract.body, compileBody, '/body', 'request body');
@@ -54,9 +66,10 @@ export function input(
     before: async (request) => {
       const { event } = request;
       checkParameterStrings(event.pathParameters ?? {}, '/path', 'path parameter');
-      checkParameterStrings(event.queryStringParameters ?? {}, '/query', 'query parameter');
+      const given = known(event.queryStringParameters ?? {});
+      checkParameterStrings(given, '/query', 'query parameter');
       const params = checkParams({ ...(event.pathParameters ?? {}) });
-      const query = checkQuery({ ...(event.queryStringParameters ?? {}) });
+      const query = checkQuery({ ...given });
       const raw = takesRaw(contract, event);
       const body = contract.body && !raw ? checkBody(event.body) : undefined;
       const bytes =

@@ -28,7 +28,11 @@ export class BadRequest extends HttpProblem {
 }
 
 export class Unauthorized extends HttpProblem {
-  constructor(detail: string) {
+  /** `missing`: the request carried no credentials at all (GitHub says "Requires authentication", not "Bad credentials") */
+  constructor(
+    detail: string,
+    readonly credentials: 'missing' | 'invalid' = 'invalid',
+  ) {
     super(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="gitweave"' });
   }
 }

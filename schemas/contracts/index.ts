@@ -3,6 +3,8 @@ import { deployments } from './deployments';
 import { environments } from './environments';
 import { events } from './events';
 import { github } from './github';
+import { githubAccounts } from './githubAccounts';
+import { githubGraphql } from './githubGraphql';
 import { metrics } from './metrics';
 import { releases } from './releases';
 import { repos } from './repos';
@@ -23,6 +25,8 @@ export const resources = {
   tokens,
   webhooks,
   github,
+  githubAccounts,
+  githubGraphql,
 };
 
 /** Every route of the API by function name: serverless.yml's, and the file in functions/ that serves it. */
@@ -38,6 +42,8 @@ export const contracts = {
   ...tokens,
   ...webhooks,
   ...github,
+  ...githubAccounts,
+  ...githubGraphql,
 };
 
 export type FunctionName = keyof typeof contracts;

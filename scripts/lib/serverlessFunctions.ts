@@ -16,12 +16,29 @@ const HEADER = `functions:
   # contracts, not this section
 `;
 
+/** Paths of the GitHub surface no function serves: GitHub's 404 in GitHub's shape, wrong methods included. */
+const UNROUTED = `  # every other path and method of the GitHub surface (API Gateway prefers any route above to these)
+  ghUnrouted:
+    handler: functions/ghUnrouted.handler
+    events:
+      - httpApi:
+          method: "*"
+          path: "/api/v3/{proxy+}"
+      - httpApi:
+          method: "*"
+          path: "/api/uploads/{proxy+}"
+`;
+
 function route(name: string, contract: Contract): string {
   const path = contract.path.includes('{') ? `"${contract.path}"` : contract.path;
+  // API Gateway routes HEAD only where it is declared; the GET's handler answers it (lib/http/head.ts)
+  // (serverless-offline skips HEAD routes: hapi answers HEAD from the GET route itself)
+  const methods = contract.method === 'GET' ? ['GET', 'HEAD'] : [contract.method];
+  const events = methods.map((method) => `      - httpApi:\n          method: ${method}\n          path: ${path}\n`);
   return `  ${name}:
     handler: functions/${name}.handler
-    events: [{ httpApi: { method: ${contract.method}, path: ${path} } }]
-`;
+    events:
+${events.join('')}`;
 }
 
 /** serverless.yml's `functions:` section, as the contracts make it (the last section of the file). */
@@ -32,7 +49,7 @@ function functionsSection(): string {
         .map(([name, contract]) => route(name, contract))
         .join('')}`,
   );
-  return `${HEADER}${groups.join('')}${SCHEDULED}`;
+  return `${HEADER}${groups.join('')}${UNROUTED}${SCHEDULED}`;
 }
 
 /** `text` (serverless.yml) with its `functions:` section, the last of the file, made from the contracts. */

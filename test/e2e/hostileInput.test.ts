@@ -503,7 +503,7 @@ if (onServerDoor)
         method: 'PUT',
         headers: { authorization: `Bearer ${world.developer.token}` },
       });
-      expect(res.headers.get('allow')).toBe('GET, POST');
+      expect(res.headers.get('allow')).toBe('GET, POST, HEAD');
       expect(await problemOf(res)).toMatchObject({ status: 405, type: 'application/problem+json' });
     });
 

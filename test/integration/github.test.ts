@@ -69,11 +69,14 @@ describe('who may call the GitHub-compatible surface', () => {
     const missing = await call();
     expect([missing.status, missing.headers['content-type']]).toEqual([401, 'application/json; charset=utf-8']);
     expect(missing.body).toEqual({
-      message: 'This endpoint needs an API token: send Authorization: Bearer <token>.',
+      message: 'Requires authentication',
       documentation_url: 'https://docs.github.com/rest/releases/releases#get-a-release',
       status: '401',
     });
-    expect((await call('Basic abc')).status).toBe(401);
+    const bad = await call('Basic abc');
+    expect([bad.status, bad.body.message]).toEqual([401, 'Bad credentials']);
+    const unknownToken = await call(`token gwr_${'x'.repeat(43)}`);
+    expect([unknownToken.status, unknownToken.body.message]).toEqual([401, 'Bad credentials']);
     // another org's repo does not exist for the caller, whatever it holds
     expect((await call(`token ${world.outsider.token}`)).body).toEqual({
       message: 'Not Found',
@@ -258,20 +261,27 @@ describe('lists by page, as GitHub pages them', () => {
     expect([forged.status, forged.body.errors[0].field]).toEqual([422, 'cursor']);
   });
 
-  it('answers a malformed id with 404 and an unknown parameter with 422', async () => {
+  it('answers a malformed id with 404, ignores a parameter it does not know and refuses a bad one it reads', async () => {
     const badId = await invoke(getGhRelease, {
       pathParameters: { ...gh, release_id: 'abc' },
       token: world.developer.token,
     });
     expect([badId.status, badId.body.message]).toEqual([404, 'Not Found']);
+    // as GitHub does: PyGithub's `reversed` and other clients send parameters of their own
     const unknown = await invoke(listGhReleases, {
       pathParameters: gh,
-      query: { perpage: '5' },
+      query: { perpage: '5', direction: 'asc' },
       token: world.developer.token,
     });
-    expect(unknown.status).toBe(422);
-    expect(unknown.body.errors).toEqual([
-      { resource: 'Release', field: 'perpage', code: 'invalid', message: 'is not allowed here' },
+    expect(unknown.status).toBe(200);
+    const bad = await invoke(listGhReleases, {
+      pathParameters: gh,
+      query: { per_page: 'five', other: 'x' },
+      token: world.developer.token,
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([
+      { resource: 'Release', field: 'per_page', code: 'invalid', message: expect.any(String) },
     ]);
   });
 });

@@ -128,7 +128,7 @@ describe('Server: routing', () => {
     expect(await missing.json()).toMatchObject({ status: 404, title: 'Not Found' });
     const wrong = await fetch(`${base}/api/v1/repos/${repo}/releases`, { method: 'DELETE' });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET, POST');
+    expect(wrong.headers.get('allow')).toBe('GET, POST, HEAD');
     expect(await wrong.json()).toMatchObject({ status: 405, detail: expect.stringContaining('DELETE') });
   });
 

@@ -25,9 +25,19 @@ describe('docs/request-lifecycle.md', () => {
   });
 
   it('leaves out what a contract does not need', () => {
-    expect(steps('health')).toEqual(['headers', 'access log', 'cors', 'problem details', 'host', 'path ids', 'input']);
+    expect(steps('health')).toEqual([
+      'headers',
+      'head',
+      'access log',
+      'cors',
+      'problem details',
+      'host',
+      'path ids',
+      'input',
+    ]);
     expect(steps('getDeployment')).toEqual([
       'headers',
+      'head',
       'access log',
       'cors',
       'problem details',
@@ -38,6 +48,7 @@ describe('docs/request-lifecycle.md', () => {
     ]);
     expect(steps('createToken')).toEqual([
       'headers',
+      'head',
       'access log',
       'cors',
       'problem details',

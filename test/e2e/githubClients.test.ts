@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTlsProxy, type TlsProxy } from '../helpers/tlsProxy';
+import { useWorld } from '../helpers/world';
+
+// GitHub's own tools, unchanged, against the GitHub surface: Debian's gh (an enterprise host is https only, so it
+// goes through a TLS proxy on 127.0.0.1 with a certificate made for this run) and PyGithub (python3-github). CI
+// installs both with apt (.ci/run).
+const run = promisify(execFile);
+const { world } = useWorld();
+const origin = inject('apiUrl').replace(/\/api\/v1$/, '');
+const auth = (token: string) => ({ authorization: `token ${token}` });
+
+async function post(pathname: string, token: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${origin}${pathname}`, {
+    method: 'POST',
+    headers: { ...auth(token), 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+  expect([pathname, res.status]).toEqual([pathname, 201]);
+  return res.json() as Promise<{ id: number }>;
+}
+
+/** The repo's releases, newest first: v1.32.0 … v1.0.0. */
+const tags = Array.from({ length: 33 }, (_, i) => `v1.${32 - i}.0`);
+const tarball = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 131 + 7) % 256));
+let repoPath: string;
+let deploymentId: number;
+let proxy: TlsProxy;
+let ghConfig: string;
+
+beforeAll(async () => {
+  repoPath = `/api/v3/repos/${world.org.slug}/app`;
+  const token = world.releaseManager.token;
+  await post(`${repoPath}/releases`, token, { tag_name: 'v1.0.0' });
+  const release = await post(`${repoPath}/releases`, token, { tag_name: 'v1.1.0', body: 'the notes' });
+  const uploads = `/api/uploads/repos/${world.org.slug}/app/releases/${release.id}/assets`;
+  await post(`${uploads}?name=app.tgz`, token, tarball, { 'content-type': 'application/octet-stream' });
+  await post(`${uploads}?name=SUMS.txt`, token, 'sums\n', { 'content-type': 'text/plain' });
+  // 33 releases: two pages of GitHub's 30
+  for (const minor of tags.slice(0, -2).reverse()) await post(`${repoPath}/releases`, token, { tag_name: minor });
+  deploymentId = (await post(`${repoPath}/deployments`, token, { ref: 'v1.1.0', environment: 'dev' })).id;
+  await post(`${repoPath}/deployments/${deploymentId}/statuses`, token, { state: 'success' });
+  proxy = await startTlsProxy(origin);
+  ghConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-gh-'));
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  if (ghConfig) fs.rmSync(ghConfig, { recursive: true, force: true });
+});
+
+/** `gh <args>` as a user would run it against this host, with nothing of this machine's own gh setup. */
+async function gh(args: string[], cwd?: string): Promise<string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: ghConfig,
+    GH_CONFIG_DIR: ghConfig,
+    GH_HOST: proxy.host,
+    GH_ENTERPRISE_TOKEN: world.releaseManager.token,
+    SSL_CERT_FILE: proxy.certFile,
+    GH_NO_UPDATE_NOTIFIER: '1',
+    GH_PROMPT_DISABLED: '1',
+    NO_COLOR: '1',
+  };
+  const { stdout } = await run('/usr/bin/gh', args, { env, cwd, timeout: 60_000 });
+  return stdout;
+}
+
+describe('the GitHub CLI (gh)', () => {
+  const repoArg = () => ['-R', `${proxy.host}/${world.org.slug}/app`];
+
+  it('reads deployments and statuses and follows pages with gh api', async () => {
+    const deployments = JSON.parse(await gh(['api', `repos/${world.org.slug}/app/deployments`]));
+    expect(deployments.map((d: { id: number; ref: string }) => [d.id, d.ref])).toEqual([[deploymentId, 'v1.1.0']]);
+    const statuses = JSON.parse(await gh(['api', `repos/${world.org.slug}/app/deployments/${deploymentId}/statuses`]));
+    expect(statuses.map((s: { state: string }) => s.state)).toContain('success');
+    const created = JSON.parse(
+      await gh([
+        'api',
+        '-X',
+        'POST',
+        `repos/${world.org.slug}/app/deployments`,
+        '-f',
+        'ref=v1.32.0',
+        '-f',
+        'environment=dev',
+      ]),
+    );
+    expect(created).toMatchObject({ ref: 'v1.32.0', environment: 'dev' });
+    const listed = await gh([
+      'api',
+      '--paginate',
+      `repos/${world.org.slug}/app/releases?per_page=10`,
+      '--jq',
+      '.[].tag_name',
+    ]);
+    expect(listed.trim().split('\n')).toEqual(tags);
+  });
+
+  it('views, lists and downloads releases', async () => {
+    const view = JSON.parse(await gh(['release', 'view', 'v1.1.0', ...repoArg(), '--json', 'tagName,body,assets']));
+    expect([view.tagName, view.body, view.assets.map((a: { name: string }) => a.name).sort()]).toEqual([
+      'v1.1.0',
+      'the notes',
+      ['SUMS.txt', 'app.tgz'],
+    ]);
+    // gh lists 30 by default, newest first: TITLE, TYPE, TAG NAME, PUBLISHED
+    const rows = (await gh(['release', 'list', ...repoArg()]))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t'));
+    expect(rows.map((row) => row[2])).toEqual(tags.slice(0, 30));
+    expect(rows[0]?.[1]).toBe('Latest');
+    const all = await gh(['release', 'list', '-L', '40', ...repoArg()]);
+    expect(all.trim().split('\n').length).toBe(33);
+    const into = fs.mkdtempSync(path.join(ghConfig, 'download-'));
+    await gh(['release', 'download', 'v1.1.0', ...repoArg(), '-D', into]);
+    expect(fs.readFileSync(path.join(into, 'app.tgz')).equals(tarball)).toBe(true);
+    expect(fs.readFileSync(path.join(into, 'SUMS.txt'), 'utf8')).toBe('sums\n');
+  });
+});
+
+describe('PyGithub', () => {
+  it('reads a repository, its releases both ways, assets, deployments and statuses, and maps errors', async () => {
+    const script = path.join(import.meta.dirname, 'clients', 'pygithub_flow.py');
+    const { stdout } = await run(
+      '/usr/bin/python3',
+      [script, `${origin}/api/v3`, world.developer.token, `${world.org.slug}/app`],
+      { timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1' } },
+    );
+    const read = JSON.parse(stdout);
+    expect(read).toEqual({
+      repo: {
+        full_name: `${world.org.slug}/app`,
+        name: 'app',
+        owner: world.org.slug,
+        private: true,
+        id_is_int: true,
+        pull: true,
+        push: true,
+      },
+      user: 'dev',
+      releases: tags,
+      reversed: [...tags].reverse(),
+      latest: 'v1.32.0',
+      release_by_tag: { id: expect.any(Number), title: '1.1.0', body: 'the notes' }, // the release's title: its version, none was given
+      release_by_id: 'v1.1.0',
+      assets: [
+        ['SUMS.txt', 5],
+        ['app.tgz', tarball.length],
+      ],
+      deployments: expect.arrayContaining([['v1.1.0', 'dev']]),
+      statuses: expect.arrayContaining(['success']),
+      status_by_id: 'success',
+      errors: {
+        bad_token: ['BadCredentialsException', 401],
+        unknown_repo: ['UnknownObjectException', 404],
+        unknown_status: ['UnknownObjectException', 404],
+      },
+    });
+  });
+});
