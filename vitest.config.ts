@@ -33,6 +33,9 @@ export default defineConfig({
       // E2E_DOOR=offline runs the same files through serverless-offline (npm run dev) instead of npm start's server
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...withDatabase } },
       { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...withDatabase } },
+      // the packed release, its image's steps and npm run dev, each from a clean install: minutes apiece, so not part
+      // of npm test; CI runs them once (npm run test:release), the package on Node 24
+      { test: { name: 'release', include: ['test/release/**/*.test.ts'], ...withDatabase } },
     ],
   },
 });

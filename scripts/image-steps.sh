@@ -1,5 +1,5 @@
 #!/bin/sh
-# The image's two steps, one script: the Dockerfile runs them and so does test/e2e/image.test.ts (in a clean
+# The image's two steps, one script: the Dockerfile runs them and so does test/release/image.test.ts (in a clean
 # directory, npm_config_offline=true), so what the image does is tested where no container runtime is.
 #   image-steps.sh build <source dir> <out dir>      npm ci (development dependencies: the build needs them), then
 #                                                    npm pack (prepack builds dist/) to <out dir>/gitweave-releases.tgz

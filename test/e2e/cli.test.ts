@@ -103,11 +103,11 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
   });
 
   it('gives a release a title with --title, and its version stands for the title without one', async () => {
-    const titled = await cli(['release', 'create', world.repo.id, '3.0.0', '--title', 'Eighty', '--json']);
+    const titled = await cli(['release', 'create', world.repo.id, '4.0.0', '--title', 'Eighty', '--json']);
     expect(titled.code).toBe(0);
-    expect(JSON.parse(titled.stdout)).toMatchObject({ version: '3.0.0', title: 'Eighty' });
-    const plain = await cli(['release', 'create', world.repo.id, '3.0.1', '--json']);
-    expect(JSON.parse(plain.stdout)).toMatchObject({ version: '3.0.1', title: '3.0.1' });
+    expect(JSON.parse(titled.stdout)).toMatchObject({ version: '4.0.0', title: 'Eighty' });
+    const plain = await cli(['release', 'create', world.repo.id, '4.0.1', '--json']);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ version: '4.0.1', title: '4.0.1' });
   });
 
   it('refuses, by name and before any request, an option the command does not take', async () => {

@@ -523,6 +523,6 @@ if (onServerDoor)
       const res = await fetch(`${inject('apiUrl')}/no/such/route`);
       const problem = await problemOf(res);
       expect(problem).toMatchObject({ status: 404, type: 'application/problem+json' });
-      expect(Object.keys(problem.body).sort()).toEqual(['detail', 'status', 'title', 'type']);
+      expect(Object.keys(problem.body).sort()).toEqual(['detail', 'instance', 'status', 'title', 'type']);
     });
   });

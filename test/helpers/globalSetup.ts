@@ -124,7 +124,7 @@ export default async function setup(project: TestProject) {
   let server: Server | undefined;
   try {
     shared = await world;
-    server = project.name === 'integration' ? undefined : await startServer(project, shared);
+    server = ['integration', 'release'].includes(project.name) ? undefined : await startServer(project, shared);
   } catch (err) {
     // vitest 4 reports a failed global setup, then exits 0 with the project's tests unrun: make the run fail
     process.once('exit', () => {

@@ -112,6 +112,7 @@ interface Row {
 
 const rows: Row[] = [
   { fn: 'health', scope: 'public', case: '', event: () => ({}), expected: open },
+  { fn: 'healthReady', scope: 'public', case: '', event: () => ({}), expected: open },
   { fn: 'listRepos', scope: 'read', case: '', event: () => ({}), expected: [401, 401, 401, 200, 200, 200] },
   {
     fn: 'getRepoByName',

@@ -96,6 +96,16 @@ beforeAll(async () => {
   const githubIdOf = async (table: 'releases' | 'deployments' | 'artifacts', id: string) =>
     String((await seed.query(sql`SELECT github_id FROM ${sql.ident(table)} WHERE id = ${id}`))[0].github_id);
   const gh = { owner: org.slug, repo: 'app' };
+  // one status of the deployment, by GitHub's id, read once while the network passes
+  let statusId: string | undefined;
+  const firstStatusId = async () => {
+    if (statusId === undefined) {
+      const { handler } = await import('../../functions/ghListDeploymentStatuses');
+      const listed = await invoke(handler, { pathParameters: { ...gh, deployment_id: deploymentId }, token });
+      statusId = String((listed.body as Array<{ id: number }>)[0]?.id);
+    }
+    return statusId;
+  };
   const undeployed = await createRelease(seed, { repoId: repo.id, createdBy: rm.id, version: '3.0.0' });
   const undeployedId = await githubIdOf('releases', undeployed.id);
   const releaseId = await githubIdOf('releases', release.id);
@@ -207,6 +217,21 @@ beforeAll(async () => {
     deleteWebhook: async () => ({ method: 'DELETE', pathParameters: { org: org.slug, id: await newWebhook() }, token }),
     listWebhookDeliveries: async () => ({ pathParameters: { org: org.slug, id: webhookId }, token }),
     redeliverWebhook: async () => ({ pathParameters: { org: org.slug, id: webhookId, deliveryId }, body: {}, token }),
+    ghRoot: async () => ({}),
+    ghGetAuthenticatedUser: async () => ({ token }),
+    ghGetUser: async () => ({ pathParameters: { login: 'rm' }, token }),
+    ghGetRepo: async () => ({ pathParameters: gh, token }),
+    ghGetDeploymentStatus: async () => ({
+      pathParameters: { ...gh, deployment_id: deploymentId, status_id: await firstStatusId() },
+      token,
+    }),
+    ghGraphql: async () => ({
+      body: { query: `{ repository(owner: "${org.slug}", name: "app") { releases(first: 1) { nodes { tagName } } } }` },
+      token,
+    }),
+    // the repo has no git history here: the 409 that says so is read from the database
+    draftReleaseNotes: async () => ({ pathParameters: r, body: { commit: 'main' }, token }),
+    healthReady: async () => ({}),
     // built from code, not read from the database: they keep answering through any outage
     openapi: async () => ({}),
     dashboard: async () => ({}),
@@ -227,7 +252,10 @@ afterAll(async () => {
 });
 
 // the public ones are built from code; GET /user answers from the identity authenticated before the outage
-const FROM_CODE = new Set(['openapi', 'dashboard', 'dashboardScript', 'getUser']);
+const FROM_CODE = new Set(['openapi', 'dashboard', 'dashboardScript', 'getUser', 'ghRoot']);
+
+/** Endpoints whose answer with the database up is a refusal read from it (the repo has no git history here). */
+const WARM_REFUSAL: Record<string, number> = { draftReleaseNotes: 409 };
 
 async function call(name: string) {
   return invoke(handlers.get(name)!, await events[name]!());
@@ -236,7 +264,7 @@ async function call(name: string) {
 /** The first answer below 300 of up to three tries: a pooled connection the outage cut is found dead on its next use. */
 async function afterRecovery(name: string) {
   let res = await call(name);
-  for (let attempt = 1; attempt < 3 && res.status >= 300; attempt += 1) {
+  for (let attempt = 1; attempt < 3 && res.status >= 300 && res.status !== WARM_REFUSAL[name]; attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     res = await call(name);
   }
@@ -273,7 +301,10 @@ describe('a database the network cuts off after the caller was authenticated', (
     for (const name of [...handlers.keys()].sort()) {
       proxy.setMode('pass');
       const warm = await afterRecovery(name);
-      expect({ name, warm: warm.status < 300 || warm }).toEqual({ name, warm: true });
+      expect({ name, warm: warm.status < 300 || warm.status === WARM_REFUSAL[name] || warm }).toEqual({
+        name,
+        warm: true,
+      });
 
       proxy.setMode('hang');
       const started = Date.now();
@@ -306,7 +337,10 @@ describe('a database the network cuts off after the caller was authenticated', (
 
       proxy.setMode('pass');
       const recovered = await afterRecovery(name);
-      expect({ name, recovered: recovered.status < 300 || recovered }).toEqual({ name, recovered: true });
+      expect({
+        name,
+        recovered: recovered.status < 300 || recovered.status === WARM_REFUSAL[name] || recovered,
+      }).toEqual({ name, recovered: true });
     }
   }, 180_000);
 });
