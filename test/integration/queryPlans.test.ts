@@ -50,7 +50,8 @@ beforeAll(async () => {
   const user = world.releaseManager.id;
   await pool.query(sql`
     INSERT INTO releases (repo_id, version, created_by, created_at)
-    SELECT ${repo}, '1.0.' || g, ${user}, now() - g * interval '1 minute' FROM generate_series(1, 5000) g`);
+    SELECT ${repo}, '1.0.' || g, ${user}, now() - g * interval '1 hour' FROM generate_series(1, 5000) g`);
+  // an hour apart, so that the metrics' rollups hold thousands of hours (on a few hundred rows a scan is cheapest);
   // one release in ten failed before prod, so that the metrics' restores hold rows that prod's must not read
   await pool.query(sql`
     INSERT INTO deployments (release_id, environment_id, status, started_at, ended_at, deployed_by)
