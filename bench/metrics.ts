@@ -17,7 +17,7 @@
  */
 import createConnectionPool from '@databases/pg';
 import pg from 'pg';
-import { listEnvironmentHistory } from '../lib/domain/deployments';
+import { listEnvironmentHistory } from '../lib/domain/deploymentLists';
 import { deliveryMetrics } from '../lib/domain/metrics';
 import { createRepo } from '../lib/domain/orgs';
 import { sql } from '../lib/infra/db';

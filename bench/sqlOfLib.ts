@@ -4,7 +4,8 @@
  * (bench/reference/statements.ts); the bench compares the two so that a change in lib/ cannot leave them behind.
  */
 import { pgFormat, type Queryable, type SQLQuery } from '@databases/pg';
-import { getDeployment, listDeployments } from '../lib/domain/deployments';
+import { listDeployments } from '../lib/domain/deploymentLists';
+import { getDeployment } from '../lib/domain/deployments';
 import { listRepoEnvironments } from '../lib/domain/environments';
 import { getLatestRelease, getRelease, listReleases } from '../lib/domain/releases';
 

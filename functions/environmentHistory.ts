@@ -1,4 +1,4 @@
-import { listEnvironmentHistory } from '../lib/domain/deployments';
+import { listEnvironmentHistory } from '../lib/domain/deploymentLists';
 import { http, ok, pageHeaders } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { environments } from '../schemas/contracts/environments';

@@ -1,4 +1,4 @@
-import { listDeployments } from '../lib/domain/deployments';
+import { listDeployments } from '../lib/domain/deploymentLists';
 import { http, ok, pageHeaders } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { deployments } from '../schemas/contracts/deployments';

@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import type { RepoAccess } from '../../lib/domain/access';
-import { getDeployment, listDeployments } from '../../lib/domain/deployments';
+import { listDeployments } from '../../lib/domain/deploymentLists';
+import { getDeployment } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
 import { type Authenticated, authenticate } from '../../lib/domain/identity';
 import { getLatestRelease, getRelease, listReleases } from '../../lib/domain/releases';

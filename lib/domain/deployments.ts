@@ -1,4 +1,3 @@
-import type { SQLQuery } from '@databases/pg';
 import type { Role } from '../../schemas/common';
 import type {
   Deployment,
@@ -7,13 +6,11 @@ import type {
   FinalStatus,
   RequestedStatus,
 } from '../../schemas/deployments';
-import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, type Row, sql } from '../infra/db';
 import { Conflict, Forbidden, NotFound, Unprocessable } from '../infra/errors';
 import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
 import { deploymentTimes, endBeforeStart, isEndBeforeStart, parseTime } from './deploymentTimes';
-import { findEnvironmentId, namedEnvironment } from './environments';
 import { type EventType, recordRepoEvent } from './events';
 import { findReleaseId } from './releases';
 
@@ -258,69 +255,4 @@ export async function finishDeployment(
     const { reviews: _, ...deployment } = after.deployment;
     return deployment;
   });
-}
-
-export interface DeploymentQuery {
-  limit: number;
-  cursor?: string;
-  /** an environment's id or name */
-  environment?: string;
-  status?: DeploymentStatus;
-}
-
-/** One page of the deployments of a release of `repoId` (named by id or version), newest first, filtered. */
-export async function listDeployments(
-  db: Queryable,
-  repoId: string,
-  release: string,
-  query: DeploymentQuery,
-): Promise<{ items: Deployment[]; nextCursor: string | null }> {
-  const releaseId = await findReleaseId(db, repoId, release);
-  const conditions = [sql`d.release_id = ${releaseId}`];
-  if (query.environment !== undefined) {
-    conditions.push(namedEnvironment(query.environment));
-  }
-  if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
-  return deploymentPage(db, 'deployments', conditions, query);
-}
-
-/**
- * One page of the history of one environment for one repo, newest first, filtered by status and kind. Each
- * filter has an index that yields its rows in page order (migration 0011), so a page reads about `limit` rows
- * however long the history is.
- */
-export async function listEnvironmentHistory(
-  db: Queryable,
-  repo: RepoAccess,
-  environmentRef: string,
-  query: { limit: number; cursor?: string; status?: DeploymentStatus; kind?: 'deploy' | 'rollback' },
-): Promise<{ items: Deployment[]; nextCursor: string | null }> {
-  const environmentId = await findEnvironmentId(db, repo.orgId, environmentRef);
-  const conditions = [sql`d.repo_id = ${repo.id}`, sql`d.environment_id = ${environmentId}`];
-  if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
-  if (query.kind !== undefined) conditions.push(sql`d.kind = ${query.kind}`);
-  return deploymentPage(db, 'environment-history', conditions, query);
-}
-
-/** One newest-first keyset page of the deployments that meet `conditions`; `ordering` tags its cursors. */
-async function deploymentPage(
-  db: Queryable,
-  ordering: string,
-  conditions: SQLQuery[],
-  page: { limit: number; cursor?: string },
-): Promise<{ items: Deployment[]; nextCursor: string | null }> {
-  if (page.cursor) {
-    const after = decodeTimeCursor(ordering, page.cursor);
-    conditions.push(sql`(d.started_at, d.id) < (${after.at}, ${after.id})`);
-  }
-  const rows = await db.query(sql`
-    SELECT ${columns}
-    FROM ${joined}
-    WHERE ${sql.join(conditions, sql` AND `)}
-    ORDER BY d.started_at DESC, d.id DESC
-    LIMIT ${page.limit + 1}
-  `);
-  return keysetPage(rows, page.limit, toDeployment, (last) =>
-    encodeTimeCursor(ordering, { at: last.started_at, id: last.id }),
-  );
 }

@@ -1,7 +1,8 @@
 import type { Queryable, SQLQuery } from '@databases/pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getArtifact, listArtifacts } from '../../lib/domain/artifacts';
-import { createDeployment, getDeployment, listDeployments, listEnvironmentHistory } from '../../lib/domain/deployments';
+import { listDeployments, listEnvironmentHistory } from '../../lib/domain/deploymentLists';
+import { createDeployment, getDeployment } from '../../lib/domain/deployments';
 import { listRepoEnvironments } from '../../lib/domain/environments';
 import { readFeed } from '../../lib/domain/feed';
 import { authenticate } from '../../lib/domain/identity';
