@@ -62,6 +62,9 @@ describe('absolute URLs come from configuration, not from the Host header', () =
   });
 });
 
+/** The door under test is serverless-offline (npm run dev), not npm start's server. */
+const OFFLINE = process.env.E2E_DOOR === 'offline';
+
 describe('a malformed Host header', () => {
   const routes = (): Array<[string, string]> => [
     ['GET', '/api/v1/health'],
@@ -84,6 +87,16 @@ describe('a malformed Host header', () => {
           },
           method === 'POST' ? JSON.stringify({ tag_name: 'v1.0.0' }) : undefined,
         );
+        if (OFFLINE) {
+          // serverless-offline's own HTTP server (hapi) refuses the request before any function runs, with hapi's 500:
+          // a limit of the emulator, documented (API Gateway, like npm start, answers 400); nothing of ours answers
+          // (on a path nothing routes, its own 404 comes first)
+          const emulator = path.includes('/no/such/')
+            ? [404, expect.objectContaining({ error: 'Serverless-offline: route not found.' })]
+            : [500, { statusCode: 500, error: 'Internal Server Error', message: 'An internal server error occurred' }];
+          expect([method, path, res.status, JSON.parse(res.text)]).toEqual([method, path, ...emulator]);
+          continue;
+        }
         expect([method, path, res.status, res.headers['content-type']]).toEqual([
           method,
           path,
