@@ -156,7 +156,9 @@ describe('release notes generated from the git history, with gh', () => {
 
     // gh sends generate_release_notes: true with the target; without assets it publishes at once
     const printed = await gh(['release', 'create', 'v1.1.0', '--generate-notes', '--target', sha(2), ...repoArg]);
-    expect(printed).toContain('/releases/tag/v1.1.0');
+    // what gh prints is the release's html_url (the dashboard here)
+    const { url } = JSON.parse(await gh(['release', 'view', 'v1.1.0', ...repoArg, '--json', 'url']));
+    expect(printed.trim()).toBe(url);
     expect(await view('v1.1.0')).toEqual({
       tagName: 'v1.1.0',
       name: 'v1.1.0',
