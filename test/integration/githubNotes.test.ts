@@ -239,6 +239,18 @@ describe('POST /api/v3/repos/{owner}/{repo}/releases with generate_release_notes
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'The notes release', body: `Read this first.\n\n${expected}` });
+    // the body is kept whole and the generated notes cut to the room left under RELEASE_NOTES_MAX_LEN, at a line
+    const long = 'x'.repeat(4900);
+    const cut = await ghCreate(repo.name, {
+      tag_name: 'v1.0.1',
+      body: long,
+      target_commitish: 'main',
+      generate_release_notes: true,
+    });
+    expect(cut.status).toBe(201);
+    expect([...cut.body.body].length).toBeLessThanOrEqual(5000);
+    expect(cut.body.body.startsWith(`${long}\n\n`)).toBe(true);
+    expect(cut.body.body).toMatch(/more lines of generated notes were left out \(RELEASE_NOTES_MAX_LEN\)\.$/);
     // false is GitHub's default: the body alone
     const plain = await ghCreate(repo.name, { tag_name: 'v1.2.0', body: 'only this', generate_release_notes: false });
     expect([plain.status, plain.body.body, plain.body.name]).toEqual([201, 'only this', '1.2.0']);
