@@ -35,7 +35,8 @@ export const RELEASE_FIELDS = { version: 'tag_name', title: 'name', notes: 'body
 
 /**
  * The native release GitHub's request asks for. What it asks and this model cannot give is a 422 that says so: a
- * draft, a prerelease flag that contradicts the tag, discussions, generated notes, a chosen "latest".
+ * draft, a prerelease flag that contradicts the tag, discussions, a chosen "latest". Generated notes are not read
+ * here: with `generate_release_notes`, lib/github/releaseNotes `releaseWithNotes` fills them.
  */
 export function releaseInput(input: {
   tag_name: string;
@@ -68,9 +69,6 @@ export function releaseInput(input: {
   }
   if (input.discussion_category_name !== undefined) {
     throw cannotHonour('discussion_category_name', 'releases have no discussions here');
-  }
-  if (input.generate_release_notes) {
-    throw cannotHonour('generate_release_notes', 'release notes are not generated here: send them as body');
   }
   if (input.make_latest !== undefined && input.make_latest !== 'legacy') {
     const why = 'the latest release is always the highest SemVer version that is not a pre-release';

@@ -124,6 +124,12 @@ beforeAll(async () => {
     ghGetRelease: async () => ({ pathParameters: { ...gh, release_id: releaseId }, token }),
     ghGetLatestRelease: async () => ({ pathParameters: gh, token }),
     ghGetReleaseByTag: async () => ({ pathParameters: { ...gh, tag: 'v1.0.0' }, token }),
+    // no git history here either: GitHub's shape of the same 409
+    ghGenerateReleaseNotes: async () => ({
+      pathParameters: gh,
+      body: { tag_name: 'v9.0.0', target_commitish: 'main' },
+      token,
+    }),
     ghUploadReleaseAsset: async () => ({
       pathParameters: { ...gh, release_id: undeployedId },
       query: { name: `a${fresh()}.bin` },
@@ -255,7 +261,7 @@ afterAll(async () => {
 const FROM_CODE = new Set(['openapi', 'dashboard', 'dashboardScript', 'getUser', 'ghRoot']);
 
 /** Endpoints whose answer with the database up is a refusal read from it (the repo has no git history here). */
-const WARM_REFUSAL: Record<string, number> = { draftReleaseNotes: 409 };
+const WARM_REFUSAL: Record<string, number> = { draftReleaseNotes: 409, ghGenerateReleaseNotes: 409 };
 
 async function call(name: string) {
   return invoke(handlers.get(name)!, await events[name]!());
