@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgottenEverywhere, hashToken, issueToken, revokeToken } from '../../lib/domain/identity';
 import { addMember } from '../../lib/domain/orgs';
 import { LISTENING } from '../../lib/infra/listen';
-import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 import { releaseIn } from '../helpers/deployments';
 import { orgWithMembers, tokenWith } from '../helpers/factories';
@@ -28,7 +27,6 @@ beforeAll(async () => {
     servers.push(
       await serve({
         databaseUrl: own.url,
-        port: await freePort(),
         env: { ARTIFACTS_DIR: inject('artifactsDir'), LOG_LEVEL: 'fatal' },
         output: 'ignore',
       }),
