@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
 import { handler as repoEvents } from '../../functions/repoEvents';
 import { EVENTS_CHANNEL } from '../../lib/domain/events';
+import { IDENTITY_CHANNEL, onIdentityChange } from '../../lib/domain/identity';
 import { createRepo } from '../../lib/domain/orgs';
 import { poolStats } from '../../lib/infra/db';
 import { type Listener, listen } from '../../lib/infra/listen';
@@ -19,7 +20,12 @@ const { pool, world } = useWorld();
 let listener: Listener;
 
 beforeAll(async () => {
-  listener = listen(inject('databaseUrl'), { [EVENTS_CHANNEL]: noticeEvents }, eventsSubscription);
+  // it answers identity changes as a server's does: other files' revokes count it among the listeners they wait for
+  listener = listen(
+    inject('databaseUrl'),
+    { [EVENTS_CHANNEL]: noticeEvents, [IDENTITY_CHANNEL]: onIdentityChange },
+    eventsSubscription,
+  );
   while (!eventsSubscribed()) await sleep(10);
 });
 afterAll(() => listener.stop());
