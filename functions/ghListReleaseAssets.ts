@@ -1,4 +1,5 @@
 import { idOfGithubId } from '../lib/domain/githubIds';
+import { releaseVisibility } from '../lib/domain/access';
 import { getRelease } from '../lib/domain/releases';
 import { Convert } from '../lib/github/convert';
 import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
@@ -14,6 +15,7 @@ export const handler = http(github.ghListReleaseAssets, async ({ params, query, 
     db(),
     repo.id,
     (await idOfGithubId(db(), 'releases', repo.id, params.release_id)).id,
+    releaseVisibility(user),
   );
   const assets = (await Convert.of(db(), origin, repo, { releases: [release] })).assets(release);
   return ok(
