@@ -1,5 +1,5 @@
-import { idOfGithubId } from '../lib/domain/githubIds';
 import { releaseVisibility } from '../lib/domain/access';
+import { idOfGithubId } from '../lib/domain/githubIds';
 import { getRelease } from '../lib/domain/releases';
 import { Convert } from '../lib/github/convert';
 import { githubPage, githubRepo, pageLinks } from '../lib/github/request';

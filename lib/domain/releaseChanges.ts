@@ -76,8 +76,8 @@ export async function updateRelease(
   const commit =
     changes.commit === undefined
       ? undefined
-      : (await releaseHistory(db, { repoId: input.repoId, version: version ?? '0.0.0', commit: changes.commit }))
-          .commit ?? undefined;
+      : ((await releaseHistory(db, { repoId: input.repoId, version: version ?? '0.0.0', commit: changes.commit }))
+          .commit ?? undefined);
   return db.tx(async (tx) => {
     const current = await lockRelease(tx, input.repoId, input.ref);
     if (!current.draft) {

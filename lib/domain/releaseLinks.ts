@@ -1,6 +1,6 @@
+import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
 import { BadRequest, type FieldError, Unprocessable } from '../infra/errors';
-import { config } from '../infra/config';
 
 /**
  * What is wrong with a request to link `requested` artifact ids, given the ids among them that exist in the

@@ -76,9 +76,13 @@ function checkReleaseFlags(version: string, input: GithubReleaseFields): void {
 }
 
 /** The native release GitHub's create asks for (checkReleaseFlags; generated notes are a 422 too). */
-export function releaseInput(
-  input: GithubReleaseFields & { tag_name: string; generate_release_notes?: boolean },
-): { version: string; title?: string; notes: string; commit?: string; draft: boolean } {
+export function releaseInput(input: GithubReleaseFields & { tag_name: string; generate_release_notes?: boolean }): {
+  version: string;
+  title?: string;
+  notes: string;
+  commit?: string;
+  draft: boolean;
+} {
   const version = tagVersion(input.tag_name);
   checkReleaseFlags(version, input);
   if (input.generate_release_notes) {

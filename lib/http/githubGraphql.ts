@@ -1,7 +1,7 @@
 import { type DocumentNode, type ExecutionResult, execute, GraphQLError, parse, validate } from 'graphql';
 import type { Release } from '../../schemas/releases';
-import type { User } from '../domain/identity';
 import { releaseVisibility } from '../domain/access';
+import type { User } from '../domain/identity';
 import { listReleaseDetails } from '../domain/releaseDetails';
 import { getRelease, latestReleaseId } from '../domain/releases';
 import { normalizeVersion } from '../domain/versions';

@@ -20,7 +20,8 @@ export const releases = {
     access: 'repo',
     params: repoParams,
     body: createReleaseBody,
-    summary: 'Publish a release (or keep it a draft): a SemVer version, Markdown notes and its artifacts, all or nothing',
+    summary:
+      'Publish a release (or keep it a draft): a SemVer version, Markdown notes and its artifacts, all or nothing',
     success: { status: 201, schema: release },
     problems: [409],
   }),

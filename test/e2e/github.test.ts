@@ -282,7 +282,12 @@ describe('drafts, edits and deletes with @octokit/rest', () => {
   it('creates a draft, collects and replaces its assets, publishes it, and deletes what never ran', async () => {
     const gh = octokit(world.developer.token);
     const repo = { owner: world.org.slug, repo: 'app' };
-    const { data: draft } = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v6.0.0', draft: true, name: 'Six' });
+    const { data: draft } = await gh.rest.repos.createRelease({
+      ...repo,
+      tag_name: 'v6.0.0',
+      draft: true,
+      name: 'Six',
+    });
     expect([draft.draft, draft.published_at, draft.name]).toEqual([true, null, 'Six']);
     const upload = { ...repo, release_id: draft.id, url: draft.upload_url, name: 'six.txt', data: 'first' };
     const { data: first } = await gh.rest.repos.uploadReleaseAsset(upload);
@@ -306,8 +311,7 @@ describe('drafts, edits and deletes with @octokit/rest', () => {
     expect(deployed).toMatchObject({
       status: 409,
       data: {
-        message:
-          'Release 6.0.0 has been deployed (1 deployment), so it cannot be deleted: what ran stays recorded.',
+        message: 'Release 6.0.0 has been deployed (1 deployment), so it cannot be deleted: what ran stays recorded.',
       },
     });
     const { data: other } = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v6.1.0' });

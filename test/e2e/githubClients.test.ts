@@ -240,4 +240,3 @@ describe('the GitHub CLI (gh): create with files, upload, --clobber, edit and de
     expect((await releaseOf('v2.4.0')).status).toBe(200);
   });
 });
-

@@ -90,7 +90,10 @@ describe('a draft release', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ version, draft: true, publishedAt: null, title: 'Coming soon' });
     const again = await create({ version });
-    expect([again.status, again.body.detail]).toEqual([409, `Version ${version} has already been released in this repo.`]);
+    expect([again.status, again.body.detail]).toEqual([
+      409,
+      `Version ${version} has already been released in this repo.`,
+    ]);
     expect(await eventsOf(res.body.id)).toEqual(['release.created']);
   });
 
