@@ -7,7 +7,11 @@ import { handler as deleteArtifact } from '../../functions/deleteArtifact';
 import { handler as deleteRelease } from '../../functions/deleteRelease';
 import { handler as getLatestRelease } from '../../functions/getLatestRelease';
 import { handler as getRelease } from '../../functions/getRelease';
+import { handler as ghGetReleaseByTag } from '../../functions/ghGetReleaseByTag';
+import { handler as ghGraphql } from '../../functions/ghGraphql';
+import { handler as ghListReleases } from '../../functions/ghListReleases';
 import { handler as listReleases } from '../../functions/listReleases';
+import { handler as repoEvents } from '../../functions/repoEvents';
 import { handler as updateRelease } from '../../functions/updateRelease';
 import { environmentsOf } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
@@ -173,6 +177,48 @@ describe('a draft release', () => {
     expect([bad.status, bad.body.errors[0].path]).toEqual([400, '/body/version']);
     expect((await patch(draft.id, {})).status).toBe(400);
     expect((await patch(draft.id, { title: 'x' }, reader)).status).toBe(403);
+  });
+});
+
+describe('a draft on the other surfaces', () => {
+  it("is hidden from a reader's feed, GitHub REST and GraphQL, and shown as a draft to those who may release", async () => {
+    const version = nextVersion();
+    const { body: draft } = await create({ version, draft: true });
+    const tag = { owner: world.org.slug, repo: 'app', tag: `v${version}` };
+    const byTag = async (token: string) => invoke(ghGetReleaseByTag, { pathParameters: tag, token });
+    expect((await byTag(reader)).status).toBe(404);
+    expect((await byTag(world.developer.token)).body).toMatchObject({ draft: true, published_at: null });
+    const ghList = async (token: string) => {
+      const res = await invoke(ghListReleases, {
+        pathParameters: { owner: world.org.slug, repo: 'app' },
+        query: { per_page: '100' },
+        token,
+      });
+      return res.body.map((release: { tag_name: string }) => release.tag_name);
+    };
+    expect(await ghList(reader)).not.toContain(`v${version}`);
+    expect(await ghList(world.developer.token)).toContain(`v${version}`);
+    const query = `{ repository(owner: "${world.org.slug}", name: "app") { release(tagName: "v${version}") { isDraft } } }`;
+    const graphql = async (token: string) => (await invoke(ghGraphql, { body: { query }, token })).body;
+    expect(await graphql(reader)).toEqual({ data: { repository: { release: null } } });
+    expect(await graphql(world.developer.token)).toEqual({ data: { repository: { release: { isDraft: true } } } });
+    // the feed of release.created, read to its end
+    const all = async (token: string) => {
+      const ids: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const res = await invoke(repoEvents, {
+          pathParameters: { repo: world.repo.id },
+          query: { limit: '100', types: 'release.created', ...(after ? { after } : {}) },
+          token,
+        });
+        ids.push(...res.body.items.map((event: { resource: { id: string } }) => event.resource.id));
+        if (res.body.items.length < 100) return ids;
+        after = res.body.nextCursor;
+      }
+    };
+    expect(await all(reader)).not.toContain(draft.id);
+    expect(await all(world.developer.token)).toContain(draft.id);
   });
 });
 
