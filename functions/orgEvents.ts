@@ -15,5 +15,6 @@ export const handler = http(events.orgEvents, async ({ params, query, user, rema
     if (!(await stillMember(db(), user, orgId))) throw new NotFound(`Org ${params.org} was not found`);
   };
   const scope = { kind: 'org', id: orgId } as const;
-  return okJson(feedPageJson(await feed(db(), scope, { ...query, ...releaseVisibility(user) }, remainingMs(), recheck)));
+  const asked = { ...query, ...releaseVisibility(user) };
+  return okJson(feedPageJson(await feed(db(), scope, asked, remainingMs(), recheck)));
 });
