@@ -301,6 +301,8 @@ describe('drafts, edits and deletes with @octokit/rest', () => {
       'string',
       [6],
     ]);
+    const prerelease = await refusal(gh.rest.repos.updateRelease({ ...repo, release_id: draft.id, prerelease: true }));
+    expect(prerelease).toMatchObject({ status: 422, data: { errors: [{ resource: 'Release', field: 'prerelease' }] } });
     const retag = await refusal(gh.rest.repos.updateRelease({ ...repo, release_id: draft.id, tag_name: 'v6.0.1' }));
     expect(retag).toMatchObject({ status: 422, data: { errors: [{ resource: 'Release', field: 'tag_name' }] } });
     const { data: edited } = await gh.rest.repos.updateRelease({ ...repo, release_id: draft.id, body: 'notes' });

@@ -10,6 +10,7 @@ import { handler as getRelease } from '../../functions/getRelease';
 import { handler as ghGetReleaseByTag } from '../../functions/ghGetReleaseByTag';
 import { handler as ghGraphql } from '../../functions/ghGraphql';
 import { handler as ghListReleases } from '../../functions/ghListReleases';
+import { handler as listDeployments } from '../../functions/listDeployments';
 import { handler as listReleases } from '../../functions/listReleases';
 import { handler as repoEvents } from '../../functions/repoEvents';
 import { handler as updateRelease } from '../../functions/updateRelease';
@@ -120,6 +121,10 @@ describe('a draft release', () => {
     };
     expect(await listed(reader)).not.toContain(draft.id);
     expect(await listed(world.developer.token)).toContain(draft.id);
+    const deploymentsOf = (token: string) =>
+      invoke(listDeployments, { pathParameters: { repo: world.repo.id, id: draft.id }, token });
+    expect((await deploymentsOf(reader)).status).toBe(404);
+    expect((await deploymentsOf(world.developer.token)).body.items).toEqual([]);
   });
 
   it('is never the latest release, even with the highest version', async () => {
