@@ -103,10 +103,11 @@ export async function releaseHistory(
 }
 
 /**
- * Publishes a release of `repoId` (or keeps it a draft) with its artifact links, all in one transaction. A version already released
- * in the repo is a 409, decided by the unique constraint; bad artifact ids are a 422 naming each. A commit is
- * checked against the repo's history when it has one; `generateNotes` fills notes that are not given (cut to
- * RELEASE_NOTES_MAX_LEN) and records the range they cover.
+ * Publishes a release of `repoId` (or, with `draft`, keeps it a draft) with its artifact links, all in one
+ * transaction. A version already released (or reserved by a draft) in the repo is a 409, decided by the unique
+ * constraint; bad artifact ids are a 422 naming each. A commit is checked against the repo's history when it has
+ * one; `generateNotes` fills notes that are not given (cut to RELEASE_NOTES_MAX_LEN) and records the range they
+ * cover.
  */
 export async function createRelease(
   db: Queryable,
