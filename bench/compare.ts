@@ -1,11 +1,12 @@
 /**
  * npm run bench:compare -- --against=<git revision> [--quick] [--reuse] [--rounds=N] [--duration=S] [--warmup=S]
+ *   [--profile=DIR]
  *
  * The reads of this checkout against the same reads of another revision, in one run on one database: both servers
  * (npm start's door, each built from its own source) are loaded in turn, endpoint by endpoint, round after round
  * (A B B A …), so that whatever else the machine does weighs on both alike; it reports each side's median
- * requests/s and the ratio this ÷ that. The other revision is checked out in a temporary git worktree and shares
- * this checkout's node_modules. It asserts nothing.
+ * requests/s, its server's and Postgres's median CPU time per response, and the ratios this ÷ that. The other
+ * revision is checked out in a temporary git worktree and shares this checkout's node_modules. It asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +17,7 @@ import { migrate } from '../scripts/lib/migrate';
 import { freePort } from '../scripts/lib/net';
 import { ROOT } from './doors';
 import { reads } from './endpoints';
-import { load } from './load';
+import { countCpu, load } from './load';
 import { openBenchDatabase, resetEmbeddedDatabase, restartForMeasuring } from './postgres';
 import { spawnGroup, untilAnswers } from './procs';
 import { FULL, QUICK, seed } from './seed';
@@ -30,6 +31,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '4' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
+    // each server writes a V8 CPU profile (.cpuprofile) of its whole run into DIR/<revision>/ when it stops
+    profile: { type: 'string' },
   },
 });
 if (!args.against) {
@@ -44,9 +47,10 @@ const git = (...argv: string[]) => spawnSync('git', argv, { cwd: ROOT, encoding:
 const revision = (rev: string) => git('rev-parse', '--short', rev).stdout.trim();
 
 /** npm start's server from the source at `root`, serving `databaseUrl` (already migrated) on a free port. */
-async function serverAt(root: string, databaseUrl: string, artifactsDir: string) {
+async function serverAt(root: string, databaseUrl: string, artifactsDir: string, name: string) {
   const port = await freePort();
-  const group = spawnGroup(process.execPath, [path.join(root, 'scripts', 'start.mjs'), '--serve-only'], {
+  const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile, name)}`] : [];
+  const group = spawnGroup(process.execPath, [...profiling, path.join(root, 'scripts', 'start.mjs'), '--serve-only'], {
     cwd: root,
     env: {
       ...process.env,
@@ -60,8 +64,15 @@ async function serverAt(root: string, databaseUrl: string, artifactsDir: string)
   });
   const origin = `http://127.0.0.1:${port}`;
   await untilAnswers(`${origin}/api/v1/health`, performance.now(), 120_000, () => group.child.exitCode === null);
-  return { origin, stop: group.stop };
+  return { origin, pid: group.child.pid, stop: group.stop };
 }
+
+/** Each side's measures by read: median requests/s, and CPU µs per response of the server and of Postgres. */
+const measures = () => ({
+  rps: new Map<string, number[]>(),
+  serverUs: new Map<string, number[]>(),
+  postgresUs: new Map<string, number[]>(),
+});
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -88,8 +99,8 @@ async function main(): Promise<void> {
     const data = await seed(database.url, quick ? QUICK : FULL, { reuse: args.reuse, log: say });
     if (!args.reuse) database = await restartForMeasuring(database, say);
     const sides = [
-      { name: here, server: await serverAt(ROOT, database.url, artifactsDir), rps: new Map<string, number[]>() },
-      { name: there, server: await serverAt(tree, database.url, artifactsDir), rps: new Map<string, number[]>() },
+      { name: here, server: await serverAt(ROOT, database.url, artifactsDir, here), ...measures() },
+      { name: there, server: await serverAt(tree, database.url, artifactsDir, there), ...measures() },
     ];
     servers.push(...sides.map((side) => side.server));
     const loadAverage = [os.loadavg()[0]];
@@ -100,28 +111,42 @@ async function main(): Promise<void> {
           const run = (seconds: number) =>
             load(side.server.origin, [endpoint.target], { connections: 10, durationS: seconds });
           await run(warmupS);
+          const cpu = countCpu(side.server.pid, database.pids);
           const measured = await run(durationS);
+          const cost = cpu.stop(measured.responses);
           if (measured.unexpected || measured.errors) {
             throw new Error(`${endpoint.name} on ${side.name}: ${JSON.stringify(measured.statuses)}`);
           }
-          side.rps.set(endpoint.name, [...(side.rps.get(endpoint.name) ?? []), measured.rps]);
+          const add = (into: Map<string, number[]>, value: number | null) => {
+            if (value !== null) into.set(endpoint.name, [...(into.get(endpoint.name) ?? []), value]);
+          };
+          add(side.rps, measured.rps);
+          add(side.serverUs, cost.serverUs);
+          add(side.postgresUs, cost.postgresUs);
         }
       }
       say(`round ${round + 1} of ${rounds} done`);
     }
     loadAverage.push(os.loadavg()[0]);
     const [mine, theirs] = sides as [(typeof sides)[0], (typeof sides)[0]];
-    const rows = [...mine.rps.keys()].map((name) => {
-      const a = median(mine.rps.get(name) ?? []);
-      const b = median(theirs.rps.get(name) ?? []);
-      return `| ${name} | ${Math.round(a)} | ${Math.round(b)} | ${(a / b).toFixed(3)} |`;
-    });
+    const of = (side: typeof mine, what: 'rps' | 'serverUs' | 'postgresUs', name: string) =>
+      median(side[what].get(name) ?? [NaN]);
+    const ratio = (what: 'rps' | 'serverUs' | 'postgresUs', name: string) =>
+      (of(mine, what, name) / of(theirs, what, name)).toFixed(3);
+    const rows = [...mine.rps.keys()].map(
+      (name) =>
+        `| ${name} | ${Math.round(of(mine, 'rps', name))} | ${Math.round(of(theirs, 'rps', name))} | ${ratio('rps', name)} | ` +
+        `${of(mine, 'serverUs', name)} / ${of(theirs, 'serverUs', name)} | ${ratio('serverUs', name)} | ` +
+        `${of(mine, 'postgresUs', name)} / ${of(theirs, 'postgresUs', name)} | ${ratio('postgresUs', name)} |`,
+    );
     process.stdout.write(
       [
         `Reads, median req/s of ${rounds} rounds of ${durationS} s (10 connections, ${quick ? 'quick' : 'full'} data; load average ${loadAverage.map((l) => l?.toFixed(1)).join(' → ')} on ${os.cpus().length} CPUs)`,
         '',
-        `| read | ${here} (this) | ${there} | this ÷ that |`,
-        '|---|---:|---:|---:|',
+        // CPU time per response is what a shared machine disturbs least: the other processes slow both sides' clocks
+        // alike but add no CPU time to either server (npm start's process) or to Postgres
+        `| read | ${here} (this) req/s | ${there} req/s | this ÷ that | server CPU µs/response (this / that) | this ÷ that | Postgres CPU µs/response | this ÷ that |`,
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
         ...rows,
         '',
       ].join('\n'),

@@ -56,7 +56,7 @@ export const environment = {
       20_000,
       'hashing a file: registering it is abandoned after this long (`422`); a download answers `503`',
     ),
-    PORT: whole(1, 65535, 3000, 'HTTP port of `npm start`'),
+    PORT: whole(0, 65535, 3000, 'HTTP port of `npm start`; `0`: one the OS picks, printed when it serves'),
     HOST: {
       type: 'string',
       minLength: 1,

@@ -108,6 +108,19 @@ export const ghUpdateReleaseBody = typed({
   additionalProperties: false,
 } as const);
 
+/** GitHub's generate release notes: notes for `tag_name` up to its commit, from `previous_tag_name` if given. */
+export const ghGenerateNotesBody = typed({
+  type: 'object',
+  properties: {
+    tag_name: { type: 'string', minLength: 1, maxLength: 256 },
+    target_commitish: { type: 'string', minLength: 1, maxLength: 255 },
+    previous_tag_name: { type: 'string', minLength: 1, maxLength: 256 },
+    configuration_file_path: { type: 'string', maxLength: 1024 },
+  },
+  required: ['tag_name'],
+  additionalProperties: false,
+} as const);
+
 export const ghUploadAssetQuery = typed({
   type: 'object',
   properties: { name: displayName(255), label: { type: 'string', maxLength: 255 } },

@@ -3,13 +3,14 @@
  * the identity cache kept fresh by LISTEN. Bundled into dist/server/main.mjs and run by scripts/start.mjs, which
  * sets DATABASE_URL first (see server/prepare.ts).
  */
+import type { AddressInfo } from 'node:net';
 import { sweepStagedUploads } from '../lib/domain/artifacts';
 import { startDeliverer } from '../lib/domain/deliverer';
 import { deliveryOptions } from '../lib/domain/deliveries';
 import { EVENTS_CHANNEL } from '../lib/domain/events';
 import { IDENTITY_CHANNEL, identitySubscription, onIdentityChange } from '../lib/domain/identity';
 import { WEBHOOKS_CHANNEL } from '../lib/domain/webhooks';
-import { readConfig } from '../lib/infra/config';
+import { listeningOn, readConfig } from '../lib/infra/config';
 import { closeDb, db } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
 import { endWaits, eventsSubscription, noticeEvents } from '../lib/infra/notices';
@@ -70,8 +71,11 @@ export async function serve(): Promise<Running> {
       throw err;
     }
   }
+  // the port asked for, or the one the OS picked for PORT=0
+  const { port } = app.server.address() as AddressInfo;
+  if (config.port === 0) listeningOn(port);
   return {
-    url: `http://${config.host}:${config.port}/api/v1`,
+    url: `http://${config.host}:${port}/api/v1`,
     async stop() {
       // long-polling readers of the feed answer now, so that they do not hold the stop
       endWaits();

@@ -33,6 +33,7 @@ async function previousRelease(
   repoId: string,
   version: string | null,
   previousVersion: string | null,
+  pointer: string,
 ): Promise<{ from: Previous | null; base: string | null }> {
   if (previousVersion !== null) {
     const [row] = await db.query(
@@ -40,12 +41,12 @@ async function previousRelease(
     );
     if (!row) {
       throw new Unprocessable(`Version ${previousVersion} has not been released in this repo.`, [
-        { path: '/body/previousVersion', message: 'is not a release of this repo' },
+        { path: pointer, message: 'is not a release of this repo' },
       ]);
     }
     if (row.commit === null) {
       throw new Unprocessable(`Release ${previousVersion} names no commit, so no history starts from it.`, [
-        { path: '/body/previousVersion', message: 'names no commit' },
+        { path: pointer, message: 'names no commit' },
       ]);
     }
     return { from: { version: row.version, commit: row.commit }, base: row.version };
@@ -78,7 +79,13 @@ export async function draftReleaseNotes(
     input.previousVersion === undefined ? null : checkedVersion(input.previousVersion, pointers.previousVersion);
   const gitDir = await gitDirOf(db, repoId);
   const to = await commitIn(gitDir, input.commit, pointers.commit);
-  const { from: previous, base } = await previousRelease(db, repoId, version, previousVersion);
+  const { from: previous, base } = await previousRelease(
+    db,
+    repoId,
+    version,
+    previousVersion,
+    pointers.previousVersion,
+  );
   const warnings: string[] = [];
   let from: string | null = null;
   let fromMergeBase = false;

@@ -75,7 +75,10 @@ function checkReleaseFlags(version: string, input: GithubReleaseFields): void {
   }
 }
 
-/** The native release GitHub's create asks for (checkReleaseFlags; generated notes are a 422 too). */
+/**
+ * The native release GitHub's create asks for, a draft or not (checkReleaseFlags). Generated notes are not read here:
+ * with `generate_release_notes`, lib/github/releaseNotes `releaseWithNotes` fills them.
+ */
 export function releaseInput(input: GithubReleaseFields & { tag_name: string; generate_release_notes?: boolean }): {
   version: string;
   title?: string;
@@ -85,9 +88,6 @@ export function releaseInput(input: GithubReleaseFields & { tag_name: string; ge
 } {
   const version = tagVersion(input.tag_name);
   checkReleaseFlags(version, input);
-  if (input.generate_release_notes) {
-    throw cannotHonour('generate_release_notes', 'release notes are not generated here: send them as body');
-  }
   const { name, body, target_commitish: commit, draft } = input;
   return { version, title: name || undefined, notes: body ?? '', commit, draft: draft ?? false };
 }

@@ -150,6 +150,15 @@ export function config(): Config {
   return memo;
 }
 
+/**
+ * For a server started with PORT=0, once it listens: the port the OS picked stands for PORT from then on, in this
+ * process's configuration (PUBLIC_URL's default is made of it).
+ */
+export function listeningOn(port: number): void {
+  process.env.PORT = String(port);
+  memo = readConfig();
+}
+
 /** The README's configuration table, row by row, as the schema describes each variable. */
 export function configurationRows(): Array<[string, string, string]> {
   return Object.entries(environment.properties).map(([name, property]) => {

@@ -54,6 +54,9 @@ function describeError(err: unknown): string {
   return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
 
+/** Resolves and checks a destination: `resolveDestination`, or what a test puts in its place (see `postOnce`). */
+type Resolve = (host: string, policy: OutboundPolicy) => Promise<dns.LookupAddress[]>;
+
 /**
  * POSTs `body` to `url` once: the host is resolved and checked here, and the connection is pinned to the checked
  * address (a second resolution could answer differently: DNS rebinding); the address actually connected to is
@@ -64,7 +67,14 @@ export async function postOnce(
   url: string,
   body: string,
   headers: Record<string, string>,
-  options: OutboundPolicy & { timeoutMs: number },
+  options: OutboundPolicy & {
+    timeoutMs: number;
+    /**
+     * Only tests pass this: a resolver that answers other than the system's (the pin is then what decides where the
+     * connection goes) or skips the check (the check after connecting is then the one that refuses).
+     */
+    resolve?: Resolve;
+  },
 ): Promise<PostOutcome> {
   const started = performance.now();
   const took = () => Math.round(performance.now() - started);
@@ -80,7 +90,7 @@ export async function postOnce(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   try {
-    const resolving = resolveDestination(target.hostname, options);
+    const resolving = (options.resolve ?? resolveDestination)(target.hostname, options);
     const aborted = new Promise<never>((_, reject) =>
       controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
     );

@@ -7,6 +7,7 @@ import {
   ghCreateStatusBody,
   ghDeploymentParams,
   ghEnvironmentParams,
+  ghGenerateNotesBody,
   ghListDeploymentsQuery,
   ghPageQuery,
   ghReleaseParams,
@@ -60,6 +61,19 @@ export const github = {
     body: ghCreateReleaseBody,
     summary: 'GitHub: create a release',
   }),
+  ghGenerateReleaseNotes: {
+    // GitHub answers 200: the notes are made, not stored
+    ...route('releases/releases#generate-release-notes-content-for-a-release', 'Release', {
+      method: 'POST',
+      path: '/api/v3/repos/{owner}/{repo}/releases/generate-notes',
+      scope: 'read',
+      params: ghRepoParams,
+      body: ghGenerateNotesBody,
+      summary: "GitHub: generate release notes content for a release, from the repo's git history (writes nothing)",
+      problems: [409],
+    }),
+    success: { status: 200, schema: githubObject },
+  },
   ghGetDeployment: route('deployments/deployments#get-a-deployment', 'Deployment', {
     method: 'GET',
     path: '/api/v3/repos/{owner}/{repo}/deployments/{deployment_id}',

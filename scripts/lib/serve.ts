@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './net';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVERLESS = createRequire(import.meta.url).resolve('serverless/bin/serverless.js');
@@ -18,8 +19,12 @@ export interface Server {
 
 export interface ServeOptions {
   databaseUrl: string;
-  port: number;
-  /** serverless-offline's Lambda invoke port; default port + 2 */
+  /**
+   * the HTTP port; by default the server listens on one the OS picks and prints it, which is read here (nothing else
+   * can take it meanwhile); serverless-offline prints the port it was asked for, so it is given one that was free
+   */
+  port?: number;
+  /** serverless-offline's Lambda invoke port; default port + 2, or one that was free when `port` is not given */
   lambdaPort?: number;
   /** extra environment for the functions (ARTIFACTS_DIR, LOG_LEVEL, ...) */
   env?: Record<string, string>;
@@ -34,7 +39,7 @@ export interface ServeOptions {
   door?: 'server' | 'offline';
 }
 
-function command(options: ServeOptions): string[] {
+function command(options: ServeOptions & { port: number }): string[] {
   if (options.door === 'offline') {
     const lambdaPort = options.lambdaPort ?? options.port + 2;
     return [
@@ -51,20 +56,29 @@ function command(options: ServeOptions): string[] {
   return [START, '--serve-only'];
 }
 
+/** The line npm start's server prints once it listens (scripts/lib/run.mjs), with the URL it serves on. */
+const SERVING = /\[gitweave\] serving the API on (http:\/\/\S+) /;
+
 /**
  * Serves every function of serverless.yml over HTTP on an already migrated database, through the local-first
  * server (as `npm start` does) or serverless-offline (as `npm run dev` does), and resolves once
  * `GET /api/v1/health` answers 200.
  */
 export async function serve(options: ServeOptions): Promise<Server> {
-  const child = spawn(process.execPath, command(options), {
+  const offline = options.door === 'offline';
+  const port = options.port ?? (offline ? await freePort() : 0);
+  const lambdaPort = options.lambdaPort ?? (offline && options.port === undefined ? await freePort() : undefined);
+  const output = options.output ?? 'inherit';
+  // the server's output is read for the port it prints, then passed on as asked
+  const readPort = !offline && port === 0;
+  const child = spawn(process.execPath, command({ ...options, port, lambdaPort }), {
     cwd: ROOT,
-    stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
+    stdio: ['ignore', readPort ? 'pipe' : output, readPort ? 'pipe' : output],
     env: {
       ...process.env,
       ...options.env,
       DATABASE_URL: options.databaseUrl,
-      PORT: String(options.port),
+      PORT: String(port),
       HOST: '127.0.0.1',
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
@@ -79,13 +93,22 @@ export async function serve(options: ServeOptions): Promise<Server> {
   });
   // the last lines it printed, for the error when it dies before it is ready
   const tail: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
+  let printed = '';
+  let url = readPort ? undefined : `http://127.0.0.1:${port}/api/v1`;
+  for (const [stream, inherited] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ] as const) {
     stream?.on('data', (chunk: Buffer) => {
+      if (readPort && output === 'inherit') inherited.write(chunk);
       tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       tail.splice(0, Math.max(0, tail.length - 20));
+      if (url === undefined && stream === child.stdout) {
+        printed += chunk.toString('utf8');
+        url = SERVING.exec(printed)?.[1];
+      }
     });
   }
-  const url = `http://127.0.0.1:${options.port}/api/v1`;
   const stop = async () => {
     if (exited !== undefined) return;
     const done = new Promise((resolve) => child.once('exit', resolve));
@@ -98,14 +121,18 @@ export async function serve(options: ServeOptions): Promise<Server> {
   while (Date.now() < deadline) {
     if (exited !== undefined)
       throw new Error(`the server exited with code ${exited} before it was ready:\n${tail.join('\n')}`);
-    try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200) return { url, child, stop };
-    } catch {
-      // not listening yet
+    if (url !== undefined) {
+      try {
+        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+        if (response.status === 200) return { url, child, stop };
+      } catch {
+        // not listening yet
+      }
     }
-    await sleep(200);
+    await sleep(url === undefined ? 50 : 200);
   }
   await stop();
-  throw new Error(`the server did not answer ${url}/health within ${options.readyTimeoutMs ?? 120_000} ms`);
+  throw new Error(
+    `the server did not answer ${url ?? 'on any port'}/health within ${options.readyTimeoutMs ?? 120_000} ms`,
+  );
 }

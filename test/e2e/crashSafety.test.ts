@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sql } from '../../lib/infra/db';
-import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
@@ -16,8 +15,6 @@ const workFolder = `.esbuild-crash-${process.pid}`;
 async function start(): Promise<Server> {
   return serve({
     databaseUrl: inject('databaseUrl'),
-    port: await freePort(),
-    lambdaPort: await freePort(),
     env: { ARTIFACTS_DIR: inject('artifactsDir'), LOG_LEVEL: 'fatal', ESBUILD_WORK_FOLDER: workFolder },
     output: 'ignore',
   });

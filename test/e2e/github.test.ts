@@ -3,6 +3,7 @@ import { Octokit } from '@octokit/rest';
 import { describe, expect, inject, it } from 'vitest';
 import { createRelease } from '../../lib/domain/releases';
 import { onServerDoor } from '../helpers/api';
+import { repoWithHistory } from '../helpers/gitRepos';
 import { useWorld } from '../helpers/world';
 
 // The GitHub-compatible surface through the real client: @octokit/rest, unchanged, with baseUrl set to our /api/v3
@@ -319,6 +320,57 @@ describe('drafts, edits and deletes with @octokit/rest', () => {
     const { data: other } = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v6.1.0' });
     expect((await gh.rest.repos.deleteRelease({ ...repo, release_id: other.id })).status).toBe(204);
     expect((await refusal(gh.rest.repos.getRelease({ ...repo, release_id: other.id }))).status).toBe(404);
+  });
+});
+
+describe('release notes generated from the git history, with @octokit/rest', () => {
+  it('generateReleaseNotes answers { name, body }, and createRelease with generate_release_notes fills the body', async () => {
+    const { repo, ids } = await repoWithHistory(pool, world.org.slug, [
+      { message: 'feat: first' },
+      { message: 'fix(api): null body' },
+      { message: 'feat(cli): notes command' },
+    ]);
+    const gh = octokit(world.releaseManager.token);
+    const where = { owner: world.org.slug, repo: repo.name };
+    await gh.rest.repos.createRelease({ ...where, tag_name: 'v1.0.0', target_commitish: ids[0] as string });
+
+    const { data: notes, status } = await gh.rest.repos.generateReleaseNotes({
+      ...where,
+      tag_name: 'v1.1.0',
+      target_commitish: 'main',
+    });
+    expect(status).toBe(200);
+    expect(notes.name).toBe('v1.1.0');
+    expect(notes.body).toMatch(
+      /^### Features\n\n- \*\*cli:\*\* notes command .*\n\n### Bug fixes\n\n- \*\*api:\*\* null body /,
+    );
+    expect(notes.body).not.toContain('first');
+    // a previous_tag_name that names no release: GitHub's 422, naming the field
+    const unknown = await refusal(
+      gh.rest.repos.generateReleaseNotes({
+        ...where,
+        tag_name: 'v1.1.0',
+        target_commitish: 'main',
+        previous_tag_name: 'v0.9.0',
+      }),
+    );
+    expect(unknown).toMatchObject({ status: 422, data: { errors: [{ field: 'previous_tag_name' }] } });
+
+    const { data: release } = await gh.rest.repos.createRelease({
+      ...where,
+      tag_name: 'v1.1.0',
+      target_commitish: 'main',
+      body: 'Upgrade notes first.',
+      generate_release_notes: true,
+    });
+    expect(release).toMatchObject({
+      tag_name: 'v1.1.0',
+      name: 'v1.1.0',
+      target_commitish: ids[2],
+      body: `Upgrade notes first.\n\n${notes.body}`,
+    });
+    const { data: read } = await gh.rest.repos.getReleaseByTag({ ...where, tag: 'v1.1.0' });
+    expect(read.body).toBe(release.body);
   });
 });
 

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRepo } from '../../lib/domain/orgs';
+import { repoWithHistory } from '../helpers/gitRepos';
 import { startTlsProxy, type TlsProxy } from '../helpers/tlsProxy';
 import { useWorld } from '../helpers/world';
 
@@ -124,6 +125,68 @@ describe('the GitHub CLI (gh)', () => {
     await gh(['release', 'download', 'v1.1.0', ...repoArg(), '-D', into]);
     expect(fs.readFileSync(path.join(into, 'app.tgz')).equals(tarball)).toBe(true);
     expect(fs.readFileSync(path.join(into, 'SUMS.txt'), 'utf8')).toBe('sums\n');
+  });
+});
+
+describe('release notes generated from the git history, with gh', () => {
+  it('creates a release with gh release create --generate-notes --target <sha>, and from --notes-start-tag', async () => {
+    const { repo, ids } = await repoWithHistory(pool, world.org.slug, [
+      { message: 'feat: first' },
+      { message: 'fix(api): null body' },
+      { message: 'feat(cli): notes command' },
+      { message: 'perf: faster reads' },
+    ]);
+    const repoArg = ['-R', `${proxy.host}/${world.org.slug}/${repo.name}`];
+    const sha = (i: number) => ids[i] as string;
+    const view = async (tag: string) =>
+      JSON.parse(await gh(['release', 'view', tag, ...repoArg, '--json', 'tagName,name,body,isDraft,targetCommitish']));
+    const generated = async (fields: string[]) =>
+      JSON.parse(
+        await gh([
+          'api',
+          '-X',
+          'POST',
+          `repos/${world.org.slug}/${repo.name}/releases/generate-notes`,
+          ...fields.flatMap((field) => ['-f', field]),
+        ]),
+      ) as { name: string; body: string };
+
+    await gh(['release', 'create', 'v1.0.0', '--target', sha(0), '--notes', 'the first', ...repoArg]);
+    const notes = await generated(['tag_name=v1.1.0', `target_commitish=${sha(2)}`]);
+    expect(notes.body).toContain('- **api:** null body');
+    expect(notes.body).not.toContain('faster reads');
+
+    // gh sends generate_release_notes: true with the target; without assets it publishes at once
+    const printed = await gh(['release', 'create', 'v1.1.0', '--generate-notes', '--target', sha(2), ...repoArg]);
+    // what gh prints is the release's html_url (the dashboard here)
+    const { url } = JSON.parse(await gh(['release', 'view', 'v1.1.0', ...repoArg, '--json', 'url']));
+    expect(printed.trim()).toBe(url);
+    expect(await view('v1.1.0')).toEqual({
+      tagName: 'v1.1.0',
+      name: 'v1.1.0',
+      body: notes.body,
+      isDraft: false,
+      targetCommitish: sha(2),
+    });
+
+    // with --notes-start-tag gh asks generate-notes itself (previous_tag_name) and puts its --notes first
+    const fromStart = await generated(['tag_name=v1.2.0', `target_commitish=${sha(3)}`, 'previous_tag_name=v1.0.0']);
+    expect(fromStart.body).toContain('null body');
+    expect(fromStart.body).toContain('faster reads');
+    await gh([
+      'release',
+      'create',
+      'v1.2.0',
+      '--generate-notes',
+      '--notes-start-tag',
+      'v1.0.0',
+      '--notes',
+      'Read this first.',
+      '--target',
+      sha(3),
+      ...repoArg,
+    ]);
+    expect(await view('v1.2.0')).toMatchObject({ name: 'v1.2.0', body: `Read this first.\n${fromStart.body}` });
   });
 });
 

@@ -403,7 +403,6 @@ describe('npm start stopping under load', () => {
     // the server as npm start --serve-only runs it (scripts/lib/serve), on this test's database
     const server = await serve({
       databaseUrl: url,
-      port: await freePort(),
       env: { ARTIFACTS_DIR: inject('artifactsDir'), LOG_LEVEL: 'fatal' },
       output: 'pipe',
     });

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 import { useWorld } from '../helpers/world';
 
@@ -12,8 +11,6 @@ const workFolder = `.esbuild-logs-${process.pid}`;
 beforeAll(async () => {
   server = await serve({
     databaseUrl: inject('databaseUrl'),
-    port: await freePort(),
-    lambdaPort: await freePort(),
     env: { ARTIFACTS_DIR: inject('artifactsDir'), LOG_LEVEL: 'info', ESBUILD_WORK_FOLDER: workFolder },
     output: 'pipe',
   });

@@ -30,8 +30,6 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   server = await serve({
     databaseUrl: proxy.url,
-    port: await freePort(),
-    lambdaPort: await freePort(),
     env: {
       ARTIFACTS_DIR: inject('artifactsDir'),
       LOG_LEVEL: 'info',

@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import { sql } from '@databases/pg';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../scripts/lib/net';
 import { serve } from '../../scripts/lib/serve';
 import { startTcpProxy } from '../helpers/tcpProxy';
 import { useWorld } from '../helpers/world';
@@ -48,10 +47,9 @@ describe('README promises over whole processes', () => {
     fs.mkdirSync(path.join(ROOT, 'data'), { recursive: true });
     const cwd = fs.mkdtempSync(path.join(ROOT, 'data', 'readme-'));
     scratch.push(cwd);
-    const port = await freePort();
     const start = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs')], {
       cwd,
-      env: { ...process.env, DATABASE_URL: await freshDatabase(), PORT: String(port), LOG_LEVEL: 'fatal' },
+      env: { ...process.env, DATABASE_URL: await freshDatabase(), PORT: '0', LOG_LEVEL: 'fatal' },
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => start.once('exit', resolve));
@@ -67,7 +65,6 @@ describe('README promises over whole processes', () => {
     const proxy = await startTcpProxy(inject('databaseUrl'));
     const server = await serve({
       databaseUrl: proxy.url,
-      port: await freePort(),
       env: { ARTIFACTS_DIR: inject('artifactsDir'), LOG_LEVEL: 'fatal', DATABASE_TIMEOUT_MS: '500' },
       output: 'ignore',
     });

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recordEvent } from '../../lib/domain/events';
 import { sql } from '../../lib/infra/db';
-import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 import { orgWithMembers } from '../helpers/factories';
 import { type OwnDatabase, ownDatabase } from '../helpers/ownDatabase';
@@ -19,8 +18,6 @@ let receiver: Receiver;
 async function start(): Promise<Server> {
   return serve({
     databaseUrl: own.url,
-    port: await freePort(),
-    lambdaPort: await freePort(),
     env: {
       ARTIFACTS_DIR: inject('artifactsDir'),
       LOG_LEVEL: 'fatal',

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { verify } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 import { orgWithMembers } from '../helpers/factories';
 import { conformanceChecker } from '../helpers/openapiConformance';
@@ -26,8 +25,6 @@ beforeAll(async () => {
   receiver = await startReceiver();
   server = await serve({
     databaseUrl: own.url,
-    port: await freePort(),
-    lambdaPort: await freePort(),
     env: {
       ARTIFACTS_DIR: inject('artifactsDir'),
       LOG_LEVEL: 'fatal',

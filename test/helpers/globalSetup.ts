@@ -6,7 +6,6 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { type Database, startEmbedded } from '../../scripts/lib/database';
 import { migrate } from '../../scripts/lib/migrate';
-import { freePort } from '../../scripts/lib/net';
 import { type Server, serve } from '../../scripts/lib/serve';
 
 declare module 'vitest' {
@@ -73,13 +72,10 @@ function door(): 'server' | 'offline' {
 }
 
 async function startServer(project: TestProject, shared: World): Promise<Server> {
-  const port = await freePort();
   const workFolder = `.esbuild-test-${process.pid}-${project.name}`;
   const server = await serve({
     door: door(),
     databaseUrl: shared.database.url,
-    port,
-    lambdaPort: await freePort(),
     env: {
       ARTIFACTS_DIR: shared.artifactsDir,
       GIT_REPOS_DIR: shared.gitReposDir,
@@ -95,7 +91,7 @@ async function startServer(project: TestProject, shared: World): Promise<Server>
     output: process.env.DEBUG_SERVER ? 'inherit' : 'pipe',
   });
   // the server's own output, kept for when a run goes wrong (DEBUG_SERVER=1 shows it instead)
-  if (server.child.stdout && server.child.stderr) {
+  if (!process.env.DEBUG_SERVER && server.child.stdout && server.child.stderr) {
     fs.mkdirSync('data', { recursive: true });
     const log = fs.createWriteStream(path.join('data', `test-server-${project.name}.log`));
     // the log ends on 'close' (both pipes drained), not on either pipe's end: Node 24 ends stdout before 'exit'

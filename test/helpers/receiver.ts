@@ -23,8 +23,15 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** A webhook receiver on loopback (node:http), recording every request; `port` 0 picks a free one. */
-export async function startReceiver(behaviour: Behaviour = () => ({ status: 204 }), port = 0): Promise<Receiver> {
+/**
+ * A webhook receiver on loopback (node:http), recording every request; `port` 0 picks a free one, `host` is another
+ * loopback address where a test needs one that a name does not resolve to.
+ */
+export async function startReceiver(
+  behaviour: Behaviour = () => ({ status: 204 }),
+  port = 0,
+  host = '127.0.0.1',
+): Promise<Receiver> {
   const received: Received[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let open = 0;
@@ -54,11 +61,11 @@ export async function startReceiver(behaviour: Behaviour = () => ({ status: 204 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${bound}/hook`,
+    url: `http://${host}:${bound}/hook`,
     port: bound,
     received,
     maxOpen: () => most,

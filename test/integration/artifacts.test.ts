@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as createArtifact } from '../../functions/createArtifact';
 import { handler as getArtifact } from '../../functions/getArtifact';
 import { handler as listArtifacts } from '../../functions/listArtifacts';
+import { createDeployment } from '../../lib/domain/deployments';
+import { addReleaseArtifact } from '../../lib/domain/releaseAssets';
 import { config } from '../../lib/infra/config';
 import { closeDb, sql } from '../../lib/infra/db';
+import { deploymentCount, environmentsOf, releaseIn } from '../helpers/deployments';
 import { invoke } from '../helpers/events';
 import { orgWithMembers, testPool, writeBuildFile } from '../helpers/factories';
 
@@ -202,5 +206,77 @@ describe('listing artifacts', () => {
       token: world.developer.token,
     });
     expect(foreign.status).toBe(404);
+  });
+});
+
+// Adding a file to a release and the release's first deployment, in two transactions at once: one of them waits for
+// the other, so either the file is on the release before it was deployed, or the upload is refused; never a file
+// added to a release that already ran without it. Each case holds one transaction open and starts the other.
+describe('an upload to a release racing its first deployment', () => {
+  const file = { name: 'late.txt', contentType: 'text/plain' };
+
+  async function setUp() {
+    const release = await releaseIn(pool, world.repo.id, world.releaseManager.id);
+    const { dev } = await environmentsOf(pool, world.org.id);
+    const repo = { id: world.repo.id, orgId: world.org.id, role: 'release_manager' as const };
+    const deployment = { release: release.id, deployedBy: world.releaseManager.id, environmentId: dev!.id };
+    return { release, repo, deployment };
+  }
+
+  /** Resolves once `pending` waits for a lock that the backend `holder` holds; fails if it finishes first. */
+  async function waitsFor(holder: number, pending: Promise<unknown>): Promise<void> {
+    let finished = false;
+    pending.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    for (let i = 0; i < 400; i++) {
+      const [blocked] = await pool.query(
+        sql`SELECT pid FROM pg_stat_activity WHERE ${holder}::int = ANY(pg_blocking_pids(pid))`,
+      );
+      if (blocked) return;
+      if (finished) throw new Error('it finished while the other transaction was open: it did not wait for it');
+      await sleep(25);
+    }
+    throw new Error(`it never waited for backend ${holder}`);
+  }
+
+  async function assetsOf(releaseId: string): Promise<string[]> {
+    const rows = await pool.query(sql`
+      SELECT a.name FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id
+      WHERE ra.release_id = ${releaseId}`);
+    return rows.map((row) => row.name as string);
+  }
+
+  it('refuses the upload when the deployment is written first: the upload waits for its commit, then sees it', async () => {
+    const { release, repo, deployment } = await setUp();
+    let upload: Promise<unknown> | undefined;
+    await pool.tx(async (tx) => {
+      await createDeployment(tx, repo, deployment);
+      const [{ pid }] = await tx.query(sql`SELECT pg_backend_pid() AS pid`);
+      upload = addReleaseArtifact(pool, repo, release.id, file, Buffer.from('late'));
+      upload.catch(() => undefined);
+      await waitsFor(pid, upload);
+    });
+    await expect(upload).rejects.toMatchObject({
+      status: 422,
+      message: `Release ${release.version} has been deployed, so its assets are fixed: publish a new release to ship other files.`,
+    });
+    expect(await assetsOf(release.id)).toEqual([]);
+    expect(await deploymentCount(pool, release.id)).toBe(1);
+  });
+
+  it('deploys the release with the file when the upload is written first: the deployment waits for its commit', async () => {
+    const { release, repo, deployment } = await setUp();
+    let deploying: Promise<unknown> | undefined;
+    await pool.tx(async (tx) => {
+      await addReleaseArtifact(tx, repo, release.id, file, Buffer.from('early'));
+      const [{ pid }] = await tx.query(sql`SELECT pg_backend_pid() AS pid`);
+      deploying = createDeployment(pool, repo, deployment);
+      deploying.catch(() => undefined);
+      await waitsFor(pid, deploying);
+    });
+    await expect(deploying).resolves.toMatchObject({ releaseId: release.id, status: 'success' });
+    expect(await assetsOf(release.id)).toEqual(['late.txt']);
   });
 });

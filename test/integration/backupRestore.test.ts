@@ -202,7 +202,6 @@ describe('backup and restore', () => {
     const source = await sourceWorld();
     const server = await serve({
       databaseUrl: source.databaseUrl,
-      port: await freePort(),
       env: { ARTIFACTS_DIR: source.artifactsDir, LOG_LEVEL: 'fatal' },
       output: 'ignore',
     });
@@ -259,7 +258,6 @@ describe('backup and restore', () => {
 
     const restoredServer = await serve({
       databaseUrl: target.databaseUrl,
-      port: await freePort(),
       env: { ARTIFACTS_DIR: target.artifactsDir, LOG_LEVEL: 'fatal' },
       output: 'ignore',
     });
@@ -399,7 +397,6 @@ describe('backup and restore across clusters and major versions', () => {
     const source = await sourceWorld();
     const server = await serve({
       databaseUrl: source.databaseUrl,
-      port: await freePort(),
       env: { ARTIFACTS_DIR: source.artifactsDir, LOG_LEVEL: 'fatal' },
       output: 'ignore',
     });
@@ -428,7 +425,6 @@ describe('backup and restore across clusters and major versions', () => {
 
     const restoredServer = await serve({
       databaseUrl: cluster.url,
-      port: await freePort(),
       env: { ARTIFACTS_DIR: target.artifactsDir, LOG_LEVEL: 'fatal' },
       output: 'ignore',
     });
@@ -454,7 +450,6 @@ describe('backup and restore across clusters and major versions', () => {
     ]);
     const backServer = await serve({
       databaseUrl: again.databaseUrl,
-      port: await freePort(),
       env: { ARTIFACTS_DIR: again.artifactsDir, LOG_LEVEL: 'fatal' },
       output: 'ignore',
     });

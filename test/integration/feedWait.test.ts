@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handler as listReleases } from '../../functions/listReleases';
 import { handler as repoEvents } from '../../functions/repoEvents';
 import { EVENTS_CHANNEL } from '../../lib/domain/events';
+import { IDENTITY_CHANNEL, onIdentityChange } from '../../lib/domain/identity';
 import { createRepo } from '../../lib/domain/orgs';
+import { poolStats } from '../../lib/infra/db';
 import { type Listener, listen } from '../../lib/infra/listen';
 import { endWaits, eventsSubscribed, eventsSubscription, noticeEvents } from '../../lib/infra/notices';
 import { releaseIn } from '../helpers/deployments';
@@ -18,7 +20,12 @@ const { pool, world } = useWorld();
 let listener: Listener;
 
 beforeAll(async () => {
-  listener = listen(inject('databaseUrl'), { [EVENTS_CHANNEL]: noticeEvents }, eventsSubscription);
+  // it answers identity changes as a server's does: other files' revokes count it among the listeners they wait for
+  listener = listen(
+    inject('databaseUrl'),
+    { [EVENTS_CHANNEL]: noticeEvents, [IDENTITY_CHANNEL]: onIdentityChange },
+    eventsSubscription,
+  );
   while (!eventsSubscribed()) await sleep(10);
 });
 afterAll(() => listener.stop());
@@ -47,6 +54,31 @@ function waiters(): unknown[] {
 /** How many readers of this process wait for a notice. */
 function waiting(): number {
   return waiters().length;
+}
+
+/** Resolves once `count` readers of this process wait for a notice; fails after 20 s. */
+async function readersWaiting(count: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (waiting() < count) {
+    if (Date.now() > deadline) throw new Error(`${waiting()} readers wait, not ${count}`);
+    await sleep(10);
+  }
+}
+
+/** Resolves once no connection of this process's pool is in use and no request queues for one; fails after 20 s. */
+async function poolIdle(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const stats = poolStats();
+    if (stats && stats.total === stats.idle && stats.waiting === 0) return;
+    if (Date.now() > deadline) throw new Error(`the pool never went idle: ${JSON.stringify(stats)}`);
+    await sleep(20);
+  }
+}
+
+/** The ids of the resources of a page's events. */
+function resourceIds(page: { body: { items: Array<{ resource: { id: string } }> } }): string[] {
+  return page.body.items.map((e) => e.resource.id);
 }
 
 describe('wait= on the feed', () => {
@@ -96,27 +128,61 @@ describe('wait= on the feed', () => {
 
   it('never waits past what the invocation has left', async () => {
     const after = await now();
+    // 1.6 s left: 0.1 s to wait, 1.5 s kept to answer in. Waiting what is left (1.6 s) or what was asked (30 s) would
+    // answer after 1.6 s; a loaded machine adds its reads to the 0.1 s, well under the 1.5 s between the two
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 1_600 };
+    const asked = Date.now();
     const page = await feed({ after, wait: '30' }, context);
+    const took = Date.now() - asked;
     expect(page.body).toEqual({ items: [], nextCursor: expect.any(String) });
+    expect(took).toBeGreaterThanOrEqual(100);
+    expect(took).toBeLessThan(1_300);
   });
 
-  it('keeps 2,000 waiting readers on the pool of 10 connections, which still serves others, and wakes them all', async () => {
+  it('keeps 2,000 waiting readers off the pool, which still serves others, and wakes them all at once', async () => {
     const after = await now();
-    const readers = Array.from({ length: 2000 }, () => feed({ after, wait: '30' }));
-    while (waiting() < readers.length) await sleep(20);
-    const [{ connections }] = await pool.query(sql`
-      SELECT count(*)::int AS connections FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name = 'gitweave-releases'`);
-    expect(connections).toBeLessThanOrEqual(10);
+    let answered = 0;
+    const readers = Array.from({ length: 2000 }, () =>
+      feed({ after, wait: '30' }).then((page) => {
+        answered += 1;
+        return page;
+      }),
+    );
+    await readersWaiting(readers.length);
+    // each reads once (ten at a time), then waits without a connection: the pool goes idle while all 2,000 wait
+    await poolIdle();
+    expect({ waiting: waiting(), answered }).toEqual({ waiting: 2000, answered: 0 });
     const list = await invoke(listReleases, { pathParameters: { repo: world.repo.id }, token: world.developer.token });
     expect(list.status).toBe(200);
     const made = await releaseIn(pool, world.repo.id, world.developer.id, '4.0.0');
+    const written = Date.now();
     const pages = await Promise.all(readers);
-    for (const page of pages) {
-      expect(page.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([made.id]);
-    }
+    // woken by the NOTIFY, not found at their deadline (27.5 s away): 2,000 reads take a few seconds when loaded
+    expect(Date.now() - written).toBeLessThan(15_000);
+    for (const page of pages) expect(resourceIds(page)).toEqual([made.id]);
     expect(waiting()).toBe(0);
+  }, 60_000);
+
+  it('reads again every 100 ms while an older transaction holds a committed event back, so no NOTIFY is needed', async () => {
+    const after = await now();
+    const answer = feed({ after, wait: '30' });
+    await readersWaiting(1);
+    const [first] = waiters();
+    let made: { id: string } | undefined;
+    let released = 0;
+    // an older transaction, open while the event commits: the event is held back behind it, and its own commit
+    // (which writes no event of this repo) sends no NOTIFY that would wake the reader
+    await pool.tx(async (older) => {
+      await older.query(sql`SELECT pg_current_xact_id()`);
+      made = await releaseIn(pool, world.repo.id, world.developer.id);
+      // the NOTIFY woke the reader, which read nothing (held back) and waits again
+      while (waiters()[0] === first) await sleep(5);
+      released = Date.now();
+    });
+    const page = await answer;
+    expect(resourceIds(page)).toEqual([made!.id]);
+    // found by a re-read soon after, not at the deadline 27.5 s away
+    expect(Date.now() - released).toBeLessThan(10_000);
   }, 60_000);
 
   // it stops this process's listener: the tests after it run without one

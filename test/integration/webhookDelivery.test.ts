@@ -7,6 +7,7 @@ import { type DeliveryOptions, USER_AGENT } from '../../lib/domain/deliveries';
 import { recordEvent } from '../../lib/domain/events';
 import { redeliver } from '../../lib/domain/webhooks';
 import { closeDb, sql } from '../../lib/infra/db';
+import { postOnce, resolveDestination } from '../../lib/infra/outbound';
 import { freePort } from '../../scripts/lib/net';
 import { lambdaContext } from '../helpers/events';
 import { orgWithMembers } from '../helpers/factories';
@@ -386,5 +387,53 @@ describe('a webhook delivery', () => {
       ['pending', 0],
       ['pending', 0],
     ]);
+  });
+});
+
+// One POST (lib/infra/outbound) with a resolver of the test's in place of the system's, as a DNS server under the
+// control of whoever registered the webhook would answer. Every address here is loopback.
+describe('one POST to a webhook address', () => {
+  it('goes to the address that was resolved and checked, not to what resolving the name again answers', async () => {
+    // the receiver listens on 127.0.0.2 only, which the system never answers for localhost (127.0.0.1 or ::1, where
+    // nothing listens on that port): a connection that resolved the name again would miss it (DNS rebinding)
+    const hook = await receiver(undefined, 0, '127.0.0.2');
+    const asked: string[] = [];
+    const outcome = await postOnce(
+      `http://localhost:${hook.port}/hook`,
+      '{}',
+      {},
+      {
+        allowPrivate: true,
+        timeoutMs: 5000,
+        resolve: (host, policy) => {
+          asked.push(host);
+          return resolveDestination('127.0.0.2', policy);
+        },
+      },
+    );
+    expect(outcome).toMatchObject({ statusCode: 204, error: null });
+    expect(asked).toEqual(['localhost']);
+    expect(hook.received).toHaveLength(1);
+  });
+
+  it('is refused once connected when the address connected to is not public, whatever the resolution let through', async () => {
+    // a resolution that skipped the check: the check made on the connected socket is the one left to refuse
+    const hook = await receiver();
+    const outcome = await postOnce(
+      hook.url,
+      '{}',
+      {},
+      {
+        allowPrivate: false,
+        timeoutMs: 5000,
+        resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+      },
+    );
+    expect(outcome).toMatchObject({
+      statusCode: null,
+      error:
+        'refused: 127.0.0.1 is not a public address (loopback); webhooks only reach public addresses unless WEBHOOK_ALLOW_PRIVATE=true',
+    });
+    expect(hook.received).toEqual([]);
   });
 });
