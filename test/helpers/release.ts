@@ -13,13 +13,17 @@ const exec = promisify(execFile);
 export const NODE = process.env.GITWEAVE_NODE || process.execPath;
 const PATH = `${path.dirname(NODE)}${path.delimiter}${process.env.PATH ?? ''}`;
 
-/** `npm pack` of the checkout at `root` (its prepack builds dist/ first) into `dir`; the tarball's path. */
-export async function pack(root: string, dir: string): Promise<string> {
-  const { stdout } = await exec('npm', ['pack', '--pack-destination', dir, '--silent'], {
-    cwd: root,
-    env: { ...process.env, PATH },
-    maxBuffer: 16 * 1024 * 1024,
-  });
+/** npm, under NODE, in `cwd`; its output. */
+export async function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return exec('npm', args, { cwd, env: { ...process.env, ...env, PATH }, maxBuffer: 16 * 1024 * 1024 });
+}
+
+/**
+ * `npm pack` of the checkout at `root` (its prepack builds dist/ first) into `dir`; the tarball's path. `env`: more
+ * environment for the build (GITWEAVE_COMMIT for a tree without .git).
+ */
+export async function pack(root: string, dir: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { stdout } = await npm(['pack', '--pack-destination', dir, '--silent'], root, env);
   const name = stdout.trim().split('\n').at(-1) ?? '';
   const tarball = path.join(dir, name);
   if (!name.endsWith('.tgz') || !fs.existsSync(tarball)) throw new Error(`npm pack printed no tarball:\n${stdout}`);
@@ -51,11 +55,7 @@ export async function installRelease(tarball: string, dir: string, lockfile: str
     path.join(dir, 'package-lock.json'),
     JSON.stringify({ name: 'release-install', lockfileVersion: 3, requires: true, packages }),
   );
-  await exec('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: dir,
-    env: { ...process.env, PATH },
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await npm(['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
 }
 
 export interface Running {
@@ -107,10 +107,10 @@ function bin(dir: string, name: string): string {
   return fs.realpathSync(path.join(dir, 'node_modules', '.bin', name));
 }
 
-/** Runs an installed bin with Node; its exit code and output. */
-export async function runBin(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv) {
+/** Runs an installed bin with Node; its exit code and output. `timeout`: ms before it is sent SIGTERM (0: never). */
+export async function runBin(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv, timeout = 0) {
   try {
-    const { stdout, stderr } = await exec(NODE, [bin(dir, name), ...args], { cwd: dir, env });
+    const { stdout, stderr } = await exec(NODE, [bin(dir, name), ...args], { cwd: dir, env, timeout });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
