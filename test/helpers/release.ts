@@ -1,5 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -23,11 +25,50 @@ export async function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = 
  * environment for the build (GITWEAVE_COMMIT for a tree without .git).
  */
 export async function pack(root: string, dir: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const { stdout } = await npm(['pack', '--pack-destination', dir, '--silent'], root, env);
+  // the release project's files run at once, and two builds writing one checkout's dist/ would mix their files
+  const release = await packLock(root);
+  const { stdout } = await npm(['pack', '--pack-destination', dir, '--silent'], root, env).finally(release);
   const name = stdout.trim().split('\n').at(-1) ?? '';
   const tarball = path.join(dir, name);
   if (!name.endsWith('.tgz') || !fs.existsSync(tarball)) throw new Error(`npm pack printed no tarball:\n${stdout}`);
   return tarball;
+}
+
+/**
+ * Waits until no other process of this machine packs `root`, and takes its turn: a folder made atomically in the
+ * temporary directory, holding the packer's pid (a packer that died leaves it to the next). Resolves to the release.
+ */
+async function packLock(root: string): Promise<() => void> {
+  const hash = createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16);
+  const lock = path.join(os.tmpdir(), `gitweave-pack-${hash}.lock`);
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+    let holder = 0;
+    try {
+      holder = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    } catch {
+      // released meanwhile, or its pid not written yet
+    }
+    if (holder > 0 && !alive(holder)) fs.rmSync(lock, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`${lock}: another npm pack of ${root} held it for 10 minutes`);
+    await sleep(200);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 /**
