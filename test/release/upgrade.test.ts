@@ -25,6 +25,9 @@ const previous = path.join(work, 'previous');
 const current = path.join(work, 'current');
 const dataDir = path.join(work, 'data');
 const SECRET = randomBytes(16).toString('hex');
+const PASSWORD_FILE = path.join(work, 'data', 'postgres.password');
+/** the one password of every embedded cluster before each got its own */
+const LEGACY_PASSWORD = 'gitweave';
 let env: NodeJS.ProcessEnv = {};
 let base = '';
 let server: Running | undefined;
@@ -103,6 +106,26 @@ afterAll(async () => {
   await receiver?.close();
   await fs.promises.rm(work, { recursive: true, force: true });
 }, 300_000);
+
+/** A client of the embedded cluster under DATA_DIR, as its password file's `password`. */
+function embedded(password: string): pg.Client {
+  return new pg.Client({
+    connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${env.EMBEDDED_PG_PORT}/gitweave`,
+  });
+}
+
+/** 'yes' when the embedded cluster takes `password`, else the SQL state it answered. */
+async function login(password: string): Promise<string> {
+  const client = embedded(password);
+  try {
+    await client.connect();
+    return 'yes';
+  } catch (err) {
+    return String((err as { code?: string }).code);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 /** `count` deliveries at the receiver, or a failure that shows what the server recorded of them. */
 async function delivered(count: number) {
@@ -272,11 +295,13 @@ describe(`an upgrade from the previous release (${PREVIOUS.slice(0, 7)}, ${PREVI
     expect(written.pages.get(`/orgs/acme/webhooks/${written.hook}/deliveries?limit=100`)).toMatchObject({
       items: Array.from({ length: 4 }, () => ({ status: 'delivered' })),
     });
+    // 0.1.0's clusters share one fixed password; this version gives the cluster its own on its first start
+    expect(fs.existsSync(PASSWORD_FILE)).toBe(false);
     expect(await step('stop (previous release)', async () => server?.stop())).toBe(0);
     server = undefined;
   });
 
-  it('this version serves the same data directory: it migrates on start, and every page reads back the same', async () => {
+  it('this version serves the same data directory: it migrates on start, gives the cluster its own password, and every page reads back the same', async () => {
     const running = await step('serve and migrate (this version)', () => start(current));
     expect(version).not.toBe(PREVIOUS_VERSION);
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', version });
@@ -287,6 +312,9 @@ describe(`an upgrade from the previous release (${PREVIOUS.slice(0, 7)}, ${PREVI
       .map((file) => `migrated: ${file.replace(/\.sql$/, '')}`);
     expect(migrated).toEqual(newer);
     expect(newer.length).toBeGreaterThan(0);
+    expect(fs.statSync(PASSWORD_FILE).mode & 0o077).toBe(0);
+    expect(await login(LEGACY_PASSWORD)).toBe('28P01');
+    expect(await login(fs.readFileSync(PASSWORD_FILE, 'utf8').trim())).toBe('yes');
     for (const [url, before] of written.pages) {
       const after =
         url === '/user (read token)' ? await ok('GET', '/user', written.reader) : await ok('GET', url, written.token);
@@ -341,10 +369,7 @@ describe(`an upgrade from the previous release (${PREVIOUS.slice(0, 7)}, ${PREVI
   it('data that a newer version migrated: serve, migrate and admin each refuse it with one line, serve exiting 1 and the others 2', async () => {
     // a migration after this version's newest, as the next version would leave it
     await start(current);
-    const password = fs.readFileSync(`${path.join(dataDir, 'postgres')}.password`, 'utf8').trim();
-    const client = new pg.Client({
-      connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${env.EMBEDDED_PG_PORT}/gitweave`,
-    });
+    const client = embedded(fs.readFileSync(PASSWORD_FILE, 'utf8').trim());
     await client.connect();
     await client.query("INSERT INTO pgmigrations (name, run_on) VALUES ('9000_from_a_newer_version', now())");
     await client.end();
