@@ -12,10 +12,10 @@ ARG GITWEAVE_COMMIT
 ENV GITWEAVE_COMMIT=${GITWEAVE_COMMIT}
 RUN sh scripts/image-steps.sh build /src /out
 
-# run: the tarball alone, production dependencies only, as an unprivileged user
+# run: the tarball, with the production dependencies its lockfile names (the versions tested), as an unprivileged user
 FROM node:24-slim
-COPY --from=build /src/scripts/image-steps.sh /out/gitweave-releases.tgz /tmp/release/
-RUN sh /tmp/release/image-steps.sh install /tmp/release/gitweave-releases.tgz /opt/gitweave-releases \
+COPY --from=build /src/scripts/image-steps.sh /out/ /tmp/release/
+RUN sh /tmp/release/image-steps.sh install /tmp/release/gitweave-releases.tgz /tmp/release/package-lock.json /opt/gitweave-releases \
   && rm -rf /tmp/release /root/.npm \
   && mkdir -p /data/artifacts \
   && chown -R node:node /data

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { writeReleaseLock } from '../../scripts/releaseLock.mjs';
 
 const exec = promisify(execFile);
 
@@ -78,24 +79,7 @@ function alive(pid: number): boolean {
  * --omit=dev --offline`.
  */
 export async function installRelease(tarball: string, dir: string, lockfile: string): Promise<void> {
-  const lock = JSON.parse(fs.readFileSync(lockfile, 'utf8')) as {
-    packages: Record<string, { name?: string; dev?: boolean; devDependencies?: unknown } & Record<string, unknown>>;
-  };
-  const { name, devDependencies: _dev, ...project } = lock.packages[''] ?? {};
-  if (!name) throw new Error(`${lockfile} names no project`);
-  const file = `file:${path.basename(tarball)}`;
-  const packages: Record<string, unknown> = {
-    '': { dependencies: { [name]: file } },
-    [`node_modules/${name}`]: { ...project, resolved: file },
-  };
-  // what only development needs stays out, as --omit=dev leaves it out
-  for (const [key, entry] of Object.entries(lock.packages)) if (key && !entry.dev) packages[key] = entry;
-  fs.copyFileSync(tarball, path.join(dir, path.basename(tarball)));
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, dependencies: { [name]: file } }));
-  fs.writeFileSync(
-    path.join(dir, 'package-lock.json'),
-    JSON.stringify({ name: 'release-install', lockfileVersion: 3, requires: true, packages }),
-  );
+  writeReleaseLock(tarball, lockfile, dir);
   await npm(['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
 }
 

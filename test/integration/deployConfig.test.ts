@@ -136,13 +136,13 @@ describe('Dockerfile', () => {
   const from = lines.filter((line) => line.startsWith('FROM '));
   const run = lines.slice(lines.indexOf(from[1] ?? ''));
 
-  it('builds in one stage with the development dependencies and runs from the packed tarball on node:24-slim', () => {
+  it('builds in one stage with the development dependencies and runs from the packed tarball on node:24-slim, with the dependencies its lockfile names', () => {
     expect(from).toEqual(['FROM node:24-slim AS build', 'FROM node:24-slim']);
     expect(lines).toContain('RUN sh scripts/image-steps.sh build /src /out');
     expect(run.join('\n')).toContain(
-      'image-steps.sh install /tmp/release/gitweave-releases.tgz /opt/gitweave-releases',
+      'image-steps.sh install /tmp/release/gitweave-releases.tgz /tmp/release/package-lock.json /opt/gitweave-releases',
     );
-    expect(run.join('\n')).toContain('COPY --from=build /src/scripts/image-steps.sh /out/gitweave-releases.tgz');
+    expect(run.join('\n')).toContain('COPY --from=build /src/scripts/image-steps.sh /out/ /tmp/release/');
   });
 
   it('runs as an unprivileged user, in exec form, with a health check on /api/v1/health and volumes for the data', () => {

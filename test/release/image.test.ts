@@ -36,7 +36,7 @@ afterAll(async () => {
 }, 600_000);
 
 describe("the image's steps (scripts/image-steps.sh), in a clean directory", () => {
-  it('builds the tarball with the development dependencies, installs it alone, and serves as the image does', async () => {
+  it('builds the tarball with the development dependencies, installs it with the production dependencies its lockfile names, and serves as the image does', async () => {
     const { stdout } = await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
       cwd: ROOT,
       maxBuffer: 64 * 1024 * 1024,
@@ -51,11 +51,15 @@ describe("the image's steps (scripts/image-steps.sh), in a clean directory", () 
       env: { ...npmEnv, GITWEAVE_COMMIT: 'c0ffee' },
       maxBuffer: 64 * 1024 * 1024,
     });
-    expect(fs.readdirSync(out)).toEqual(['gitweave-releases.tgz']);
-    await exec('sh', [steps, 'install', path.join(out, 'gitweave-releases.tgz'), opt], {
-      env: npmEnv,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    expect(fs.readdirSync(out).sort()).toEqual(['gitweave-releases.tgz', 'package-lock.json', 'releaseLock.mjs']);
+    await exec(
+      'sh',
+      [steps, 'install', path.join(out, 'gitweave-releases.tgz'), path.join(out, 'package-lock.json'), opt],
+      {
+        env: npmEnv,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     expect(fs.existsSync(path.join(opt, 'node_modules', 'esbuild'))).toBe(false);
     expect(
       JSON.parse(fs.readFileSync(path.join(opt, 'node_modules/gitweave-releases/dist/manifest.json'), 'utf8')),
