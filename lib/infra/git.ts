@@ -30,7 +30,7 @@ export function isObjectId(id: string): boolean {
 }
 
 /** Why a revision could not be resolved to one commit. */
-export type Unresolved = 'unknown' | 'ambiguous' | 'not-a-commit';
+type Unresolved = 'unknown' | 'ambiguous' | 'not-a-commit';
 export type Resolved = { id: string } | { problem: Unresolved };
 
 /**

@@ -4,7 +4,7 @@ import { ServiceUnavailable } from './errors';
 /** How long one git command may run before it is killed. */
 const GIT_TIMEOUT_MS = 10_000;
 /** Most bytes read from one git command's output; past this the command is stopped and what was read is used. */
-export const GIT_OUTPUT_CAP = 32 * 1024 * 1024;
+const GIT_OUTPUT_CAP = 32 * 1024 * 1024;
 
 /** A git command failed, timed out or could not start. */
 export class GitError extends Error {
