@@ -77,6 +77,32 @@ describe('commitsBetween', () => {
     expect(log?.commits.map((commit) => commit.id)).toEqual([ids[4], ids[1]]);
   });
 
+  it('prints the commit asked for first even when its clock ran behind its parents', async () => {
+    const gitDir = path.join(scratch, `${made++}.git`);
+    execFileSync('git', ['init', '--bare', '--quiet', gitDir]);
+    const tree = execFileSync('git', [`--git-dir=${gitDir}`, 'mktree'], { input: '', encoding: 'utf8' }).trim();
+    const commit = (message: string, at: number, ...parents: string[]) =>
+      execFileSync(
+        'git',
+        [`--git-dir=${gitDir}`, 'commit-tree', tree, '-m', message, ...parents.flatMap((p) => ['-p', p])],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, GIT_AUTHOR_DATE: `${at} +0000`, GIT_COMMITTER_DATE: `${at} +0000` },
+        },
+      ).trim();
+    const base = commit('feat: base', 2_000_000_000);
+    const middle = commit('fix: middle', 2_000_003_000, base);
+    const skewed = commit('fix: made on a clock behind', 2_000_001_000, middle);
+    const side = commit('feat: the newest of all', 2_000_005_000, base);
+    const merge = commit('Merge the side', 2_000_000_500, skewed, side);
+    git(gitDir, 'update-ref', 'refs/heads/main', merge);
+    const log = await commitsBetween(gitDir, base, 'main', 10);
+    expect(log).toMatchObject({ tip: merge, fromIsParent: true, truncated: false });
+    expect(log?.commits.map((c) => c.id).sort()).toEqual([middle, skewed, side].sort());
+    expect(await commitsBetween(gitDir, middle, 'main', 10)).toMatchObject({ tip: merge, fromIsParent: true });
+    expect(await commitsBetween(gitDir, side, skewed, 10)).toMatchObject({ tip: skewed, fromIsParent: false });
+  });
+
   it('does not see `from` that is no ancestor, and sees nothing of an empty range', async () => {
     const { gitDir, ids } = history(merged, { 'refs/heads/main': 4, 'refs/heads/topic': 1 });
     expect(await commitsBetween(gitDir, ids[1] as string, ids[2] as string, 10)).toMatchObject({
