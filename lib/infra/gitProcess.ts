@@ -64,9 +64,19 @@ export function streamGit(
     let capped = false;
     let stopped = false;
     let stderr = '';
+    let failure: unknown = null;
     const stop = () => {
       stopped = true;
       child.kill('SIGKILL');
+    };
+    // a reader that throws stops git, and the run fails with its error rather than the process
+    const take = (chunk: Buffer): boolean => {
+      try {
+        return read(chunk);
+      } catch (err) {
+        failure = err;
+        return false;
+      }
     };
     if (child.stdin) {
       // git may end before it has read all of its input (a bad revision): that is for its exit code to say
@@ -79,18 +89,22 @@ export function streamGit(
       if (chunk.length > room) {
         capped = true;
         size = cap;
-        if (room > 0) read(chunk.subarray(0, room));
+        if (room > 0) take(chunk.subarray(0, room));
         stop();
         return;
       }
       size += chunk.length;
-      if (!read(chunk)) stop();
+      if (!take(chunk)) stop();
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString('utf8');
     });
     child.on('error', (err) => reject(new GitError(`git could not run: ${err.message}`)));
     child.on('close', (code, signal) => {
+      if (failure !== null) {
+        reject(failure);
+        return;
+      }
       if (signal === 'SIGTERM' && !stopped) {
         // the timeout: a busy disk or a huge history, neither the client's fault nor a bug
         reject(new ServiceUnavailable(`Reading the repo's git history took longer than ${GIT_TIMEOUT_MS / 1000} s.`));

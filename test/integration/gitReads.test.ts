@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitsBetween, MESSAGE_CAP, resolveCommits } from '../../lib/infra/git';
+import { runGit, streamGit } from '../../lib/infra/gitProcess';
 import { type CommitSpec, makeHistory } from '../../scripts/lib/gitHistory';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-git-reads-'));
@@ -153,5 +154,30 @@ describe('commitsBetween', () => {
     await expect(commitsBetween(path.join(scratch, 'none'), null, '--output=/tmp/x', 10)).rejects.toThrow(
       /checked ref/,
     );
+  });
+});
+
+describe('streamGit', () => {
+  const ids = () => history(Array.from({ length: 200 }, (_, i) => ({ message: `fix: ${i}` })));
+
+  it('stops git at the output cap and keeps what was read', async () => {
+    const { gitDir } = ids();
+    const run = await runGit(gitDir, ['log', '--format=%H', 'main'], { cap: 100 });
+    expect(run).toMatchObject({ capped: true, stopped: false });
+    expect(run.stdout.toString('latin1')).toMatch(/^[0-9a-f]{40}\n[0-9a-f]{40}\n[0-9a-f]{18}$/);
+  });
+
+  it('stops git once the reader has what it needs, and fails with the reader’s error', async () => {
+    const { gitDir } = ids();
+    let chunks = 0;
+    const enough = await streamGit(gitDir, ['log', '--format=%H', 'main'], () => ++chunks < 1);
+    expect(enough).toMatchObject({ stopped: true, capped: false });
+    expect(chunks).toBe(1);
+    const broken = new Error('the reader broke');
+    await expect(
+      streamGit(gitDir, ['log', '--format=%H', 'main'], () => {
+        throw broken;
+      }),
+    ).rejects.toBe(broken);
   });
 });
