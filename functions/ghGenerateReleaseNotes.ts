@@ -1,3 +1,4 @@
+import { releaseVisibility } from '../lib/domain/access';
 import { generateNotes } from '../lib/github/releaseNotes';
 import { githubRepo } from '../lib/github/request';
 import { http, ok } from '../lib/http';
@@ -10,5 +11,5 @@ import { github } from '../schemas/contracts/github';
  */
 export const handler = http(github.ghGenerateReleaseNotes, async ({ params, body, user }) => {
   const repo = await githubRepo(db(), params, user);
-  return ok(await generateNotes(db(), repo.id, body));
+  return ok(await generateNotes(db(), repo.id, body, releaseVisibility(user)));
 });

@@ -1,3 +1,4 @@
+import { releaseVisibility } from '../lib/domain/access';
 import { idOfGithubId } from '../lib/domain/githubIds';
 import { getRelease } from '../lib/domain/releases';
 import { Convert } from '../lib/github/convert';
@@ -10,6 +11,6 @@ import { github } from '../schemas/contracts/github';
 export const handler = http(github.ghGetRelease, async ({ params, user, origin }) => {
   const repo = await githubRepo(db(), params, user);
   const { id } = await idOfGithubId(db(), 'releases', repo.id, params.release_id);
-  const release = await getRelease(db(), repo.id, id);
+  const release = await getRelease(db(), repo.id, id, releaseVisibility(user));
   return ok((await Convert.of(db(), origin, repo, { releases: [release] })).release(release));
 });

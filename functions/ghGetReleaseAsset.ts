@@ -1,3 +1,4 @@
+import { releaseVisibility } from '../lib/domain/access';
 import { idOfGithubId } from '../lib/domain/githubIds';
 import { getRelease } from '../lib/domain/releases';
 import { Convert } from '../lib/github/convert';
@@ -15,7 +16,9 @@ import { github } from '../schemas/contracts/github';
 export const handler = http(github.ghGetReleaseAsset, async ({ params, user, origin, header, streaming }) => {
   const repo = await githubRepo(db(), params, user);
   const { id, releaseId } = await idOfGithubId(db(), 'artifacts', repo.id, params.asset_id);
-  const asset = (await getRelease(db(), repo.id, releaseId)).artifacts.find((artifact) => artifact.id === id);
+  const asset = (await getRelease(db(), repo.id, releaseId, releaseVisibility(user))).artifacts.find(
+    (artifact) => artifact.id === id,
+  );
   if (!asset) throw new NotFound(`Asset ${params.asset_id} was not found in this repo`);
   if (header('accept')?.toLowerCase().includes('application/octet-stream')) {
     return artifactDownload(db(), asset, { header, streaming });

@@ -1,3 +1,4 @@
+import { releaseVisibility } from '../lib/domain/access';
 import { idOfGithubId } from '../lib/domain/githubIds';
 import { getRelease } from '../lib/domain/releases';
 import { Convert } from '../lib/github/convert';
@@ -14,6 +15,7 @@ export const handler = http(github.ghListReleaseAssets, async ({ params, query, 
     db(),
     repo.id,
     (await idOfGithubId(db(), 'releases', repo.id, params.release_id)).id,
+    releaseVisibility(user),
   );
   const assets = (await Convert.of(db(), origin, repo, { releases: [release] })).assets(release);
   return ok(

@@ -1,3 +1,4 @@
+import { releaseVisibility } from '../lib/domain/access';
 import { listReleaseDetails } from '../lib/domain/releaseDetails';
 import { Convert } from '../lib/github/convert';
 import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
@@ -9,7 +10,7 @@ import { github } from '../schemas/contracts/github';
 export const handler = http(github.ghListReleases, async ({ params, query, user, path, origin }) => {
   const repo = await githubRepo(db(), params, user);
   const page = githubPage(query);
-  const list = await listReleaseDetails(db(), repo.id, page);
+  const list = await listReleaseDetails(db(), repo.id, { ...page, ...releaseVisibility(user) });
   const convert = await Convert.of(db(), origin, repo, { releases: list.items });
   return ok(
     list.items.map((release) => convert.release(release)),

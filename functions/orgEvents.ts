@@ -1,3 +1,4 @@
+import { releaseVisibility } from '../lib/domain/access';
 import { feed, feedPageJson } from '../lib/domain/feed';
 import { stillMember } from '../lib/domain/identity';
 import { orgIdForMember } from '../lib/domain/orgs';
@@ -13,5 +14,7 @@ export const handler = http(events.orgEvents, async ({ params, query, user, rema
   const recheck = async () => {
     if (!(await stillMember(db(), user, orgId))) throw new NotFound(`Org ${params.org} was not found`);
   };
-  return okJson(feedPageJson(await feed(db(), { kind: 'org', id: orgId }, query, remainingMs(), recheck)));
+  const scope = { kind: 'org', id: orgId } as const;
+  const asked = { ...query, ...releaseVisibility(user) };
+  return okJson(feedPageJson(await feed(db(), scope, asked, remainingMs(), recheck)));
 });

@@ -1,3 +1,4 @@
+import { releaseVisibility } from '../lib/domain/access';
 import { feed, feedPageJson } from '../lib/domain/feed';
 import { stillMember } from '../lib/domain/identity';
 import { http, okJson } from '../lib/http';
@@ -12,5 +13,6 @@ export const handler = http(events.repoEvents, async ({ query, remainingMs, repo
     if (!(await stillMember(db(), user, repo.orgId))) throw new NotFound(`Repo ${repo.id} was not found`);
   };
   const scope = { kind: 'repo', id: repo.id } as const;
-  return okJson(feedPageJson(await feed(db(), scope, query, remainingMs(), recheck)));
+  const asked = { ...query, ...releaseVisibility(user) };
+  return okJson(feedPageJson(await feed(db(), scope, asked, remainingMs(), recheck)));
 });

@@ -6,6 +6,9 @@ import { typed } from './typed';
 /** Every kind of event the feed and webhooks carry. */
 export const eventTypes = [
   'release.created',
+  'release.updated',
+  'release.published',
+  'release.deleted',
   'deployment.created',
   'deployment.reviewed',
   'deployment.status_changed',

@@ -92,6 +92,22 @@ export const ghCreateReleaseBody = typed({
   additionalProperties: false,
 } as const);
 
+/** GitHub's edit of a release: any of the fields of its create. */
+export const ghUpdateReleaseBody = typed({
+  type: 'object',
+  properties: {
+    tag_name: ghCreateReleaseBody.properties.tag_name,
+    target_commitish: ghCreateReleaseBody.properties.target_commitish,
+    name: ghCreateReleaseBody.properties.name,
+    body: ghCreateReleaseBody.properties.body,
+    draft: { type: 'boolean' },
+    prerelease: { type: 'boolean' },
+    discussion_category_name: { type: 'string' },
+    make_latest: ghCreateReleaseBody.properties.make_latest,
+  },
+  additionalProperties: false,
+} as const);
+
 /** GitHub's generate release notes: notes for `tag_name` up to its commit, from `previous_tag_name` if given. */
 export const ghGenerateNotesBody = typed({
   type: 'object',

@@ -35,8 +35,31 @@ export const createReleaseBody = typed({
       default: false,
       description: 'fill the notes from the history since the previous release (when none are given); needs commit',
     },
+    draft: {
+      type: 'boolean',
+      default: false,
+      description: 'reserve the version and collect artifacts; seen only by those who may create releases',
+    },
   },
   required: ['version'],
+  additionalProperties: false,
+} as const);
+
+/** A change to a release: title and notes always; version, commit and artifacts while it is a draft; publishing. */
+export const updateReleaseBody = typed({
+  type: 'object',
+  properties: {
+    title: { ...title, description: 'what the release is called' },
+    notes: createReleaseBody.properties.notes,
+    version: { ...createReleaseBody.properties.version, description: 'a new version: only while a draft' },
+    commit: { ...commitRef, description: 'the commit it is built from: only while a draft' },
+    artifactIds: {
+      ...createReleaseBody.properties.artifactIds,
+      description: "the draft's artifacts, replacing those it has: only while a draft",
+    },
+    draft: { type: 'boolean', description: 'false publishes a draft; a published release stays published' },
+  },
+  minProperties: 1,
   additionalProperties: false,
 } as const);
 
@@ -85,8 +108,9 @@ export const releaseSummary = {
     createdAt: timestamp,
     createdBy: person,
     artifactCount: { type: 'integer' },
+    draft: { type: 'boolean' },
   },
-  required: ['id', 'version', 'createdAt', 'createdBy', 'artifactCount'],
+  required: ['id', 'version', 'createdAt', 'createdBy', 'artifactCount', 'draft'],
   additionalProperties: false,
 } as const;
 export type ReleaseSummary = FromSchema<typeof releaseSummary>;
@@ -126,6 +150,8 @@ export const release = {
     },
     createdBy: person,
     createdAt: timestamp,
+    draft: { type: 'boolean', description: 'a draft: not yet published, never latest, never deployed' },
+    publishedAt: { anyOf: [timestamp, { type: 'null' }], description: 'null while a draft' },
     artifacts: { type: 'array', items: releaseArtifact },
     deployments: { type: 'array', items: releaseDeployment, description: 'newest first, at most 20' },
     deploymentCount: { type: 'integer', description: 'all deployments of the release' },
@@ -140,6 +166,8 @@ export const release = {
     'notesRange',
     'createdBy',
     'createdAt',
+    'draft',
+    'publishedAt',
     'artifacts',
     'deployments',
     'deploymentCount',

@@ -12,7 +12,7 @@ function describeEvent(event: PublicEvent): string {
   };
   const what = event.type.startsWith('environment.')
     ? `${resource.name}`
-    : event.type === 'release.created'
+    : event.type.startsWith('release.')
       ? `${resource.version}`
       : `${resource.version} → ${resource.environment?.name}  ${resource.status}`;
   const where = event.repo ? `${event.org.slug}/${event.repo.name}` : event.org.slug;

@@ -6,3 +6,11 @@ export interface RepoAccess {
   orgId: string;
   role: Role;
 }
+
+/**
+ * What of a repo's releases a caller sees: drafts only with a token that may create releases (the release scope);
+ * to anyone else a draft is a release that does not exist.
+ */
+export function releaseVisibility(user: { token: { scopes: readonly string[] } }): { drafts: boolean } {
+  return { drafts: user.token.scopes.includes('release') };
+}

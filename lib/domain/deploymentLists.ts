@@ -15,6 +15,8 @@ export interface DeploymentQuery {
   /** an environment's id or name */
   environment?: string;
   status?: DeploymentStatus;
+  /** true: the release may be a draft (the caller may create releases); else a draft is not found */
+  drafts?: boolean;
 }
 
 /** One page of the deployments of a release of `repoId` (named by id or version), newest first, filtered. */
@@ -24,7 +26,7 @@ export async function listDeployments(
   release: string,
   query: DeploymentQuery,
 ): Promise<{ items: Deployment[]; nextCursor: string | null }> {
-  const releaseId = await findReleaseId(db, repoId, release);
+  const releaseId = await findReleaseId(db, repoId, release, { drafts: query.drafts ?? false });
   const conditions = [sql`d.release_id = ${releaseId}`];
   if (query.environment !== undefined) {
     conditions.push(namedEnvironment(query.environment));

@@ -12,7 +12,7 @@ import { isoTime } from '../infra/time';
 import type { RepoAccess } from './access';
 import { deploymentTimes, endBeforeStart, isEndBeforeStart, parseTime } from './deploymentTimes';
 import { type EventType, recordRepoEvent } from './events';
-import { findReleaseId } from './releases';
+import { deployableReleaseId } from './releaseChanges';
 
 /**
  * The deploy rule (the epic's two personas): anyone in the org may deploy to an unprotected environment; a
@@ -166,7 +166,7 @@ export async function createDeployment(
   const requested = input.status ?? 'success';
   const times = deploymentTimes({ status: requested, startedAt: input.startedAt, endedAt: input.endedAt });
   return db.tx(async (tx) => {
-    const releaseId = await findReleaseId(tx, repo.id, input.release);
+    const releaseId = await deployableReleaseId(tx, repo.id, input.release);
     const [environment] = await tx.query(sql`
       SELECT id, name, protected, required_approvals
       FROM environments WHERE id = ${input.environmentId} AND org_id = ${repo.orgId}`);

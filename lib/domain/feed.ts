@@ -21,6 +21,8 @@ export interface FeedQuery {
   after?: string;
   types?: EventType[];
   limit: number;
+  /** true: events of draft releases too (the reader may create releases); else they are left out */
+  drafts?: boolean;
 }
 
 export interface FeedPage {
@@ -84,6 +86,7 @@ export async function readFeed(
       ? sql`false`
       : sql`true`;
   const types = query.types?.length ? sql`AND ev.type = ANY(${query.types}::text[])` : sql``;
+  const drafts = query.drafts ? sql`` : sql`AND NOT (ev.type LIKE 'release.%' AND ev.resource @> '{"draft": true}')`;
   // One statement, so that the horizon is the xmin of the very snapshot the page was read with; the page is one index
   // range of events, each sent as rendered when it was written (migration 0019). Joined to orgs, repos and users
   // here, the planner once estimated a repo's page at one row and read it through the org's index, sorting 949,096
@@ -94,7 +97,7 @@ export async function readFeed(
     LEFT JOIN LATERAL (
       SELECT ev.txid::text AS txid, ev.seq::text AS seq, ev.public::text AS event
       FROM events ev
-      WHERE ${inScope} AND ${after} AND ev.txid < pg_snapshot_xmin(pg_current_snapshot()) ${types}
+      WHERE ${inScope} AND ${after} AND ev.txid < pg_snapshot_xmin(pg_current_snapshot()) ${types} ${drafts}
       ORDER BY ev.txid, ev.seq
       LIMIT ${query.limit + 1}
     ) page ON true
@@ -190,11 +193,11 @@ function parseTypes(types: string | undefined): EventType[] | undefined {
 export function feed(
   db: Queryable,
   scope: FeedScope,
-  query: { after?: string; types?: string; limit: number; wait: number },
+  query: { after?: string; types?: string; limit: number; wait: number; drafts?: boolean },
   remainingMs: number,
   recheck: () => Promise<void>,
 ): Promise<FeedPage> {
   const waitMs = Math.max(0, Math.min(query.wait * 1000, remainingMs - ANSWER_MARGIN_MS));
-  const asked = { after: query.after, types: parseTypes(query.types), limit: query.limit };
+  const asked = { after: query.after, types: parseTypes(query.types), limit: query.limit, drafts: query.drafts };
   return waitForFeed(db, scope, asked, waitMs, recheck);
 }

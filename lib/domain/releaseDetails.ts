@@ -25,6 +25,7 @@ export function releaseSelect(where: SQLQuery, deploymentsOf: SQLQuery | null): 
     : sql`'[]'::json`;
   return sql`
     SELECT r.id, r.repo_id, r.version, COALESCE(r.title, r.version) AS title, r.notes, r.commit, r.notes_range, r.created_by, cu.name AS created_by_name, r.created_at,
+      r.draft, CASE WHEN NOT r.draft THEN COALESCE(r.published_at, r.created_at) END AS published_at,
       COALESCE((
         SELECT json_agg(json_build_object(
           'id', a.id, 'repoId', a.repo_id, 'name', a.name, 'path', a.path, 'sizeBytes', a.size_bytes,
@@ -49,6 +50,8 @@ export function toRelease(row: Row): Release {
     notesRange: row.notes_range,
     createdBy: { id: row.created_by, name: row.created_by_name },
     createdAt: isoTime(row.created_at),
+    draft: row.draft,
+    publishedAt: row.published_at === null ? null : isoTime(row.published_at),
     artifacts: row.artifacts.map(({ label, ...a }: Record<string, unknown>) => ({
       ...a,
       ...(label !== null && { label }),
@@ -66,24 +69,27 @@ export function toRelease(row: Row): Release {
 /**
  * One page of a repo's releases with their artifacts, newest first, without their deployments (`deployments` is
  * empty; `deploymentCount` counts them), and how many releases the repo has. The page starts after `cursor`, or
- * `offset` releases in (for clients that page by number: an offset skips index entries, not built rows).
+ * `offset` releases in (for clients that page by number: an offset skips index entries, not built rows). Drafts are
+ * left out unless `drafts` (the caller may create releases).
  */
 export async function listReleaseDetails(
   db: Queryable,
   repoId: string,
-  page: { limit: number; cursor?: string; offset?: number },
+  page: { limit: number; cursor?: string; offset?: number; drafts?: boolean },
 ): Promise<{ items: Release[]; nextCursor: string | null; total: number }> {
   const after = page.cursor ? decodeTimeCursor('releases', page.cursor) : null;
+  const published = page.drafts ? sql`` : sql`AND NOT r.draft`;
   const [rows, [count]] = await Promise.all([
     db.query(sql`
       WITH page AS (
         SELECT id, created_at FROM releases r
-        WHERE r.repo_id = ${repoId} ${after ? sql`AND (r.created_at, r.id) < (${after.at}, ${after.id})` : sql``}
+        WHERE r.repo_id = ${repoId} ${published}
+          ${after ? sql`AND (r.created_at, r.id) < (${after.at}, ${after.id})` : sql``}
         ORDER BY r.created_at DESC, r.id DESC
         LIMIT ${page.limit + 1} OFFSET ${after ? 0 : (page.offset ?? 0)})
       ${releaseSelect(sql`r.id IN (SELECT id FROM page)`, null)}
       ORDER BY r.created_at DESC, r.id DESC`),
-    db.query(sql`SELECT count(*)::int AS n FROM releases WHERE repo_id = ${repoId}`),
+    db.query(sql`SELECT count(*)::int AS n FROM releases r WHERE r.repo_id = ${repoId} ${published}`),
   ]);
   const { items, nextCursor } = keysetPage(rows, page.limit, toRelease, (last) =>
     encodeTimeCursor('releases', { at: last.created_at, id: last.id }),

@@ -38,7 +38,7 @@ async function previousRelease(
 ): Promise<{ from: Previous | null; base: string | null }> {
   if (previousVersion !== null) {
     const [row] = await db.query(
-      sql`SELECT version, commit FROM releases WHERE repo_id = ${repoId} AND version = ${previousVersion}`,
+      sql`SELECT version, commit FROM releases WHERE repo_id = ${repoId} AND version = ${previousVersion} AND NOT draft`,
     );
     if (!row) {
       throw new Unprocessable(`Version ${previousVersion} has not been released in this repo.`, [
@@ -52,7 +52,8 @@ async function previousRelease(
     }
     return { from: { version: row.version, commit: row.commit }, base: row.version };
   }
-  const below = version === null ? sql`TRUE` : sql`version_key < semver_sort_key(${version})`;
+  // a draft has not been released: history is counted from the published release before it
+  const below = sql`NOT draft AND ${version === null ? sql`TRUE` : sql`version_key < semver_sort_key(${version})`}`;
   const [row] = await db.query(sql`
     SELECT
       (SELECT json_build_object('version', version, 'commit', commit) FROM releases

@@ -11,50 +11,43 @@ import {
   keysetPage,
 } from '../infra/cursor';
 import { isUniqueViolation, type Queryable, sql } from '../infra/db';
-import { BadRequest, Conflict, type FieldError, NotFound, Unprocessable } from '../infra/errors';
+import { BadRequest, Conflict, NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
 import { isoTime } from '../infra/time';
 import { recordRepoEvent } from './events';
 import { checkRefShape, commitIn, findGitDir, gitDirOf } from './gitRepos';
 import { releaseSelect, toRelease } from './releaseDetails';
+import { checkNotesLength, linkArtifacts } from './releaseLinks';
 import { draftReleaseNotes, fitNotes } from './releaseNotes';
 import { type Comparator, normalizeVersion, parseRange } from './versions';
-
-/**
- * What is wrong with a request to link `requested` artifact ids, given the ids among them that exist in the
- * release's repo: every repeated id and every id that is unknown or belongs to another repo, each named with its
- * position in the request. Empty when the links can be made.
- */
-export function artifactLinkProblems(requested: readonly string[], foundInRepo: ReadonlySet<string>): FieldError[] {
-  const problems: FieldError[] = [];
-  const seen = new Set<string>();
-  requested.forEach((id, index) => {
-    const key = id.toLowerCase();
-    if (seen.has(key)) {
-      problems.push({ path: `/body/artifactIds/${index}`, message: `artifact ${id} is listed more than once` });
-    } else if (!foundInRepo.has(key)) {
-      problems.push({ path: `/body/artifactIds/${index}`, message: `artifact ${id} does not exist in this repo` });
-    }
-    seen.add(key);
-  });
-  return problems;
-}
 
 /**
  * How to find the release a path names: by its id, or by its version (a leading `v` is ignored). NotFound when
  * `ref` is neither, so no query runs for it.
  */
-function releaseRef(ref: string): { byId: boolean; matches: SQLQuery } {
+export function releaseRef(ref: string): { byId: boolean; matches: SQLQuery } {
   if (isUuid(ref)) return { byId: true, matches: sql`r.id = ${ref}` };
   const version = normalizeVersion(ref);
   if (version === null) throw new NotFound(`Release ${ref} was not found in this repo`);
   return { byId: false, matches: sql`r.version = ${version}` };
 }
 
+/** Whether a caller sees drafts: `drafts` false hides them, as releases that do not exist. */
+export interface Visibility {
+  drafts: boolean;
+}
+
+const visible = (seen: Visibility) => (seen.drafts ? sql`` : sql`AND NOT r.draft`);
+
 /** The id of the release of `repoId` named by its id or its version, or NotFound. */
-export async function findReleaseId(db: Queryable, repoId: string, ref: string): Promise<string> {
+export async function findReleaseId(
+  db: Queryable,
+  repoId: string,
+  ref: string,
+  seen: Visibility = { drafts: true },
+): Promise<string> {
   const [row] = await db.query(
-    sql`SELECT r.id FROM releases r WHERE r.repo_id = ${repoId} AND ${releaseRef(ref).matches}`,
+    sql`SELECT r.id FROM releases r WHERE r.repo_id = ${repoId} AND ${releaseRef(ref).matches} ${visible(seen)}`,
   );
   if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
   return row.id;
@@ -62,15 +55,21 @@ export async function findReleaseId(db: Queryable, repoId: string, ref: string):
 
 /**
  * A release of `repoId`, named by its id or its version (a leading `v` is ignored), with its artifacts, its
- * newest deployments and their count, or NotFound. One query.
+ * newest deployments and their count, or NotFound (a draft too, for a caller who does not see drafts). One query.
  */
-export async function getRelease(db: Queryable, repoId: string, ref: string): Promise<Release> {
+export async function getRelease(
+  db: Queryable,
+  repoId: string,
+  ref: string,
+  seen: Visibility = { drafts: true },
+): Promise<Release> {
   const named = releaseRef(ref);
   // With the id bound as a value, Postgres plans the newest-deployments lookup from that release's statistics (kept
   // by migration 0008): an index scan that stops after 20 rows. Correlated to r.id it assumes ~10 rows per release
   // and sorts them all, which cost 2.8x the p50 for a release with 10,000 deployments.
   const deploymentsOf = named.byId ? sql`${ref}::uuid` : sql`r.id`;
-  const [row] = await db.query(releaseSelect(sql`r.repo_id = ${repoId} AND ${named.matches}`, deploymentsOf));
+  const where = sql`r.repo_id = ${repoId} AND ${named.matches} ${visible(seen)}`;
+  const [row] = await db.query(releaseSelect(where, deploymentsOf));
   if (!row) throw new NotFound(`Release ${ref} was not found in this repo`);
   return toRelease(row);
 }
@@ -80,7 +79,7 @@ export async function getRelease(db: Queryable, repoId: string, ref: string): Pr
  * repository; with `generateNotes`, also the notes from the history since the previous release and their range.
  * Reads git before any transaction opens.
  */
-async function releaseHistory(
+export async function releaseHistory(
   db: Queryable,
   input: { repoId: string; version: string; commit?: string; generateNotes?: boolean },
 ): Promise<{ commit: string | null; generated: string | null; range: NotesRange | null }> {
@@ -104,10 +103,11 @@ async function releaseHistory(
 }
 
 /**
- * Publishes a release of `repoId` with its artifact links, all in one transaction. A version already released
- * in the repo is a 409, decided by the unique constraint; bad artifact ids are a 422 naming each. A commit is
- * checked against the repo's history when it has one; `generateNotes` fills notes that are not given (cut to
- * RELEASE_NOTES_MAX_LEN) and records the range they cover.
+ * Publishes a release of `repoId` (or, with `draft`, keeps it a draft) with its artifact links, all in one
+ * transaction. A version already released (or reserved by a draft) in the repo is a 409, decided by the unique
+ * constraint; bad artifact ids are a 422 naming each. A commit is checked against the repo's history when it has
+ * one; `generateNotes` fills notes that are not given (cut to RELEASE_NOTES_MAX_LEN) and records the range they
+ * cover.
  */
 export async function createRelease(
   db: Queryable,
@@ -120,6 +120,7 @@ export async function createRelease(
     commit?: string;
     generateNotes?: boolean;
     artifactIds?: string[];
+    draft?: boolean;
   },
 ): Promise<Release> {
   const version = normalizeVersion(input.version);
@@ -128,34 +129,19 @@ export async function createRelease(
       { path: '/body/version', message: 'must be SemVer 2.0.0' },
     ]);
   }
+  checkNotesLength(input.notes);
   const notesMax = config().releaseNotesMaxLen;
-  // counted in code points, as the schema's maxLength counts them
-  if (input.notes !== undefined && input.notes.length > notesMax && [...input.notes].length > notesMax) {
-    throw new BadRequest(`Invalid request body: /notes must NOT have more than ${notesMax} characters.`, [
-      { path: '/body/notes', message: `must NOT have more than ${notesMax} characters` },
-    ]);
-  }
   const history = await releaseHistory(db, { ...input, version });
   const notes = input.notes ?? (history.generated === null ? '' : fitNotes(history.generated, notesMax));
   const artifactIds = input.artifactIds ?? [];
+  const draft = input.draft ?? false;
   return db.tx(async (tx) => {
-    const found = artifactIds.length
-      ? await tx.query(sql`
-          SELECT id FROM artifacts WHERE repo_id = ${input.repoId} AND id = ANY(${artifactIds}::uuid[]) FOR KEY SHARE`)
-      : [];
-    const problems = artifactLinkProblems(artifactIds, new Set(found.map((row) => String(row.id).toLowerCase())));
-    if (problems.length) {
-      throw new Unprocessable(
-        `${problems.length} of the artifactIds cannot be linked: ${problems.map((p) => p.message).join('; ')}.`,
-        problems,
-      );
-    }
     let id: string;
     try {
       [{ id }] = (await tx.query(sql`
-        INSERT INTO releases (repo_id, version, title, notes, commit, notes_range, created_by)
+        INSERT INTO releases (repo_id, version, title, notes, commit, notes_range, created_by, draft)
         VALUES (${input.repoId}, ${version}, ${input.title ?? null}, ${notes}, ${history.commit},
-                ${history.range === null ? null : JSON.stringify(history.range)}::jsonb, ${input.createdBy})
+                ${history.range === null ? null : JSON.stringify(history.range)}::jsonb, ${input.createdBy}, ${draft})
         RETURNING id`)) as [{ id: string }];
     } catch (err) {
       if (isUniqueViolation(err, 'releases_repo_version')) {
@@ -163,11 +149,7 @@ export async function createRelease(
       }
       throw err;
     }
-    if (artifactIds.length) {
-      await tx.query(sql`
-        INSERT INTO release_artifacts (release_id, artifact_id)
-        SELECT ${id}, unnest(${artifactIds}::uuid[])`);
-    }
+    await linkArtifacts(tx, input.repoId, id, artifactIds);
     const release = await getRelease(tx, input.repoId, id);
     await recordRepoEvent(tx, {
       type: 'release.created',
@@ -208,6 +190,8 @@ export interface ReleaseQuery {
   prerelease?: boolean;
   /** an npm range the version must satisfy */
   version?: string;
+  /** true: drafts are listed too (the caller may create releases) */
+  drafts?: boolean;
 }
 
 /** What semver_sort_key (migrations/0003) can return: SemVer characters and its separators . ~ - ! */
@@ -220,6 +204,7 @@ export async function listReleases(
   query: ReleaseQuery,
 ): Promise<{ items: ReleaseSummary[]; nextCursor: string | null }> {
   const conditions = [sql`r.repo_id = ${repoId}`];
+  if (!query.drafts) conditions.push(sql`NOT r.draft`);
   if (query.prerelease !== undefined) conditions.push(query.prerelease ? sql`r.prerelease` : sql`NOT r.prerelease`);
   if (query.version !== undefined) {
     const sets = parseRange(query.version);
@@ -240,7 +225,7 @@ export async function listReleases(
     conditions.push(sql`(r.created_at, r.id) < (${after.at}, ${after.id})`);
   }
   const rows = await db.query(sql`
-    SELECT r.id, r.version, r.created_at, r.created_by, u.name AS created_by_name, r.version_key,
+    SELECT r.id, r.version, r.created_at, r.created_by, u.name AS created_by_name, r.version_key, r.draft,
            (SELECT count(*) FROM release_artifacts ra WHERE ra.release_id = r.id)::int AS artifact_count
     FROM releases r JOIN users u ON u.id = r.created_by
     WHERE ${sql.join(conditions, sql` AND `)}
@@ -256,6 +241,7 @@ export async function listReleases(
       createdAt: isoTime(row.created_at),
       createdBy: { id: row.created_by, name: row.created_by_name },
       artifactCount: row.artifact_count,
+      draft: row.draft,
     }),
     (last) =>
       byVersion
@@ -264,7 +250,10 @@ export async function listReleases(
   );
 }
 
-/** The id of the release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or null. */
+/**
+ * The id of the published release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or
+ * null. A draft is never the latest.
+ */
 export async function latestReleaseId(
   db: Queryable,
   repoId: string,
@@ -272,7 +261,7 @@ export async function latestReleaseId(
 ): Promise<string | null> {
   const [row] = await db.query(sql`
     SELECT id FROM releases r
-    WHERE r.repo_id = ${repoId} ${options.prerelease ? sql`` : sql`AND NOT r.prerelease`}
+    WHERE r.repo_id = ${repoId} AND NOT r.draft ${options.prerelease ? sql`` : sql`AND NOT r.prerelease`}
     ORDER BY r.version_key DESC, r.id DESC
     LIMIT 1
   `);

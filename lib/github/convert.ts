@@ -125,11 +125,11 @@ export class Convert {
       target_commitish: release.commit ?? tag,
       name: release.title,
       body: release.notes,
-      draft: false,
+      draft: release.draft,
       prerelease: release.version.replace(/\+.*$/, '').includes('-'),
       immutable: false,
       created_at: release.createdAt,
-      published_at: release.createdAt,
+      published_at: release.publishedAt,
       author: this.user(release.createdBy),
       assets: this.assets(release),
     };

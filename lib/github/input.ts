@@ -33,38 +33,37 @@ export function asGithub(fields: Record<string, string>, kinds: { conflict?: str
 /** A release's fields named as GitHub names them, for asGithub. */
 export const RELEASE_FIELDS = { version: 'tag_name', title: 'name', notes: 'body', commit: 'target_commitish' };
 
-/**
- * The native release GitHub's request asks for. What it asks and this model cannot give is a 422 that says so: a
- * draft, a prerelease flag that contradicts the tag, discussions, a chosen "latest". Generated notes are not read
- * here: with `generate_release_notes`, lib/github/releaseNotes `releaseWithNotes` fills them.
- */
-export function releaseInput(input: {
-  tag_name: string;
+/** GitHub's release fields beside the tag, as a create or an edit sends them. */
+interface GithubReleaseFields {
   target_commitish?: string;
   name?: string | null;
   body?: string | null;
   draft?: boolean;
   prerelease?: boolean;
   discussion_category_name?: string;
-  generate_release_notes?: boolean;
   make_latest?: 'true' | 'false' | 'legacy';
-}): { version: string; title?: string; notes: string; commit?: string } {
-  const version = normalizeVersion(input.tag_name);
+}
+
+/** The version a GitHub tag names, or a 422 on tag_name. */
+function tagVersion(tag: string): string {
+  const version = normalizeVersion(tag);
   if (version === null) {
-    throw cannotHonour('tag_name', `"${input.tag_name}" is not a SemVer 2.0.0 version (with or without a leading v)`);
+    throw cannotHonour('tag_name', `"${tag}" is not a SemVer 2.0.0 version (with or without a leading v)`);
   }
+  return version;
+}
+
+/**
+ * Checks what GitHub's release request asks and this model cannot give, each a 422 that says so: a prerelease flag
+ * that contradicts the version (SemVer says what is a pre-release), discussions, a chosen "latest".
+ */
+function checkReleaseFlags(version: string, input: GithubReleaseFields): void {
   const prerelease = version.replace(/\+.*$/, '').includes('-');
   if (input.prerelease !== undefined && input.prerelease !== prerelease) {
     const is = prerelease ? 'is' : 'is not';
     throw cannotHonour(
       'prerelease',
       `${input.prerelease} contradicts the version ${version}, which ${is} a pre-release`,
-    );
-  }
-  if (input.draft) {
-    throw cannotHonour(
-      'draft',
-      'there are no draft releases here: a release is published when it is created (its assets can be added until its first deployment)',
     );
   }
   if (input.discussion_category_name !== undefined) {
@@ -74,7 +73,39 @@ export function releaseInput(input: {
     const why = 'the latest release is always the highest SemVer version that is not a pre-release';
     throw cannotHonour('make_latest', why);
   }
-  return { version, title: input.name || undefined, notes: input.body ?? '', commit: input.target_commitish };
+}
+
+/**
+ * The native release GitHub's create asks for, a draft or not (checkReleaseFlags). Generated notes are not read here:
+ * with `generate_release_notes`, lib/github/releaseNotes `releaseWithNotes` fills them.
+ */
+export function releaseInput(input: GithubReleaseFields & { tag_name: string; generate_release_notes?: boolean }): {
+  version: string;
+  title?: string;
+  notes: string;
+  commit?: string;
+  draft: boolean;
+} {
+  const version = tagVersion(input.tag_name);
+  checkReleaseFlags(version, input);
+  const { name, body, target_commitish: commit, draft } = input;
+  return { version, title: name || undefined, notes: body ?? '', commit, draft: draft ?? false };
+}
+
+/**
+ * The native changes GitHub's edit of a release asks for, given the release's `version` now: checkReleaseFlags
+ * against the version it will have. A tag or commit that differs, on a published release, is refused by the domain.
+ */
+export function releaseChangesInput(input: GithubReleaseFields & { tag_name?: string }, version: string) {
+  const next = input.tag_name === undefined ? version : tagVersion(input.tag_name);
+  checkReleaseFlags(next, input);
+  return {
+    ...(input.tag_name !== undefined && { version: next }),
+    ...(input.name && { title: input.name }),
+    ...(input.body !== undefined && { notes: input.body ?? '' }),
+    ...(input.target_commitish !== undefined && { commit: input.target_commitish }),
+    ...(input.draft !== undefined && { draft: input.draft }),
+  };
 }
 
 /** The media type of an upload as GitHub records it (parameters dropped), or octet-stream for none or a bad one. */

@@ -1,6 +1,6 @@
 import { commitIn, gitDirOf } from '../domain/gitRepos';
 import { draftReleaseNotes, fitNotes } from '../domain/releaseNotes';
-import { getRelease } from '../domain/releases';
+import { getRelease, type Visibility } from '../domain/releases';
 import { config } from '../infra/config';
 import type { Queryable } from '../infra/db';
 import { NotFound, Unprocessable } from '../infra/errors';
@@ -30,9 +30,12 @@ async function targetCommit(db: Queryable, repoId: string, target: string | unde
   });
 }
 
-/** The commit an existing release of `tag` names (GitHub ignores target_commitish for a tag that exists), or null. */
-async function commitOfTag(db: Queryable, repoId: string, tag: string): Promise<string | null> {
-  const release = await getRelease(db, repoId, tag).catch((err: unknown) => {
+/**
+ * The commit an existing release of `tag` names (GitHub ignores target_commitish for a tag that exists), or null; a
+ * draft counts only for a caller who sees drafts.
+ */
+async function commitOfTag(db: Queryable, repoId: string, tag: string, seen: Visibility): Promise<string | null> {
+  const release = await getRelease(db, repoId, tag, seen).catch((err: unknown) => {
     if (err instanceof NotFound) return null;
     throw err;
   });
@@ -49,6 +52,7 @@ export async function generateNotes(
   db: Queryable,
   repoId: string,
   input: { tag_name: string; target_commitish?: string; previous_tag_name?: string; configuration_file_path?: string },
+  seen: Visibility,
 ): Promise<{ name: string; body: string }> {
   if (input.configuration_file_path !== undefined) {
     const why = 'notes here are grouped by Conventional Commit type; no configuration file is read';
@@ -57,7 +61,7 @@ export async function generateNotes(
     ]);
   }
   const commit =
-    (await commitOfTag(db, repoId, input.tag_name)) ?? (await targetCommit(db, repoId, input.target_commitish));
+    (await commitOfTag(db, repoId, input.tag_name, seen)) ?? (await targetCommit(db, repoId, input.target_commitish));
   const drafted = await draftReleaseNotes(
     db,
     repoId,

@@ -9,7 +9,8 @@ type Allowed = '*' | readonly string[];
 const EXPOSED =
   'location, link, x-request-id, idempotent-replayed, retry-after, content-disposition, etag, repr-digest, content-range, accept-ranges';
 const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
-const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, range, if-none-match, if-range';
+// x-request-id: a browser client may send its own id, which the answer, the logs and the problem's instance carry
+const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, range, if-none-match, if-range, x-request-id';
 
 function originOf(event: Event): string | undefined {
   return event.headers?.origin;

@@ -1,5 +1,6 @@
 import { type DocumentNode, type ExecutionResult, execute, GraphQLError, parse, validate } from 'graphql';
 import type { Release } from '../../schemas/releases';
+import { releaseVisibility } from '../domain/access';
 import type { User } from '../domain/identity';
 import { listReleaseDetails } from '../domain/releaseDetails';
 import { getRelease, latestReleaseId } from '../domain/releases';
@@ -32,11 +33,11 @@ function releaseNode(release: Release, convert: Convert, latest: () => Promise<s
     name: rest.name,
     tagName: rest.tag_name,
     description: release.notes,
-    isDraft: false,
+    isDraft: release.draft,
     isLatest: async () => (await latest()) === release.id,
     isPrerelease: rest.prerelease,
     createdAt: release.createdAt,
-    publishedAt: release.createdAt,
+    publishedAt: release.publishedAt,
     url: rest.url,
     author: { login: rest.author.login, databaseId: rest.author.id },
     releaseAssets: ({ first, after }: { first?: number | null; after?: string | null }) => {
@@ -99,7 +100,7 @@ function repositoryNode(caller: Caller) {
         if (normalizeVersion(tagName) === null) return null;
         try {
           void latestId();
-          const release = await getRelease(db(), repo.id, tagName);
+          const release = await getRelease(db(), repo.id, tagName, releaseVisibility(caller.user));
           return releaseNode(release, await Convert.of(db(), caller.origin, repo, { releases: [release] }), latestId);
         } catch (error) {
           if (error instanceof HttpProblem && error.status === 404) return null;
@@ -121,6 +122,7 @@ function repositoryNode(caller: Caller) {
         void latestId(); // beside the page, rather than after it, for isLatest
         const list = await listReleaseDetails(db(), repo.id, {
           limit: size,
+          ...releaseVisibility(caller.user),
           ...(args.after ? { cursor: args.after } : {}),
         }).catch((error: unknown) => asGraphqlError(error, 'releases'));
         const convert = await Convert.of(db(), caller.origin, repo, { releases: list.items });

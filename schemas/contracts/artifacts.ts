@@ -53,4 +53,14 @@ export const artifacts = {
     download: true,
     problems: [409, 413, 416],
   }),
+  deleteArtifact: contract({
+    method: 'DELETE',
+    path: '/api/v1/repos/{repo}/artifacts/{id}',
+    scope: 'release',
+    access: 'repo',
+    params: artifactParams,
+    summary: 'Delete an artifact and its links to releases, until a release holding it is deployed',
+    success: { status: 204, schema: null },
+    problems: [409],
+  }),
 };

@@ -14,20 +14,24 @@ import {
   ghReleasesQuery,
   ghRepoParams,
   ghTagParams,
+  ghUpdateReleaseBody,
   ghUploadAssetQuery,
   githubObject,
 } from '../github';
 
 /**
  * A route of the GitHub-compatible surface: `docs` its page under https://docs.github.com/rest/, `resource` what its
- * field errors are about; it answers GitHub's object, 201 to a POST.
+ * field errors are about; it answers GitHub's object, 201 to a POST, and nothing (204) to a DELETE.
  */
 function route<P = undefined, Q = undefined, B = undefined, const S extends Audience = Audience>(
   docs: string,
   resource: string,
   spec: Omit<Contract<P, Q, B, S, undefined>, 'github' | 'success'>,
 ): Contract<P, Q, B, S, undefined> {
-  const success = { status: spec.method === 'POST' ? 201 : 200, schema: githubObject };
+  const success =
+    spec.method === 'DELETE'
+      ? { status: 204, schema: null }
+      : { status: spec.method === 'POST' ? 201 : 200, schema: githubObject };
   return contract({ ...spec, success, github: { docs: `https://docs.github.com/rest/${docs}`, resource } });
 }
 
@@ -151,6 +155,30 @@ export const github = {
     params: ghRepoParams,
     query: ghReleasesQuery,
     summary: 'GitHub: list releases',
+  }),
+  ghUpdateRelease: route('releases/releases#update-a-release', 'Release', {
+    method: 'PATCH',
+    path: '/api/v3/repos/{owner}/{repo}/releases/{release_id}',
+    scope: 'release',
+    params: ghReleaseParams,
+    body: ghUpdateReleaseBody,
+    summary: 'GitHub: update a release (publish a draft with draft: false)',
+  }),
+  ghDeleteRelease: route('releases/releases#delete-a-release', 'Release', {
+    method: 'DELETE',
+    path: '/api/v3/repos/{owner}/{repo}/releases/{release_id}',
+    scope: 'release',
+    params: ghReleaseParams,
+    summary: 'GitHub: delete a release that has never been deployed',
+    problems: [409],
+  }),
+  ghDeleteReleaseAsset: route('releases/assets#delete-a-release-asset', 'ReleaseAsset', {
+    method: 'DELETE',
+    path: '/api/v3/repos/{owner}/{repo}/releases/assets/{asset_id}',
+    scope: 'release',
+    params: ghAssetParams,
+    summary: "GitHub: delete a release asset, until its release's first deployment",
+    problems: [409],
   }),
   ghUploadReleaseAsset: route('releases/assets#upload-a-release-asset', 'ReleaseAsset', {
     method: 'POST',

@@ -8,6 +8,7 @@ import {
   release,
   releaseRefParams,
   releaseSummary,
+  updateReleaseBody,
 } from '../releases';
 
 /** The routes of releases. */
@@ -19,7 +20,8 @@ export const releases = {
     access: 'repo',
     params: repoParams,
     body: createReleaseBody,
-    summary: 'Publish a release: a SemVer version, Markdown notes and its artifacts, all or nothing',
+    summary:
+      'Publish a release (or keep it a draft): a SemVer version, Markdown notes and its artifacts, all or nothing',
     success: { status: 201, schema: release },
     problems: [409],
   }),
@@ -63,5 +65,25 @@ export const releases = {
     query: latestReleaseQuery,
     summary: 'Get the release with the highest SemVer precedence',
     success: { status: 200, schema: release },
+  }),
+  updateRelease: contract({
+    method: 'PATCH',
+    path: '/api/v1/repos/{repo}/releases/{id}',
+    scope: 'release',
+    access: 'repo',
+    params: releaseRefParams,
+    body: updateReleaseBody,
+    summary: "Change a release's title and notes; a draft's version, commit and artifacts too; publish a draft",
+    success: { status: 200, schema: release },
+  }),
+  deleteRelease: contract({
+    method: 'DELETE',
+    path: '/api/v1/repos/{repo}/releases/{id}',
+    scope: 'release',
+    access: 'repo',
+    params: releaseRefParams,
+    summary: 'Delete a release that has never been deployed (its artifacts stay in the repo)',
+    success: { status: 204, schema: null },
+    problems: [409],
   }),
 };

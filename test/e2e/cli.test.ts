@@ -110,6 +110,20 @@ describe('a CI pipeline driving the gitweave-release CLI', () => {
     expect(JSON.parse(plain.stdout)).toMatchObject({ version: '4.0.1', title: '4.0.1' });
   });
 
+  it('creates a draft with --draft, publishes it, and deletes a release that never ran', async () => {
+    const draft = await cli(['release', 'create', world.repo.id, '4.1.0', '--draft', '--json']);
+    expect([draft.code, JSON.parse(draft.stdout).draft]).toEqual([0, true]);
+    const listed = await cli(['releases', world.repo.id]);
+    expect(listed.stdout).toMatch(/^4\.1\.0 \(draft\) /m);
+    const published = await cli(['release', 'publish', world.repo.id, '4.1.0', '--json']);
+    expect([published.code, JSON.parse(published.stdout).draft]).toEqual([0, false]);
+    const deleted = await cli(['release', 'delete', world.repo.id, 'v4.1.0']);
+    expect([deleted.code, deleted.stdout]).toEqual([0, 'release v4.1.0 deleted\n']);
+    const again = await cli(['release', 'delete', world.repo.id, '4.1.0']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Release 4.1.0 was not found in this repo');
+  });
+
   it('refuses, by name and before any request, an option the command does not take', async () => {
     // --kind is history's: deploy says so instead of ignoring it
     const wrong = await cli(['deploy', world.repo.id, '1.0.0', 'prod', '--kind', 'rollback']);

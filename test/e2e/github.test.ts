@@ -209,8 +209,6 @@ describe('the GitHub-compatible surface with @octokit/rest', () => {
       status: 422,
       data: { errors: [{ resource: 'Release', field: 'prerelease', code: 'invalid' }] },
     });
-    const draft = await refusal(gh.rest.repos.createRelease({ ...repo, tag_name: 'v3.0.0', draft: true }));
-    expect(draft).toMatchObject({ status: 422, data: { errors: [{ field: 'draft', code: 'invalid' }] } });
 
     const { data: release } = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v3.0.0' });
     const again = await refusal(gh.rest.repos.createRelease({ ...repo, tag_name: '3.0.0' }));
@@ -278,6 +276,50 @@ describe('the GitHub-compatible surface with @octokit/rest', () => {
       },
     });
     expect((await refusal(octokit('gwr_not-a-token').rest.repos.listReleases(repo))).status).toBe(401);
+  });
+});
+
+describe('drafts, edits and deletes with @octokit/rest', () => {
+  it('creates a draft, collects and replaces its assets, publishes it, and deletes what never ran', async () => {
+    const gh = octokit(world.developer.token);
+    const repo = { owner: world.org.slug, repo: 'app' };
+    const { data: draft } = await gh.rest.repos.createRelease({
+      ...repo,
+      tag_name: 'v6.0.0',
+      draft: true,
+      name: 'Six',
+    });
+    expect([draft.draft, draft.published_at, draft.name]).toEqual([true, null, 'Six']);
+    const upload = { ...repo, release_id: draft.id, url: draft.upload_url, name: 'six.txt', data: 'first' };
+    const { data: first } = await gh.rest.repos.uploadReleaseAsset(upload);
+    await gh.rest.repos.deleteReleaseAsset({ ...repo, asset_id: first.id });
+    await gh.rest.repos.uploadReleaseAsset({ ...upload, data: 'second' });
+    const { data: latestBefore } = await gh.rest.repos.getLatestRelease(repo);
+    expect(latestBefore.tag_name).not.toBe('v6.0.0');
+    const { data: published } = await gh.rest.repos.updateRelease({ ...repo, release_id: draft.id, draft: false });
+    expect([published.draft, typeof published.published_at, published.assets.map((a) => a.size)]).toEqual([
+      false,
+      'string',
+      [6],
+    ]);
+    const prerelease = await refusal(gh.rest.repos.updateRelease({ ...repo, release_id: draft.id, prerelease: true }));
+    expect(prerelease).toMatchObject({ status: 422, data: { errors: [{ resource: 'Release', field: 'prerelease' }] } });
+    const retag = await refusal(gh.rest.repos.updateRelease({ ...repo, release_id: draft.id, tag_name: 'v6.0.1' }));
+    expect(retag).toMatchObject({ status: 422, data: { errors: [{ resource: 'Release', field: 'tag_name' }] } });
+    const { data: edited } = await gh.rest.repos.updateRelease({ ...repo, release_id: draft.id, body: 'notes' });
+    expect([edited.body, edited.name]).toEqual(['notes', 'Six']);
+
+    await gh.rest.repos.createDeployment({ ...repo, ref: 'v6.0.0', environment: 'dev' });
+    const deployed = await refusal(gh.rest.repos.deleteRelease({ ...repo, release_id: draft.id }));
+    expect(deployed).toMatchObject({
+      status: 409,
+      data: {
+        message: 'Release 6.0.0 has been deployed (1 deployment), so it cannot be deleted: what ran stays recorded.',
+      },
+    });
+    const { data: other } = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v6.1.0' });
+    expect((await gh.rest.repos.deleteRelease({ ...repo, release_id: other.id })).status).toBe(204);
+    expect((await refusal(gh.rest.repos.getRelease({ ...repo, release_id: other.id }))).status).toBe(404);
   });
 });
 

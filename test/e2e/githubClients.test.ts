@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createRepo } from '../../lib/domain/orgs';
 import { repoWithHistory } from '../helpers/gitRepos';
 import { startTlsProxy, type TlsProxy } from '../helpers/tlsProxy';
 import { useWorld } from '../helpers/world';
@@ -226,5 +228,78 @@ describe('PyGithub', () => {
         unknown_status: ['UnknownObjectException', 404],
       },
     });
+  });
+});
+
+describe('the GitHub CLI (gh): create with files, upload, --clobber, edit and delete', () => {
+  // a repo of their own, so that the releases these make do not change what the lists above read
+  const name = 'gh-edits';
+  const repoArg = () => ['-R', `${proxy.host}/${world.org.slug}/${name}`];
+  const api = () => `${origin}/api/v3/repos/${world.org.slug}/${name}`;
+  const releaseOf = async (tag: string) => {
+    const res = await fetch(`${api()}/releases/tags/${tag}`, { headers: auth(world.releaseManager.token) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { assets: GhAsset[] } };
+  };
+  type GhAsset = { name: string; size: number; browser_download_url: string };
+  const file = (fileName: string, content: Buffer | string) => {
+    const target = path.join(fs.mkdtempSync(path.join(ghConfig, 'files-')), fileName);
+    fs.writeFileSync(target, content);
+    return target;
+  };
+
+  beforeAll(async () => {
+    await createRepo(pool, world.org.slug, name);
+  });
+
+  it('creates a release with a file and a title: gh makes a draft, uploads to it, then publishes it', async () => {
+    await gh(['release', 'create', 'v2.0.0', file('app.tgz', tarball), '--title', 'Two', ...repoArg()]);
+    const { status, body } = await releaseOf('v2.0.0');
+    expect([status, body.draft, body.name, typeof body.published_at]).toEqual([200, false, 'Two', 'string']);
+    expect(body.assets.map((asset) => [asset.name, asset.size])).toEqual([['app.tgz', tarball.length]]);
+    const events = await pool.query(sql`
+      SELECT e.type, e.resource->>'draft' AS draft FROM events e JOIN repos r ON r.id = e.repo_id
+      WHERE r.org_id = ${world.org.id} AND r.name = ${name} AND e.resource->>'version' = '2.0.0'
+      ORDER BY e.txid, e.seq`);
+    expect(events.map((event) => [event.type, event.draft])).toEqual([
+      ['release.created', 'true'],
+      ['release.published', 'false'],
+    ]);
+  });
+
+  it('uploads a file to a release, and replaces it with upload --clobber', async () => {
+    await gh(['release', 'create', 'v2.1.0', '--title', 'Two one', '--notes', 'n', ...repoArg()]);
+    await gh(['release', 'upload', 'v2.1.0', file('notes.txt', 'first\n'), ...repoArg()]);
+    expect((await releaseOf('v2.1.0')).body.assets.map((asset) => [asset.name, asset.size])).toEqual([
+      ['notes.txt', 6],
+    ]);
+    await gh(['release', 'upload', 'v2.1.0', file('notes.txt', 'the second\n'), '--clobber', ...repoArg()]);
+    const { assets } = (await releaseOf('v2.1.0')).body;
+    expect(assets.map((asset) => [asset.name, asset.size])).toEqual([['notes.txt', 11]]);
+    const bytes = await fetch(assets[0]!.browser_download_url, { headers: auth(world.releaseManager.token) });
+    expect(await bytes.text()).toBe('the second\n');
+  });
+
+  it('edits the title and notes of a release', async () => {
+    await gh(['release', 'create', 'v2.2.0', '--title', 'Before', '--notes', 'old', ...repoArg()]);
+    await gh(['release', 'edit', 'v2.2.0', '--title', 'After', '--notes', 'new notes', ...repoArg()]);
+    const { body } = await releaseOf('v2.2.0');
+    expect([body.name, body.body, body.tag_name, body.draft]).toEqual(['After', 'new notes', 'v2.2.0', false]);
+  });
+
+  it('deletes a release that never ran, and is refused, with the reason, for one that did', async () => {
+    await gh(['release', 'create', 'v2.3.0', '--title', 'Gone soon', '--notes', '', ...repoArg()]);
+    await gh(['release', 'delete', 'v2.3.0', '--yes', ...repoArg()]);
+    expect((await releaseOf('v2.3.0')).status).toBe(404);
+    await gh(['release', 'create', 'v2.4.0', '--title', 'Ran', '--notes', '', ...repoArg()]);
+    await post(`/api/v3/repos/${world.org.slug}/${name}/deployments`, world.releaseManager.token, {
+      ref: 'v2.4.0',
+      environment: 'dev',
+    });
+    const refused = await gh(['release', 'delete', 'v2.4.0', '--yes', ...repoArg()]).then(
+      () => '',
+      (err: { stderr: string }) => err.stderr,
+    );
+    expect(refused).toContain('has been deployed (1 deployment), so it cannot be deleted: what ran stays recorded');
+    expect((await releaseOf('v2.4.0')).status).toBe(200);
   });
 });

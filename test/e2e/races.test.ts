@@ -105,4 +105,30 @@ describe('races over HTTP', () => {
       expect((await api('GET', `/deployments/${other}`, { token: rm })).body.reviews).toHaveLength(1);
     }
   });
+
+  it('a draft published and deleted at once, over HTTP: each request applies whole or finds no release', async () => {
+    const token = world.developer.token;
+    for (let round = 0; round < 12; round++) {
+      const made = await api('POST', `/repos/${world.repo.id}/releases`, {
+        token,
+        json: { version: `7.0.${round}`, draft: true },
+      });
+      const path = `/repos/${world.repo.id}/releases/${made.body.id}`;
+      const [published, deleted] = await Promise.all([
+        api('PATCH', path, { token, json: { draft: false, title: 'Out' } }),
+        api('DELETE', path, { token }),
+      ]);
+      expect(deleted.status).toBe(204);
+      expect((await api('GET', path, { token })).status).toBe(404);
+      const events = await pool.query(sql`
+        SELECT type FROM events WHERE resource->>'id' = ${made.body.id} ORDER BY txid, seq`);
+      // a publish that answered 200 committed before the delete; one that found nothing wrote nothing
+      expect(events.map((e) => e.type)).toEqual(
+        published.status === 200
+          ? ['release.created', 'release.published', 'release.deleted']
+          : ['release.created', 'release.deleted'],
+      );
+      expect([200, 404]).toContain(published.status);
+    }
+  });
 });

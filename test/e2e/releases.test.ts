@@ -42,6 +42,7 @@ describe('releases over HTTP, through the door under test', () => {
           createdAt: created.body.createdAt,
           createdBy: { id: world.developer.id, name: 'dev' },
           artifactCount: 1,
+          draft: false,
         },
       ],
       nextCursor: null,

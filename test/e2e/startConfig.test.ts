@@ -14,7 +14,7 @@ describe('npm start with an invalid configuration', () => {
     );
     expect(failed.code).toBe(1);
     expect(failed.stderr.trim()).toBe(
-      '[gitweave] cannot start: PORT must be a whole number from 1 to 65535, got "eighty"',
+      '[gitweave] cannot start: PORT must be a whole number from 0 to 65535, got "eighty"',
     );
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerArtifact } from '../../lib/domain/artifacts';
 import { createDeployment as recordDeployment } from '../../lib/domain/deployments';
 import { createEnvironment, updateEnvironment } from '../../lib/domain/environments';
 import { recordEvent } from '../../lib/domain/events';
@@ -368,6 +369,40 @@ const rows: Row[] = [
       body: { position: 1 },
     }),
     expected: [401, 401, 401, 404, 403, 200],
+  },
+  {
+    fn: 'updateRelease',
+    scope: 'release',
+    case: 'a new title',
+    event: async () => ({
+      method: 'PATCH',
+      pathParameters: { repo: world.repo.id, id: (await releaseIn(pool, world.repo.id, world.developer.id)).id },
+      body: { title: 'Renamed' },
+    }),
+    expected: read,
+  },
+  {
+    fn: 'deleteRelease',
+    scope: 'release',
+    case: 'never deployed',
+    event: async () => ({
+      method: 'DELETE',
+      pathParameters: { repo: world.repo.id, id: (await releaseIn(pool, world.repo.id, world.developer.id)).id },
+    }),
+    expected: [401, 401, 401, 404, 204, 204],
+  },
+  {
+    fn: 'deleteArtifact',
+    scope: 'release',
+    case: 'of no release',
+    event: async () => {
+      const made = await registerArtifact(pool, world.repo.id, {
+        name: 'a',
+        path: writeBuildFile(world.repo.id, `matrix/${fresh()}`, 'x'),
+      });
+      return { method: 'DELETE', pathParameters: { repo: world.repo.id, id: made.id } };
+    },
+    expected: [401, 401, 401, 404, 204, 204],
   },
   {
     fn: 'environmentHistory',

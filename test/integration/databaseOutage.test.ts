@@ -31,6 +31,8 @@ beforeAll(async () => {
   const { createOrg, createRepo, createUser } = await import('../../lib/domain/orgs');
   const { createRelease } = await import('../../lib/domain/releases');
   const { createDeployment } = await import('../../lib/domain/deployments');
+  const { uploadArtifact } = await import('../../lib/domain/artifacts');
+  const { addReleaseArtifact } = await import('../../lib/domain/releaseAssets');
   const { environmentsOf } = await import('../helpers/deployments');
   const { createToken } = await import('../../lib/domain/tokens');
   const org = await createOrg(seed, `outage-${randomBytes(5).toString('hex')}`);
@@ -118,6 +120,7 @@ beforeAll(async () => {
     token,
   });
   const fresh = () => randomBytes(3).readUIntBE(0, 3);
+  const newRelease = () => createRelease(seed, { repoId: repo.id, createdBy: rm.id, version: `5.0.${fresh()}` });
   events = {
     ghListReleases: async () => ({ pathParameters: gh, token }),
     ghCreateRelease: async () => ({ pathParameters: gh, body: { tag_name: `v4.0.${fresh()}` }, token }),
@@ -136,6 +139,22 @@ beforeAll(async () => {
       body: randomBytes(16),
       token,
     }),
+    ghUpdateRelease: async () => ({
+      method: 'PATCH',
+      pathParameters: { ...gh, release_id: undeployedId },
+      body: { name: 'Renamed' },
+      token,
+    }),
+    ghDeleteRelease: async () => ({
+      method: 'DELETE',
+      pathParameters: { ...gh, release_id: await githubIdOf('releases', (await newRelease()).id) },
+      token,
+    }),
+    ghDeleteReleaseAsset: async () => {
+      const file = { name: `d${fresh()}.bin`, contentType: 'application/octet-stream' };
+      const added = await addReleaseArtifact(seed, access, undeployed.id, file, randomBytes(16));
+      return { method: 'DELETE', pathParameters: { ...gh, asset_id: await githubIdOf('artifacts', added.id) }, token };
+    },
     ghListReleaseAssets: async () => ({ pathParameters: { ...gh, release_id: undeployedId }, token }),
     ghGetReleaseAsset: async () => ({ pathParameters: { ...gh, asset_id: String(asset.body.id) }, token }),
     ghCreateDeployment: async () => ({ pathParameters: gh, body: { ref: 'v1.0.0', environment: 'dev' }, token }),
@@ -165,6 +184,17 @@ beforeAll(async () => {
       body: { version: `2.0.${randomBytes(3).readUIntBE(0, 3)}` },
       token,
     }),
+    updateRelease: async () => ({
+      method: 'PATCH',
+      pathParameters: { ...r, id: undeployed.id },
+      body: { notes: 'edited' },
+      token,
+    }),
+    deleteRelease: async () => ({ method: 'DELETE', pathParameters: { ...r, id: (await newRelease()).id }, token }),
+    deleteArtifact: async () => {
+      const made = await uploadArtifact(seed, repo.id, { name: `d${fresh()}.bin` }, randomBytes(16));
+      return { method: 'DELETE', pathParameters: { ...r, id: made.id }, token };
+    },
     finishDeployment: async () => ({
       method: 'PATCH',
       pathParameters: { id: await inProgress() },

@@ -252,7 +252,7 @@ describe('who sees which events', () => {
   it('refuses unknown types, a wait over 30 s and a bad limit with a 400 naming the parameter', async () => {
     const w = await orgWithMembers(pool);
     for (const [query, path] of [
-      [{ types: 'release.created,release.deleted' }, '/query/types'],
+      [{ types: 'release.created,release.renamed' }, '/query/types'],
       [{ wait: '31' }, '/query/wait'],
       [{ limit: '0' }, '/query/limit'],
     ] as const) {

@@ -98,8 +98,9 @@ describe('query plans over seeded tables', () => {
     const byVersion = await listReleases(db, repo.id, { limit: 20, sort: 'version' });
     await listReleases(db, repo.id, { limit: 20, sort: 'version', cursor: byVersion.nextCursor! });
     await listReleases(db, repo.id, { limit: 20, sort: 'version', version: '>=1.0.100 <1.0.200' });
+    await listReleases(db, repo.id, { limit: 20, drafts: true });
     await getRelease(db, repo.id, releaseId);
-    await getRelease(db, repo.id, 'v1.0.2500');
+    await getRelease(db, repo.id, 'v1.0.2500', { drafts: false });
     await getLatestRelease(db, repo.id, { prerelease: false });
     const deployments = await listDeployments(db, repo.id, releaseId, { limit: 20 });
     expect(deployments.items.length).toBeGreaterThan(0);

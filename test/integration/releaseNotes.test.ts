@@ -150,6 +150,22 @@ describe('POST /releases/notes on a linear history', () => {
   });
 });
 
+describe('POST /releases/notes and drafts', () => {
+  it('counts from the published release before a draft, which has not been released', async () => {
+    const { repo, ids } = await repoWithHistory(pool, world.org.slug, [
+      { message: 'feat: a' },
+      { message: 'fix: b' },
+      { message: 'fix: c' },
+    ]);
+    await released(repo.id, '1.0.0', ids[0] as string);
+    expect((await release(repo.id, { version: '1.0.1', commit: ids[1], draft: true })).status).toBe(201);
+    const drafted = await notes(repo.id, { commit: ids[2], version: '1.0.2' });
+    expect(drafted.body).toMatchObject({ range: { from: ids[0], previousVersion: '1.0.0' } });
+    const named = await notes(repo.id, { commit: ids[2], previousVersion: '1.0.1' });
+    expect(named).toMatchObject({ status: 422, body: { errors: [{ path: '/body/previousVersion' }] } });
+  });
+});
+
 describe('POST /releases/notes reads what the history says', () => {
   it('puts breaking changes first (from ! and footers) and bumps the major, or the minor while 0.x', async () => {
     const history: CommitSpec[] = [

@@ -50,7 +50,8 @@ describe('CORS', () => {
           'location, link, x-request-id, idempotent-replayed, retry-after, content-disposition, etag, repr-digest, content-range, accept-ranges',
         vary: 'origin',
         'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
-        'access-control-allow-headers': 'authorization, content-type, idempotency-key, range, if-none-match, if-range',
+        'access-control-allow-headers':
+          'authorization, content-type, idempotency-key, range, if-none-match, if-range, x-request-id',
         'access-control-max-age': '600',
       },
       body: '',

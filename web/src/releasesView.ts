@@ -85,6 +85,7 @@ function renderRow(id: string): void {
         { type: 'button', class: 'version link', onclick: () => void hooks.selectRelease(summary.id) },
         summary.version,
       ),
+      ...(summary.draft ? [' ', h('span', { class: 'muted' }, 'draft')] : []),
     ),
     h('td', { title: exactTime(summary.createdAt) }, ago(summary.createdAt)),
     h('td', { class: 'number' }, summary.artifactCount),
