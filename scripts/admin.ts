@@ -24,7 +24,7 @@ import { role } from '../schemas/common';
 import { createTokenBody } from '../schemas/tokens';
 import { BackupError, backup } from './lib/backup';
 import { openDatabase } from './lib/database';
-import { migrate } from './lib/migrate';
+import { MigrationChanged, migrate, refuseNewerDatabase } from './lib/migrate';
 import { restore } from './lib/restore';
 import { verifyVolume } from './lib/verifyVolume';
 
@@ -168,6 +168,8 @@ async function main() {
   try {
     const [command = '', ...args] = process.argv.slice(2);
     if (AS_IS.has(command)) {
+      // they read the tables as this version knows them: data a newer version migrated is refused as migrate refuses it
+      await refuseNewerDatabase(database.url);
       console.log(JSON.stringify(await runOnVolume(database.url, command, args)));
     } else {
       await migrate(database.url);
@@ -177,7 +179,8 @@ async function main() {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(err instanceof UsageError ? `${message}\n${USAGE}` : `error: ${message}`);
-    process.exitCode = err instanceof UsageError || err instanceof HttpProblem || err instanceof BackupError ? 2 : 1;
+    const refused = [UsageError, HttpProblem, BackupError, MigrationChanged].some((type) => err instanceof type);
+    process.exitCode = refused ? 2 : 1;
   } finally {
     await pool.dispose();
     await database.stop();

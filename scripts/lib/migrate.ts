@@ -17,6 +17,7 @@ export class MigrationChanged extends Error {
  * recorded as they are now. As @databases/pg-migrations does: a landed migration is never edited.
  */
 async function checkApplied(client: pg.Client, files: Map<string, string>): Promise<void> {
+  await refuseNewer(client, files);
   await client.query(`CREATE TABLE IF NOT EXISTS pgmigrations_checksums (
     name text PRIMARY KEY,
     sha256 text NOT NULL,
@@ -55,6 +56,37 @@ async function checkApplied(client: pg.Client, files: Map<string, string>): Prom
     rows.filter((row) => row.sha256 === null).map((row) => row.name),
     files,
   );
+}
+
+/**
+ * Refuses, before anything is written, a database that a newer version migrated: its newest applied migration comes
+ * after this version's newest (the numbers order them), so this code does not know its schema.
+ */
+async function refuseNewer(client: pg.Client, files: Map<string, string>): Promise<void> {
+  const { rows: tables } = await client.query("SELECT to_regclass('pgmigrations') IS NOT NULL AS migrated");
+  if (!tables[0]?.migrated) return;
+  const { rows } = await client.query<{ name: string }>('SELECT name FROM pgmigrations');
+  // in the order of the files' names (code units), not the database's collation
+  const applied = rows
+    .map((row) => row.name)
+    .sort()
+    .at(-1);
+  const newest = [...files.keys()].at(-1);
+  if (applied === undefined || newest === undefined || applied <= newest) return;
+  throw new MigrationChanged(
+    `this database is at migration ${applied}, newer than this version's newest (${newest}): a newer version of gitweave-releases migrated it, so run that version or a later one on it; nothing was changed`,
+  );
+}
+
+/** Refuses a database that a newer version migrated (`MigrationChanged`), as `migrate` does; changes nothing. */
+export async function refuseNewerDatabase(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'gitweave-releases migrate' });
+  await client.connect();
+  try {
+    await refuseNewer(client, migrationFiles(dir));
+  } finally {
+    await client.end();
+  }
 }
 
 async function record(client: pg.Client, names: string[], files: Map<string, string>): Promise<void> {

@@ -118,7 +118,7 @@ describe('GET /metrics on METRICS_PORT', () => {
     expect(sampleSum(after, 'gitweave_listen_connected')).toBe(1);
     expect(sampleSum(after, 'gitweave_feed_waiting_polls')).toBe(0);
     expect(after.find((s) => s.name === 'gitweave_build_info')?.labels).toEqual({
-      version: '0.1.0',
+      version: (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version,
       commit: expect.stringMatching(/^([0-9a-f]{40}|unknown)$/),
     });
     expect(sampleSum(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);

@@ -1,5 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -13,17 +15,60 @@ const exec = promisify(execFile);
 export const NODE = process.env.GITWEAVE_NODE || process.execPath;
 const PATH = `${path.dirname(NODE)}${path.delimiter}${process.env.PATH ?? ''}`;
 
-/** `npm pack` of the checkout at `root` (its prepack builds dist/ first) into `dir`; the tarball's path. */
-export async function pack(root: string, dir: string): Promise<string> {
-  const { stdout } = await exec('npm', ['pack', '--pack-destination', dir, '--silent'], {
-    cwd: root,
-    env: { ...process.env, PATH },
-    maxBuffer: 16 * 1024 * 1024,
-  });
+/** npm, under NODE, in `cwd`; its output. */
+export async function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return exec('npm', args, { cwd, env: { ...process.env, ...env, PATH }, maxBuffer: 16 * 1024 * 1024 });
+}
+
+/**
+ * `npm pack` of the checkout at `root` (its prepack builds dist/ first) into `dir`; the tarball's path. `env`: more
+ * environment for the build (GITWEAVE_COMMIT for a tree without .git).
+ */
+export async function pack(root: string, dir: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  // the release project's files run at once, and two builds writing one checkout's dist/ would mix their files
+  const release = await packLock(root);
+  const { stdout } = await npm(['pack', '--pack-destination', dir, '--silent'], root, env).finally(release);
   const name = stdout.trim().split('\n').at(-1) ?? '';
   const tarball = path.join(dir, name);
   if (!name.endsWith('.tgz') || !fs.existsSync(tarball)) throw new Error(`npm pack printed no tarball:\n${stdout}`);
   return tarball;
+}
+
+/**
+ * Waits until no other process of this machine packs `root`, and takes its turn: a folder made atomically in the
+ * temporary directory, holding the packer's pid (a packer that died leaves it to the next). Resolves to the release.
+ */
+async function packLock(root: string): Promise<() => void> {
+  const hash = createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16);
+  const lock = path.join(os.tmpdir(), `gitweave-pack-${hash}.lock`);
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+    let holder = 0;
+    try {
+      holder = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    } catch {
+      // released meanwhile, or its pid not written yet
+    }
+    if (holder > 0 && !alive(holder)) fs.rmSync(lock, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`${lock}: another npm pack of ${root} held it for 10 minutes`);
+    await sleep(200);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 /**
@@ -51,11 +96,7 @@ export async function installRelease(tarball: string, dir: string, lockfile: str
     path.join(dir, 'package-lock.json'),
     JSON.stringify({ name: 'release-install', lockfileVersion: 3, requires: true, packages }),
   );
-  await exec('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: dir,
-    env: { ...process.env, PATH },
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await npm(['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
 }
 
 export interface Running {
@@ -107,10 +148,10 @@ function bin(dir: string, name: string): string {
   return fs.realpathSync(path.join(dir, 'node_modules', '.bin', name));
 }
 
-/** Runs an installed bin with Node; its exit code and output. */
-export async function runBin(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv) {
+/** Runs an installed bin with Node; its exit code and output. `timeout`: ms before it is sent SIGTERM (0: never). */
+export async function runBin(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv, timeout = 0) {
   try {
-    const { stdout, stderr } = await exec(NODE, [bin(dir, name), ...args], { cwd: dir, env });
+    const { stdout, stderr } = await exec(NODE, [bin(dir, name), ...args], { cwd: dir, env, timeout });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };

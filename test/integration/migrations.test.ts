@@ -82,6 +82,58 @@ describe('migrations', () => {
     );
   });
 
+  it("refuses a database that a newer version migrated, naming its newest migration and this version's, and changes nothing", async () => {
+    // this version as the one before the newest migration: the database was migrated by the next one
+    const [newest, ...older] = fs
+      .readdirSync(dir)
+      .filter((file) => file.endsWith('.sql'))
+      .sort()
+      .reverse();
+    fs.rmSync(path.join(dir, newest ?? ''));
+    await run('DROP TABLE pgmigrations_checksums', url);
+    const err = await refusal();
+    expect(err).toBeInstanceOf(MigrationChanged);
+    expect((err as Error).message).toBe(
+      `this database is at migration ${newest?.replace(/\.sql$/, '')}, newer than this version's newest (${older[0]?.replace(/\.sql$/, '')}): a newer version of gitweave-releases migrated it, so run that version or a later one on it; nothing was changed`,
+    );
+    expect(await run("SELECT to_regclass('pgmigrations_checksums') IS NULL AS absent", url)).toEqual([
+      { absent: true },
+    ]);
+  });
+
+  it('stops migrate, and every admin command, on a database a newer version migrated, with one line and exit 2', async () => {
+    await run("INSERT INTO pgmigrations (name, run_on) VALUES ('9000_from_a_newer_version', now())", url);
+    const newest = fs
+      .readdirSync('migrations')
+      .filter((file) => file.endsWith('.sql'))
+      .sort()
+      .at(-1)
+      ?.replace(/\.sql$/, '');
+    const line = `this database is at migration 9000_from_a_newer_version, newer than this version's newest (${newest}): a newer version of gitweave-releases migrated it, so run that version or a later one on it; nothing was changed`;
+    for (const [script, args, prefix] of [
+      ['scripts/migrate.ts', [], '[gitweave] cannot migrate: '],
+      ['scripts/admin.ts', ['org', 'create', 'late'], 'error: '],
+      ['scripts/admin.ts', ['verify'], 'error: '],
+      ['scripts/admin.ts', ['backup', path.join(dir, 'backup')], 'error: '],
+    ] as const) {
+      const failed = await exec(process.execPath, ['--import', 'tsx', script, ...args], {
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'fatal' },
+      }).then(
+        () => null,
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+      expect({ script, args, code: failed?.code, stdout: failed?.stdout, stderr: failed?.stderr }).toEqual({
+        script,
+        args,
+        code: 2,
+        stdout: '',
+        stderr: `${prefix}${line}\n`,
+      });
+    }
+    expect(fs.existsSync(path.join(dir, 'backup'))).toBe(false);
+    expect(await run("SELECT count(*)::int AS orgs FROM orgs WHERE slug = 'late'", url)).toEqual([{ orgs: 0 }]);
+  });
+
   it('records the migrations of a database migrated before checksums were kept, as they are', async () => {
     await run('DROP TABLE pgmigrations_checksums', url);
     expect(await migrate(url, () => undefined, dir)).toEqual([]);
