@@ -6,9 +6,9 @@
  * GIT_REPOS_DIR of the bench's own, a release names the commit `range` commits before the tip, and npm start's
  * server (on a database of the bench's own on DATABASE_URL's server, dropped at the end) is asked in turn, one
  * request at a time, for the notes of that range (POST …/releases/notes) and for a list page (GET …/releases), the
- * reference, `rounds` times each. It prints p50 and p99 of each and the ratio of the two, and the time of the git
- * read alone (lib/infra/git, in this process) beside them; it writes bench/results/<date>-notes.json and asserts
- * nothing.
+ * reference, `rounds` times each. It prints p50 and p99 of each and the ratio of the two, and beside them, in this
+ * process, the time of the git read alone (lib/infra/git) and of the notes without HTTP (draftReleaseNotes: the SQL,
+ * the git process, parsing and rendering); it writes bench/results/<date>-notes.json and asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import createConnectionPool from '@databases/pg';
 import pg from 'pg';
 import { createOrg, createRepo, createUser } from '../lib/domain/orgs';
+import { draftReleaseNotes } from '../lib/domain/releaseNotes';
 import { createRelease } from '../lib/domain/releases';
 import { commitsBetween } from '../lib/infra/git';
 import { type CommitSpec, makeHistory } from '../scripts/lib/gitHistory';
@@ -93,7 +94,14 @@ async function main() {
       started = performance.now();
       const read = await commitsBetween(gitDir, from, ids[COMMITS - 1] as string, 5000);
       gitTimes.push(performance.now() - started);
-      if (read.commits.length !== RANGE) throw new Error(`git read ${read.commits.length} commits, not ${RANGE}`);
+      if (read?.commits.length !== RANGE) throw new Error(`git read ${read?.commits.length} commits, not ${RANGE}`);
+    }
+    // the whole of a request's work but HTTP: the SQL, the git process(es), parsing, grouping and rendering
+    const draftTimes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      started = performance.now();
+      await draftReleaseNotes(pool, repo.id, { commit: 'main' });
+      draftTimes.push(performance.now() - started);
     }
 
     door = await openDoor('server', databaseUrl, {
@@ -134,6 +142,7 @@ async function main() {
       notes: { p50: ms(quantile(times.notes, 0.5)), p99: ms(quantile(times.notes, 0.99)) },
       list: { p50: ms(quantile(times.list, 0.5)), p99: ms(quantile(times.list, 0.99)) },
       gitLogInProcess: { p50: ms(quantile(gitTimes, 0.5)), p99: ms(quantile(gitTimes, 0.99)) },
+      draftInProcess: { p50: ms(quantile(draftTimes, 0.5)), p99: ms(quantile(draftTimes, 0.99)) },
       ratio: {
         notesOverListP50: ms(quantile(times.notes, 0.5) / quantile(times.list, 0.5)),
         gitLogShareOfNotesP50: Math.round((quantile(gitTimes, 0.5) / quantile(times.notes, 0.5)) * 100) / 100,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { config } from '../infra/config';
 import { type Queryable, sql } from '../infra/db';
 import { Conflict, NotFound, Unprocessable } from '../infra/errors';
-import { isSafeRef, resolveCommit } from '../infra/git';
+import { isSafeRef, type Resolved, resolveCommit } from '../infra/git';
 
 /** A repo's git repository: where it is, or why it cannot be read. */
 export type GitDirLookup = { found: true; dir: string } | { found: false; configured: boolean; why: string };
@@ -79,7 +79,12 @@ export function checkRefShape(ref: string, pointer: string): void {
  */
 export async function commitIn(gitDir: string, ref: string, pointer: string): Promise<string> {
   checkRefShape(ref, pointer);
-  const resolved = await resolveCommit(gitDir, ref);
+  return resolvedCommit(ref, await resolveCommit(gitDir, ref), pointer);
+}
+
+/** The id `ref` resolved to, or the 422 of `commitIn` saying why it names no commit. */
+export function resolvedCommit(ref: string, resolved: Resolved, pointer: string): string {
+  checkRefShape(ref, pointer);
   if ('id' in resolved) return resolved.id;
   const why = {
     unknown: 'is not a commit of this repo',

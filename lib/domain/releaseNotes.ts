@@ -1,7 +1,8 @@
 import type { NotesRange, ReleaseNotes } from '../../schemas/releaseNotes';
 import { type Queryable, sql } from '../infra/db';
 import { Unprocessable } from '../infra/errors';
-import { commitsBetween, isAncestor, mergeBase } from '../infra/git';
+import { commitsBetween, type GitLog, isObjectId, mergeBase, resolveCommits } from '../infra/git';
+import { GitError } from '../infra/gitProcess';
 import {
   authorsOf,
   bumpOf,
@@ -11,7 +12,7 @@ import {
   parseCommit,
   renderNotes,
 } from './conventionalCommits';
-import { commitIn, gitDirOf } from './gitRepos';
+import { checkRefShape, commitIn, gitDirOf, resolvedCommit } from './gitRepos';
 import { normalizeVersion } from './versions';
 
 /** Most commits one set of notes covers; a longer range is cut to its newest commits and says `truncated`. */
@@ -63,6 +64,74 @@ async function previousRelease(
   return { from: row?.from ?? null, base: row?.base ?? null };
 }
 
+/** The range notes cover, its commits, and what the reader should know about where it starts. */
+interface Range {
+  from: string | null;
+  to: string;
+  fromMergeBase: boolean;
+  read: GitLog;
+  warnings: string[];
+}
+
+/**
+ * The range from `previous`'s commit to `commit` and its commits. One `git log` answers when the previous release
+ * names a full commit id that is an ancestor of `commit` (it is then a parent of a commit of the range), or names
+ * none: git resolves `commit` itself and prints that commit first. Otherwise (a ref, an empty range, a previous commit
+ * that is not an ancestor, or one not seen before the range was cut) the two are resolved in one process and their
+ * merge base asked, as `readResolvedRange` does.
+ */
+async function readRange(
+  gitDir: string,
+  commit: string,
+  previous: Previous | null,
+  pointers: { commit: string; previousVersion: string },
+): Promise<Range> {
+  const start = previous?.commit ?? null;
+  const quick =
+    start === null || isObjectId(start) ? await commitsBetween(gitDir, start, commit, NOTES_MAX_COMMITS) : null;
+  if (quick?.tip && (start === null || quick.fromIsParent))
+    return { from: start, to: quick.tip, fromMergeBase: false, read: quick, warnings: [] };
+  return readResolvedRange(gitDir, commit, previous, pointers, quick);
+}
+
+async function readResolvedRange(
+  gitDir: string,
+  commit: string,
+  previous: Previous | null,
+  pointers: { commit: string; previousVersion: string },
+  quick: GitLog | null,
+): Promise<Range> {
+  const [named, started] = await resolveCommits(gitDir, previous?.commit ? [commit, previous.commit] : [commit]);
+  const to = resolvedCommit(commit, named ?? { problem: 'unknown' }, pointers.commit);
+  const warnings: string[] = [];
+  let from: string | null = null;
+  let fromMergeBase = false;
+  if (previous?.commit && started) {
+    if (!('id' in started)) {
+      warnings.push(
+        `The commit of release ${previous.version} (${previous.commit}) is not in this repo: notes cover all history up to ${to.slice(0, 12)}.`,
+      );
+    } else {
+      const start = started.id;
+      from = start === to ? start : await mergeBase(gitDir, start, to);
+      if (from !== start) {
+        fromMergeBase = true;
+        warnings.push(
+          from === null
+            ? `The commit of release ${previous.version} (${start.slice(0, 12)}) shares no history with ${to.slice(0, 12)}: notes cover all of its history.`
+            : `The commit of release ${previous.version} (${start.slice(0, 12)}) is not an ancestor of ${to.slice(0, 12)}: notes start from their merge base ${from.slice(0, 12)}.`,
+        );
+      }
+    }
+  }
+  let read: GitLog | null = { tip: to, commits: [], truncated: false, fromIsParent: false };
+  // the quick read already holds this range when the previous commit is an ancestor it did not reach
+  if (quick?.tip === to && from === previous?.commit) read = quick;
+  else if (from !== to) read = await commitsBetween(gitDir, from, to, NOTES_MAX_COMMITS);
+  if (read === null) throw new GitError(`git log could not read ${from ?? 'the history'} to ${to}`);
+  return { from, to, fromMergeBase, read, warnings };
+}
+
 /**
  * Release notes for repo `repoId` up to `commit`, and the version they call for, read from the repo's git history;
  * writes nothing. The range starts at the previous release's commit (see `previousRelease`); when that commit is not
@@ -78,36 +147,18 @@ export async function draftReleaseNotes(
   const previousVersion =
     input.previousVersion === undefined ? null : checkedVersion(input.previousVersion, pointers.previousVersion);
   const gitDir = await gitDirOf(db, repoId);
-  const to = await commitIn(gitDir, input.commit, pointers.commit);
+  checkRefShape(input.commit, pointers.commit);
   const { from: previous, base } = await previousRelease(
     db,
     repoId,
     version,
     previousVersion,
     pointers.previousVersion,
-  );
-  const warnings: string[] = [];
-  let from: string | null = null;
-  let fromMergeBase = false;
-  if (previous?.commit) {
-    const start = await commitIn(gitDir, previous.commit, pointers.previousVersion).catch(() => null);
-    if (start === null) {
-      warnings.push(
-        `The commit of release ${previous.version} (${previous.commit}) is not in this repo: notes cover all history up to ${to.slice(0, 12)}.`,
-      );
-    } else if (await isAncestor(gitDir, start, to)) {
-      from = start;
-    } else {
-      from = await mergeBase(gitDir, start, to);
-      fromMergeBase = true;
-      warnings.push(
-        from === null
-          ? `The commit of release ${previous.version} (${start.slice(0, 12)}) shares no history with ${to.slice(0, 12)}: notes cover all of its history.`
-          : `The commit of release ${previous.version} (${start.slice(0, 12)}) is not an ancestor of ${to.slice(0, 12)}: notes start from their merge base ${from.slice(0, 12)}.`,
-      );
-    }
-  }
-  const read = await commitsBetween(gitDir, from, to, NOTES_MAX_COMMITS);
+  ).catch(async (err: unknown) => {
+    await commitIn(gitDir, input.commit, pointers.commit); // a commit that names nothing is the first thing said
+    throw err;
+  });
+  const { from, to, fromMergeBase, read, warnings } = await readRange(gitDir, input.commit, previous, pointers);
   if (read.truncated) {
     warnings.push(
       `The range holds more than ${read.commits.length} commits (or more history than is read at once): the notes cover the newest ${read.commits.length}.`,
