@@ -1,4 +1,3 @@
-// @ts-check
 // npm run mutate: a mutation-testing pass, not part of npm test (docs/development.md, Mutation testing). Each mutant
 // is a test run, so the scope is measured: the modules below, against the unit test files that cover them.
 // Another set: npm run mutate -- --mutate 'lib/domain/releases.ts', with MUTATE_TESTS naming the test files that
@@ -13,7 +12,6 @@ process.env.MUTATE_TESTS ??= [
   'test/unit/webhookRules.test.ts',
 ].join(',');
 
-/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
   // related: false, because with related mode the runner (9.6 on vitest 4.1) runs no test at all for a static mutant
