@@ -63,7 +63,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|web/dist|dist|bin|bench/results|data)/' },
+    exclude: { path: '^(node_modules|web/dist|dist|bin|bench/results|data|[.]stryker-tmp|reports)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },

@@ -23,10 +23,13 @@ export interface NoteCommit {
   reverts: string | null;
 }
 
-/** `type(scope)!: description`; the header is one line, so this is linear. */
-const HEADER = /^(\w+)(?:\(([^()\r\n]*)\))?(!)?: *(\S.*)$/;
+/**
+ * `type(scope)!: description`; the header is one line, so this is linear. A line is what git splits at \n: `s` lets
+ * `.` take the U+2028 and U+2029 that JavaScript would otherwise end a line at (so do the footers).
+ */
+const HEADER = /^(\w+)(?:\(([^()\r\n]*)\))?(!)?: *(\S.*)$/s;
 /** A git trailer's token as the specification names them (`Token: value`, `Token #value`); BREAKING CHANGE too. */
-const FOOTER = /^(BREAKING[ -]CHANGE|[\w-]+)(?:: | #)(.*)$/i;
+const FOOTER = /^(BREAKING[ -]CHANGE|[\w-]+)(?:: | #)(.*)$/is;
 const REVERTED = /This reverts commit ([0-9a-fA-F]{4,64})\b/;
 
 /**

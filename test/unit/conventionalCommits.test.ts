@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  authorsOf,
   bumpOf,
   cancelReverts,
   groupCommits,
@@ -153,5 +154,160 @@ describe('bumpOf and nextVersion', () => {
     const commits = messages.map((m) => parsed(m));
     expect(bumpOf(commits)).toBe(bump);
     expect(nextVersion(previous, bumpOf(commits))).toBe(next);
+  });
+});
+
+describe('parseCommit on messages as people write them', () => {
+  it('reads a footer that runs on over several lines as one text, its whitespace collapsed', () => {
+    const message = 'feat: x\n\nBREAKING CHANGE: the API\n   now needs  a token\n\nReviewed-by: Grace\n';
+    expect(parsed(message).breaking).toEqual(['the API now needs a token']);
+  });
+
+  it('reads a footer that runs on to the end of the message', () => {
+    expect(parsed('feat: x\n\nBREAKING CHANGE: the API\n  needs a token').breaking).toEqual(['the API needs a token']);
+  });
+
+  it('reads a header and a footer with a Unicode line separator in them as one line each, as git does', () => {
+    const message = 'feat: one\u2028line\n\nBREAKING CHANGE: drops\u2029this';
+    expect(parsed(message)).toMatchObject({ type: 'feat', subject: 'one\u2028line', breaking: ['drops this'] });
+  });
+
+  it('ends a breaking footer at the next footer token, and keeps each of several', () => {
+    const message = 'fix: x\n\nBREAKING CHANGE: one\nRefs: #12\nBREAKING-CHANGE: two\n';
+    expect(parsed(message).breaking).toEqual(['one', 'two']);
+  });
+
+  it('lists a breaking change that two footers say once', () => {
+    expect(parsed('fix: x\n\nBREAKING CHANGE: same\nBREAKING-CHANGE: same').breaking).toEqual(['same']);
+  });
+
+  it('takes only the exact BREAKING CHANGE token as breaking, not a token that contains it', () => {
+    expect(parsed('fix: x\n\nNot-Breaking-Change: fine').breaking).toEqual([]);
+    expect(parsed('fix: x\n\nBREAKING-CHANGES: fine').breaking).toEqual([]);
+  });
+
+  it('does not count an empty breaking footer, but a ! still counts', () => {
+    expect(parsed('fix: x\n\nBREAKING CHANGE: ').breaking).toEqual([]);
+    expect(parsed('fix!: x\n\nBREAKING CHANGE: ').breaking).toEqual(['x']);
+  });
+
+  it('never reads the header line as a footer', () => {
+    expect(parsed('BREAKING CHANGE: drop Node 18').breaking).toEqual([]);
+  });
+
+  it('reads messages with CRLF and with lone CR line ends as with LF', () => {
+    for (const end of ['\r\n', '\r']) {
+      expect(parsed(`fix(api): x${end}${end}BREAKING CHANGE: y`)).toMatchObject({
+        type: 'fix',
+        scope: 'api',
+        subject: 'x',
+        breaking: ['y'],
+      });
+    }
+  });
+
+  it('reads a header with space around it and in its scope', () => {
+    expect(parsed('  fix( api ): padded  \n')).toMatchObject({ type: 'fix', scope: 'api', subject: 'padded' });
+  });
+
+  it('names an empty message "(no message)"', () => {
+    expect(parsed('')).toMatchObject({ type: null, subject: '(no message)', breaking: [], reverts: null });
+  });
+
+  it('takes only a message that starts with Revert for a revert', () => {
+    const id = 'd'.repeat(40);
+    expect(parsed(`docs: how to revert\n\nThis reverts commit ${id} is how git words it.`).reverts).toBeNull();
+    expect(parsed('Revert "feat: a"\n\nwith no line that names the commit').reverts).toBeNull();
+    expect(parsed(`revert: feat a\n\nThis reverts commit ${'AB12'.repeat(10)}.`).reverts).toBe('ab12'.repeat(10));
+  });
+});
+
+describe('cancelReverts by abbreviated ids', () => {
+  it('cancels the commit whose id starts with the prefix a revert names', () => {
+    const feature = parsed('feat: a', 'Ada', `abcdef12${'0'.repeat(32)}`);
+    const other = parsed('fix: b', 'Ada', `${'0'.repeat(32)}abcdef12`);
+    const revert = parsed('Revert "feat: a"\n\nThis reverts commit abcdef12.');
+    expect(cancelReverts([revert, other, feature]).map((c) => c.sha)).toEqual([other.sha]);
+  });
+
+  it('keeps a revert whose named prefix matches only its own id', () => {
+    const revert = parsed('Revert "feat: a"\n\nThis reverts commit 5e1f.', 'Ada', `5e1f${'0'.repeat(36)}`);
+    expect(cancelReverts([revert])).toEqual([revert]);
+  });
+});
+
+describe('bumpOf and nextVersion on mixed and odd input', () => {
+  it('calls for a major bump when any commit breaks, and a patch when any is a fix among chores', () => {
+    expect(bumpOf([parsed('feat!: x'), parsed('feat: y')])).toBe('major');
+    expect(bumpOf([parsed('chore: x'), parsed('fix: y')])).toBe('patch');
+  });
+
+  it('has no next version for nothing releasable, even on a pre-release line, nor after a previous that is no version', () => {
+    expect(nextVersion('2.0.0-rc.3', null)).toBeNull();
+    expect(nextVersion('not a version', 'minor')).toBeNull();
+  });
+});
+
+describe('renderNotes and authors', () => {
+  it('lists the commits of a group one per line, a ! commit without its subject again below it', () => {
+    const a = parsed('feat!: new api', 'Ada', `1111111${'0'.repeat(33)}`);
+    const b = parsed('feat: shiny', 'Ada', `2222222${'0'.repeat(33)}`);
+    const c = parsed('feat: shinier', 'Ada', `3333333${'0'.repeat(33)}`);
+    expect(renderNotes(groupCommits([a, b, c]), [])).toBe(
+      [
+        '### Breaking changes',
+        '',
+        '- new api (1111111)',
+        '',
+        '### Features',
+        '',
+        '- shiny (2222222)',
+        '- shinier (3333333)',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps an author name with line breaks on its own list line', () => {
+    expect(renderNotes([], ['Ada\r\nLovelace'])).toBe('### Contributors\n\n- Ada Lovelace');
+  });
+
+  it('names each author once by email, any case, with the name they first appear with', () => {
+    const first = parseCommit({ ...commit('fix: a'), authorName: 'Ada', authorEmail: 'ada@example.test' });
+    const again = parseCommit({ ...commit('fix: b'), authorName: 'Ada L.', authorEmail: 'ADA@example.test' });
+    const noEmail = parseCommit({ ...commit('fix: c'), authorName: 'Grace', authorEmail: '' });
+    expect(authorsOf([first, again, noEmail])).toEqual(['Ada', 'Grace']);
+  });
+});
+
+describe('the convention at the edges of a line', () => {
+  it('reads a header only from the start of the line, with or without a space after the colon', () => {
+    expect(parsed('Update docs: fix a typo')).toMatchObject({ type: null, subject: 'Update docs: fix a typo' });
+    expect(parsed('fix:no space')).toMatchObject({ type: 'fix', subject: 'no space' });
+  });
+
+  it('reads a footer only from the start of a body line', () => {
+    expect(parsed('fix: x\n\nNot a footer, BREAKING CHANGE: hidden').breaking).toEqual([]);
+  });
+});
+
+describe('the sections of the notes', () => {
+  it('titles every known type and orders the sections as the list does, unknown types before unconventional', () => {
+    const types = ['style', 'chore', 'test', 'ci', 'build', 'docs', 'refactor', 'revert', 'perf', 'fix', 'feat'];
+    const commits = [parsed('Untyped'), parsed('aaa: unknown'), ...types.map((type) => parsed(`${type}: x`))];
+    expect(groupCommits(commits).map((group) => [group.key, group.title])).toEqual([
+      ['feat', 'Features'],
+      ['fix', 'Bug fixes'],
+      ['perf', 'Performance'],
+      ['revert', 'Reverts'],
+      ['refactor', 'Refactoring'],
+      ['docs', 'Documentation'],
+      ['build', 'Build'],
+      ['ci', 'Continuous integration'],
+      ['test', 'Tests'],
+      ['style', 'Style'],
+      ['chore', 'Chores'],
+      ['aaa', 'aaa'],
+      ['other', 'Other changes'],
+    ]);
   });
 });

@@ -159,6 +159,32 @@ describe('the times of a new deployment', () => {
     expect(problem.errors).toEqual([{ path, message }]);
   });
 
+  it('says in the detail of the 400 which field is wrong and why', () => {
+    const problem = thrown(() => deploymentTimes({ status: 'success', startedAt: '1969-12-31T23:59:59Z' }, now));
+    expect(problem.message).toBe('startedAt must not be before 1970.');
+  });
+
+  it('accepts the first instant of 1970', () => {
+    const epoch = '1970-01-01T00:00:00.000Z';
+    expect(deploymentTimes({ status: 'success', startedAt: epoch }, now).startedAt).toEqual(new Date(epoch));
+  });
+
+  it('takes a given start with the end left to the database clock for a finished deployment', () => {
+    const at = '2026-11-28T09:00:00Z';
+    expect(deploymentTimes({ status: 'success', startedAt: at }, now)).toEqual({
+      startedAt: new Date(at),
+      endedAt: null,
+    });
+  });
+
+  it('allows a client clock up to five minutes ahead, not more', () => {
+    const fiveMinutes = 5 * 60 * 1000;
+    const ahead = new Date(now + fiveMinutes).toISOString();
+    expect(deploymentTimes({ status: 'in_progress', startedAt: ahead }, now).startedAt).toEqual(new Date(ahead));
+    const beyond = new Date(now + fiveMinutes + 1).toISOString();
+    expect(() => deploymentTimes({ status: 'in_progress', startedAt: beyond }, now)).toThrow(BadRequest);
+  });
+
   it('allows a client clock a little ahead of the server', () => {
     const ahead = new Date(now + CLOCK_SKEW_MS).toISOString();
     expect(deploymentTimes({ status: 'in_progress', startedAt: ahead }, now).startedAt).toEqual(new Date(ahead));

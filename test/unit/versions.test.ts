@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidVersion, normalizeVersion } from '../../lib/domain/versions';
+import { isValidVersion, normalizeVersion, parseRange } from '../../lib/domain/versions';
 
 describe('normalizeVersion', () => {
   it.each([
@@ -43,5 +43,38 @@ describe('normalizeVersion', () => {
   ])('rejects %j', (input) => {
     expect(normalizeVersion(input)).toBeNull();
     expect(isValidVersion(input)).toBe(false);
+  });
+});
+
+describe('parseRange', () => {
+  const at = (operator: string, version: string, prereleaseCore: string | null = null) => ({
+    operator,
+    version,
+    prereleaseCore,
+  });
+
+  it.each([
+    ['>=1.2.0 <2.0.0', [[at('>=', '1.2.0'), at('<', '2.0.0')]]],
+    ['1.2.3 - 2.3.4', [[at('>=', '1.2.3'), at('<=', '2.3.4')]]],
+    // a caret, tilde or x-range ends before the pre-releases of the next version (`-0`), which admit no others
+    ['^1.4', [[at('>=', '1.4.0'), at('<', '2.0.0-0', '2.0.0')]]],
+    ['~1.2.3', [[at('>=', '1.2.3'), at('<', '1.3.0-0', '1.3.0')]]],
+    [
+      '1.x || 2.x',
+      [
+        [at('>=', '1.0.0'), at('<', '2.0.0-0', '2.0.0')],
+        [at('>=', '2.0.0'), at('<', '3.0.0-0', '3.0.0')],
+      ],
+    ],
+    ['>=1.0.0-rc.1', [[at('>=', '1.0.0-rc.1', '1.0.0')]]],
+    ['=1.0.0', [[at('', '1.0.0')]]],
+    ['*', [[]]],
+    ['', [[]]],
+  ])('reads %j as its comparator sets', (range, sets) => {
+    expect(parseRange(range)).toEqual(sets);
+  });
+
+  it.each(['garbage', '>=1.2.3beta', '1.2.3 ||| 2', '>=x.y.z'])('refuses %j, which is no npm range', (range) => {
+    expect(parseRange(range)).toBeNull();
   });
 });

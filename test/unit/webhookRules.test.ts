@@ -131,6 +131,23 @@ describe('specialPurpose', () => {
     ['192.52.193.1', 'AMT'],
     ['2620:4f:8000::1', 'AS112'],
     ['100:0:0:1::1', 'dummy prefix'],
+    ['192.0.0.8', 'IETF protocol assignment'],
+    ['192.0.2.1', 'documentation'],
+    ['198.51.100.1', 'documentation'],
+    ['203.0.113.1', 'documentation'],
+    ['192.88.99.1', '6to4 relay anycast'],
+    ['::1.2.3.4', 'IPv4-compatible, deprecated'],
+    // an embedded IPv4 tail is two groups of the address: this one is ::1:1, not the loopback ::1
+    ['::0.1.0.1', 'IPv4-compatible, deprecated'],
+    ['::0.10.0.1', 'IPv4-compatible, deprecated'],
+    ['::0.0.10.1', 'IPv4-compatible, deprecated'],
+    ['::0.0.0.10', 'IPv4-compatible, deprecated'],
+    ['64:ff9b:1::1', 'local-use NAT64'],
+    ['100::1', 'discard-only'],
+    ['2001::1', 'IETF protocol assignment: Teredo, benchmarking, ORCHID'],
+    ['3fff::1', 'documentation'],
+    ['5f00::1', 'SRv6 segment routing'],
+    ['fec0::1', 'site-local, deprecated'],
   ])('names %s %s', (address, kind) => {
     expect(specialPurpose(address)).toBe(kind);
   });
