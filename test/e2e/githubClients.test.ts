@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { sql } from '@databases/pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRepo } from '../../lib/domain/orgs';
+import { onServerDoor } from '../helpers/api';
 import { repoWithHistory } from '../helpers/gitRepos';
 import { startTlsProxy, type TlsProxy } from '../helpers/tlsProxy';
 import { useWorld } from '../helpers/world';
@@ -251,11 +252,16 @@ describe('the GitHub CLI (gh): create with files, upload, --clobber, edit and de
     await createRepo(pool, world.org.slug, name);
   });
 
+  // gh types an upload by its extension (.tgz: application/x-gtar). serverless-offline decodes every body but
+  // application/octet-stream as UTF-8, so a binary .tgz is refused there (a documented limit of the emulator's door,
+  // docs/github.md); through it the same flow uploads a name gh types as octet-stream
+  const assetName = onServerDoor ? 'app.tgz' : 'app.bin';
+
   it('creates a release with a file and a title: gh makes a draft, uploads to it, then publishes it', async () => {
-    await gh(['release', 'create', 'v2.0.0', file('app.tgz', tarball), '--title', 'Two', ...repoArg()]);
+    await gh(['release', 'create', 'v2.0.0', file(assetName, tarball), '--title', 'Two', ...repoArg()]);
     const { status, body } = await releaseOf('v2.0.0');
     expect([status, body.draft, body.name, typeof body.published_at]).toEqual([200, false, 'Two', 'string']);
-    expect(body.assets.map((asset) => [asset.name, asset.size])).toEqual([['app.tgz', tarball.length]]);
+    expect(body.assets.map((asset) => [asset.name, asset.size])).toEqual([[assetName, tarball.length]]);
     const events = await pool.query(sql`
       SELECT e.type, e.resource->>'draft' AS draft FROM events e JOIN repos r ON r.id = e.repo_id
       WHERE r.org_id = ${world.org.id} AND r.name = ${name} AND e.resource->>'version' = '2.0.0'
