@@ -20,7 +20,7 @@ describe('specialPurpose', () => {
     ['::', 'unspecified'],
     ['::1', 'loopback'],
     ['::ffff:127.0.0.1', 'IPv4-mapped'],
-    ['::ffff:8.8.8.8', 'IPv4-mapped'],
+    ['::ffff:198.51.100.1', 'IPv4-mapped'],
     ['::ffff:7f00:1', 'IPv4-mapped'],
     ['64:ff9b::a00:1', 'NAT64'],
     ['2002:7f00:1::', '6to4'],
