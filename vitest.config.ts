@@ -36,7 +36,16 @@ export default defineConfig({
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...withDatabase } },
       // E2E_DOOR=offline runs the same files through serverless-offline (npm run dev) instead of npm start's server
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...withDatabase } },
-      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...withDatabase } },
+      // Chromium's pages wait on a server and a browser at once: on two CPUs, beside another file, a page once took
+      // longer than the test allows to show a release; so the browser files run last, after every other project
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          ...withDatabase,
+          sequence: { groupOrder: 1 },
+        },
+      },
       // the packed release, its image's steps and npm run dev, each from a clean install: minutes apiece, so not part
       // of npm test; CI runs them once (npm run test:release), the package on Node 24
       { test: { name: 'release', include: ['test/release/**/*.test.ts'], ...withDatabase } },
