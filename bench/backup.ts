@@ -1,5 +1,5 @@
 /**
- * npm run bench:backup [-- --scale=0.1] [-- --files]
+ * npm run bench:backup [-- --scale=0.1] [-- --files] [-- --keep | --source=URL]
  *
  * Backup and restore with no client tools (scripts/lib/backup.ts, restore.ts: COPY through pg-copy-streams) against
  * pg_dump --format=custom and pg_restore --single-transaction of the same database, in the same run, on the server of
@@ -7,6 +7,8 @@
  * /usr/lib/postgresql/<major>/bin). The data set is the bench's (bench/seed.ts: 100,000 releases and 1,000,000
  * deployments of the big repo, their events) times `scale`; every artifact row gets a small file of its own. Writes
  * bench/results/<date>-backup-<scale>.json and prints the times, the sizes and the ratios; it asserts nothing.
+ * `--keep` keeps the seeded database and prints its URL; `--source=URL` measures that one again without seeding
+ * (seeding the full set takes about 8 minutes); `--scale` must then say the size it was seeded at.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -23,7 +25,13 @@ import { FULL, type Sizes, seed } from './seed';
 
 const say = (line: string) => process.stderr.write(`[bench:backup] ${line}\n`);
 const { values: args } = parseArgs({
-  options: { scale: { type: 'string', default: '1' }, files: { type: 'boolean', default: false } },
+  options: {
+    scale: { type: 'string', default: '1' },
+    files: { type: 'boolean', default: false },
+    // a database this bench seeded and prepared earlier (kept by --keep): measured again without seeding it
+    source: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
 });
 const scale = Number(args.scale);
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL;
@@ -72,23 +80,27 @@ async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; value
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gitweave-bench-backup-'));
 try {
-  const source = await newDatabase();
-  await migrate(source);
-  const seeded = await timed(() => seed(source, sizes, { reuse: false, log: say }));
-  say(`seeded in ${seeded.ms} ms`);
-  // the database against pg_dump's: every artifact row names one small file (the files' copying is not pg_dump's
-  // work; with --files each row gets a file of its own, each copied, hashed and flushed to disk)
-  const artifactsDir = path.join(work, 'artifacts');
+  const source = args.source ?? (await newDatabase());
+  if (args.keep) made.pop();
   const content = Buffer.alloc(64, 'a');
-  const sha256 = createHash('sha256').update(content).digest('hex');
-  await query(source, `UPDATE artifacts SET size_bytes = ${content.length}, sha256 = '${sha256}'`);
-  if (!args.files) await query(source, `UPDATE artifacts SET path = 'builds/bench/' || repo_id || '.bin'`);
+  if (!args.source) {
+    await migrate(source);
+    const seeded = await timed(() => seed(source, sizes, { reuse: false, log: say }));
+    say(`seeded in ${seeded.ms} ms`);
+    // the database against pg_dump's: every artifact row names one small file (the files' copying is not pg_dump's
+    // work; with --files each row gets a file of its own, each copied, hashed and flushed to disk)
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    await query(source, `UPDATE artifacts SET size_bytes = ${content.length}, sha256 = '${sha256}'`);
+    if (!args.files) await query(source, `UPDATE artifacts SET path = 'builds/bench/' || repo_id || '.bin'`);
+    await query(source, 'VACUUM ANALYZE');
+    if (args.keep) say(`kept the seeded database: --source=${source}`);
+  }
+  const artifactsDir = path.join(work, 'artifacts');
   const paths = await query<{ path: string }>(source, 'SELECT DISTINCT path FROM artifacts');
   for (const { path: relative } of paths) {
     fs.mkdirSync(path.join(artifactsDir, path.dirname(relative)), { recursive: true });
     fs.writeFileSync(path.join(artifactsDir, relative), content);
   }
-  await query(source, 'VACUUM ANALYZE');
   const counts = await query<{ releases: number; deployments: number; events: number }>(
     source,
     'SELECT (SELECT count(*) FROM releases)::int AS releases, (SELECT count(*) FROM deployments)::int AS deployments, (SELECT count(*) FROM events)::int AS events',

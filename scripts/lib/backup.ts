@@ -183,9 +183,13 @@ export async function backup(
     for (const { table, columns } of await tablesOf(client)) {
       const file = `${TABLES_DIR}/${table}.copy`;
       const list = columns.map(quoteIdent).join(', ');
-      // events in feed order, so that a restore into a newer cluster can renumber them in that order
+      // events in each org's feed order (a repo's feed is part of its org's), so that a restore into another cluster
+      // can renumber them in that order: read along the org feed's index, which costs what reading the table does,
+      // where ordering the whole table by (txid, seq) sorted it on disk (1.8 GB at the bench's size: 0.6x the speed)
       const source =
-        table === 'events' ? `(SELECT ${list} FROM events ORDER BY txid, seq)` : `${quoteIdent(table)} (${list})`;
+        table === 'events'
+          ? `(SELECT ${list} FROM events ORDER BY org_id, txid, seq)`
+          : `${quoteIdent(table)} (${list})`;
       const copied = await copyOut(client, `COPY ${source} TO STDOUT`, path.join(dir, file)).catch(
         (err: NodeJS.ErrnoException) => {
           throw err.syscall ? writeFailure(path.join(dir, file), err) : err;

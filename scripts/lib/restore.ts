@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { MIGRATIONS_DIR } from '../../lib/infra/migrations';
@@ -17,9 +16,11 @@ import {
   type TableEntry,
   tablesOf,
 } from './backup';
+import { withoutFields } from './copyFields';
 import { copyWithDigest, isEmptyDir } from './files';
 import { migrate } from './migrate';
 import { checkBackup, readManifest } from './restoreChecks';
+import { dropIndexes } from './restoreIndexes';
 
 /** Whether the database holds anything of its own: any table, view, sequence, type or function outside the catalogs. */
 async function databaseIsEmpty(databaseUrl: string): Promise<boolean> {
@@ -66,46 +67,12 @@ function migrationsUpTo(backup: Manifest): string {
   return folder;
 }
 
-/**
- * Lines of a text-format COPY of events in feed order, each given the restoring transaction's txid and the next
- * seq: a cluster whose transaction ids have not reached the backup's would otherwise hide them behind
- * pg_snapshot_xmin and sort every new event before them.
- */
-function renumberEvents(columns: string[], txid: string) {
-  const txidAt = columns.indexOf('txid');
-  const seqAt = columns.indexOf('seq');
-  let seq = 0;
-  let rest = '';
-  // a chunk may end inside a character: the decoder keeps its first bytes for the next
-  const decoder = new StringDecoder('utf8');
-  return async function* (chunks: AsyncIterable<Buffer>) {
-    for await (const chunk of chunks) {
-      const lines = (rest + decoder.write(chunk)).split('\n');
-      rest = lines.pop() ?? '';
-      const out: string[] = [];
-      for (const line of lines) {
-        const fields = line.split('\t');
-        fields[txidAt] = txid;
-        fields[seqAt] = String(++seq);
-        out.push(fields.join('\t'));
-      }
-      if (out.length) yield `${out.join('\n')}\n`;
-    }
-    rest += decoder.end();
-    if (rest) throw new Error('the events file ends inside a row');
-  };
-}
-
 /** Streams the backup's file of one table into it with COPY FROM STDIN, checking its digest again as it is read. */
-async function copyIn(
-  client: pg.Client,
-  dir: string,
-  entry: TableEntry,
-  transform?: (chunks: AsyncIterable<Buffer>) => AsyncIterable<string | Buffer>,
-): Promise<number> {
+async function copyIn(client: pg.Client, dir: string, entry: TableEntry, leaveOut: string[] = []): Promise<number> {
   const hash = createHash('sha256');
+  const columns = entry.columns.filter((column) => !leaveOut.includes(column));
   const target = client.query(
-    copyFrom(`COPY ${quoteIdent(entry.table)} (${entry.columns.map(quoteIdent).join(', ')}) FROM STDIN`),
+    copyFrom(`COPY ${quoteIdent(entry.table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`),
   );
   const hashed = async function* (chunks: AsyncIterable<Buffer>) {
     for await (const chunk of chunks) {
@@ -114,8 +81,10 @@ async function copyIn(
     }
   };
   const source = fs.createReadStream(path.join(dir, entry.file));
-  if (transform) await pipeline(source, hashed, transform, target);
-  else await pipeline(source, hashed, target);
+  if (leaveOut.length) {
+    const cut = withoutFields(leaveOut.map((column) => entry.columns.indexOf(column)));
+    await pipeline(source, hashed, cut, target);
+  } else await pipeline(source, hashed, target);
   if (hash.digest('hex') !== entry.sha256) {
     throw new BackupError(
       `The backup's ${entry.file} changed while it was being restored; nothing was changed. Restore from an intact backup.`,
@@ -148,14 +117,19 @@ async function load(databaseUrl: string, dir: string, manifest: Manifest, progre
         );
       }
     }
-    const { rows: horizonRows } = await client.query(
-      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, pg_current_xact_id()::text AS txid',
-    );
-    const { horizon, txid } = horizonRows[0] as { horizon: string; txid: string };
+    const { rows: horizonRows } = await client.query('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon');
+    const { horizon } = horizonRows[0] as { horizon: string };
     const renumber = manifest.maxEventTxid !== null && BigInt(manifest.maxEventTxid) >= BigInt(horizon);
+    // index builds sort in memory up to this, then on disk; the server's default (64 MB) spills at this size
+    await client.query("SET LOCAL maintenance_work_mem = '256MB'");
+    const buildIndexes = await dropIndexes(
+      client,
+      manifest.tables.map((entry) => entry.table),
+    );
     for (const entry of manifest.tables) {
-      const transform = renumber && entry.table === 'events' ? renumberEvents(entry.columns, txid) : undefined;
-      const rows = await copyIn(client, dir, entry, transform);
+      // renumbered: loaded without their txid and seq, so that each restored event takes the column defaults, the
+      // restoring transaction's id and the next seq in the backup's order (each feed's order)
+      const rows = await copyIn(client, dir, entry, renumber && entry.table === 'events' ? ['txid', 'seq'] : []);
       if (rows !== entry.rows) {
         throw new BackupError(
           `The backup's ${entry.file} loaded ${rows} rows, its manifest says ${entry.rows}; nothing was restored.`,
@@ -163,6 +137,9 @@ async function load(databaseUrl: string, dir: string, manifest: Manifest, progre
       }
       progress(`table ${entry.table}: ${rows} rows`);
     }
+    const started = performance.now();
+    await buildIndexes();
+    progress(`indexes built again (${Math.round(performance.now() - started)} ms)`);
     for (const sequence of manifest.sequences) {
       await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [
         quoteIdent(sequence.name),

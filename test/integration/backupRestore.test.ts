@@ -255,6 +255,10 @@ describe('backup and restore', () => {
     }
     // the restored volume holds exactly what the restored rows name
     expect(await admin(target, 'verify')).toMatchObject({ code: 0, json: { clean: true } });
+    // restore drops the tables' indexes to load them and builds them again: the schema's indexes, each valid
+    const restoredIndexes = await indexesOf(target.databaseUrl);
+    expect(restoredIndexes).toEqual(await indexesOf(source.databaseUrl));
+    expect(restoredIndexes.length).toBeGreaterThan(40);
 
     const restoredServer = await serve({
       databaseUrl: target.databaseUrl,
@@ -379,6 +383,22 @@ async function feedOf(base: string, token: string, repoId: string, count: number
     const feed = await readFeed(base, token, repoId);
     if (feed.ids.length >= count || tries >= 600) return feed;
     await sleep(100);
+  }
+}
+
+/** Every index of the public schema: its name, its definition and whether it is valid and ready. */
+async function indexesOf(databaseUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ line: string }>(
+      `SELECT concat_ws(' ', c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid, i.indisready) AS line
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       WHERE c.relnamespace = 'public'::regnamespace ORDER BY c.relname`,
+    );
+    return rows.map((row) => row.line);
+  } finally {
+    await client.end();
   }
 }
 
