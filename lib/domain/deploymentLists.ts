@@ -2,6 +2,7 @@ import type { SQLQuery } from '@databases/pg';
 import type { Deployment, DeploymentStatus } from '../../schemas/deployments';
 import { decodeTimeCursor, encodeTimeCursor, keysetPage } from '../infra/cursor';
 import { type Queryable, sql } from '../infra/db';
+import { isUuid } from '../infra/ids';
 import type { RepoAccess } from './access';
 import { columns, joined, toDeployment } from './deployments';
 import { findEnvironmentId, namedEnvironment } from './environments';
@@ -19,20 +20,31 @@ export interface DeploymentQuery {
   drafts?: boolean;
 }
 
-/** One page of the deployments of a release of `repoId` (named by id or version), newest first, filtered. */
+/**
+ * One page of the deployments of a release of `repoId` (named by id or version), newest first, filtered. A release
+ * named by its id is looked up by the page's own statement (its join of releases), so a page with rows costs one round
+ * trip; only an empty first page asks whether the release exists (a 404) or has no such deployments.
+ */
 export async function listDeployments(
   db: Queryable,
   repoId: string,
   release: string,
   query: DeploymentQuery,
 ): Promise<{ items: Deployment[]; nextCursor: string | null }> {
-  const releaseId = await findReleaseId(db, repoId, release, { drafts: query.drafts ?? false });
-  const conditions = [sql`d.release_id = ${releaseId}`];
-  if (query.environment !== undefined) {
-    conditions.push(namedEnvironment(query.environment));
+  const seen = { drafts: query.drafts ?? false };
+  const filters: SQLQuery[] = [];
+  if (query.environment !== undefined) filters.push(namedEnvironment(query.environment));
+  if (query.status !== undefined) filters.push(sql`d.status = ${query.status}`);
+  // with a cursor, the release is checked first, so that an unknown release is a 404 before a bad cursor is a 400
+  if (isUuid(release) && query.cursor === undefined) {
+    const ofRelease = [sql`d.release_id = ${release}`, sql`r.repo_id = ${repoId}`];
+    if (!seen.drafts) ofRelease.push(sql`NOT r.draft`);
+    const page = await deploymentPage(db, 'deployments', [...ofRelease, ...filters], query);
+    if (page.items.length === 0) await findReleaseId(db, repoId, release, seen);
+    return page;
   }
-  if (query.status !== undefined) conditions.push(sql`d.status = ${query.status}`);
-  return deploymentPage(db, 'deployments', conditions, query);
+  const releaseId = await findReleaseId(db, repoId, release, seen);
+  return deploymentPage(db, 'deployments', [sql`d.release_id = ${releaseId}`, ...filters], query);
 }
 
 /**

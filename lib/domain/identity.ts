@@ -195,8 +195,10 @@ export async function authenticate(db: Queryable, token: string, repoId?: string
     repoOrgs.set(repoId, repoOrgId);
   }
   const roles = identity.identity.roles;
+  const { id, name } = identity.identity.user;
   const user: User = {
-    ...identity.identity.user,
+    id,
+    name,
     roles,
     token: {
       id: found.id,

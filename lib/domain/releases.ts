@@ -250,6 +250,15 @@ export async function listReleases(
   );
 }
 
+/** The id of the published release of `repoId` with the highest SemVer precedence (pre-releases only when asked). */
+function latestSelect(repoId: string, options: { prerelease: boolean }): SQLQuery {
+  return sql`
+    SELECT id FROM releases r
+    WHERE r.repo_id = ${repoId} AND NOT r.draft ${options.prerelease ? sql`` : sql`AND NOT r.prerelease`}
+    ORDER BY r.version_key DESC, r.id DESC
+    LIMIT 1`;
+}
+
 /**
  * The id of the published release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or
  * null. A draft is never the latest.
@@ -259,26 +268,28 @@ export async function latestReleaseId(
   repoId: string,
   options: { prerelease: boolean },
 ): Promise<string | null> {
-  const [row] = await db.query(sql`
-    SELECT id FROM releases r
-    WHERE r.repo_id = ${repoId} AND NOT r.draft ${options.prerelease ? sql`` : sql`AND NOT r.prerelease`}
-    ORDER BY r.version_key DESC, r.id DESC
-    LIMIT 1
-  `);
+  const [row] = await db.query(latestSelect(repoId, options));
   return row ? row.id : null;
 }
 
-/** The release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or NotFound. */
+/**
+ * The release of `repoId` with the highest SemVer precedence (pre-releases only when asked), or NotFound. One round
+ * trip: the statement that builds the release finds its id (a statement of its own costs the server and Postgres a
+ * round trip more per answer).
+ */
 export async function getLatestRelease(
   db: Queryable,
   repoId: string,
   options: { prerelease: boolean },
 ): Promise<Release> {
-  const id = await latestReleaseId(db, repoId, options);
-  if (id === null) {
+  const latest = sql`(SELECT id FROM latest)`;
+  const [row] = await db.query(sql`
+    WITH latest AS (${latestSelect(repoId, options)})
+    ${releaseSelect(sql`r.id = ${latest}`, latest)}`);
+  if (!row) {
     throw new NotFound(
       options.prerelease ? 'This repo has no releases yet.' : 'This repo has no releases that are not pre-releases.',
     );
   }
-  return getRelease(db, repoId, id);
+  return toRelease(row);
 }

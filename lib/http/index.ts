@@ -110,8 +110,14 @@ export function http<P, Q, B, S extends Scope | null | 'public', A extends 'repo
       const given = context.input;
       if (!given) throw new Error('the input step runs before the handler; reaching here without it is a bug');
       const streaming = context.streamsFiles === true;
+      // the fields named one by one: a literal that starts with a spread is built slowly (Node 20's V8 took
+      // microseconds per request for this one and the Lambda context's, bench:compare's profiles)
       const request = {
-        ...(given as { params: P; query: Q; body: B; bytes: Buffer; raw: boolean }),
+        params: given.params as P,
+        query: given.query as Q,
+        body: given.body as B,
+        bytes: given.bytes,
+        raw: given.raw,
         user: context.user,
         repo: context.repoAccess ?? undefined,
         path: event.rawPath ?? '',

@@ -54,7 +54,8 @@ export function commonHeaders(requestId: string): Record<string, string> {
 }
 
 export function serialise(response: HttpResponse, requestId: string): APIGatewayProxyStructuredResultV2 {
-  const headers: Record<string, string> = { ...commonHeaders(requestId), ...response.headers };
+  // the same keys in the same order as { ...common, ...given }, without a spread's slow literal
+  const headers: Record<string, string> = Object.assign(commonHeaders(requestId), response.headers);
   if (response.text !== undefined) return { statusCode: response.status, headers, body: response.text };
   if (response.body === undefined) return { statusCode: response.status, headers, body: '' };
   headers['content-type'] ??= 'application/json; charset=utf-8';

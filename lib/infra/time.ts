@@ -11,6 +11,7 @@ const UTC_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00:00$/;
  * same string.
  */
 export function isoTime(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
   if (typeof value === 'string') {
     const utc = UTC_TEXT.exec(value);
     if (utc) return `${utc[1]}.${(utc[2] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
