@@ -43,6 +43,32 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  [field: string]: unknown;
+}
+
+/**
+ * Rewrites the lockfile `previous` so that every package it shares with `current` is at `current`'s version (its
+ * entry, with where npm found it and its integrity): npm ci of this checkout cached those and only those, and a
+ * fresh machine's cache holds nothing else. A package `current` does not have cannot come from the cache: refused.
+ * The previous release's own dependencies keep their ranges, so npm ci checks them against the versions given.
+ */
+function alignLockfile(previous: string, current: string): void {
+  const old = JSON.parse(fs.readFileSync(previous, 'utf8')) as { packages: Record<string, LockEntry> };
+  const now = (JSON.parse(fs.readFileSync(current, 'utf8')) as { packages: Record<string, LockEntry> }).packages;
+  for (const [where, entry] of Object.entries(old.packages)) {
+    if (where === '') continue;
+    const cached = now[where];
+    if (!cached) throw new Error(`${where} is in the previous release's lockfile only: npm's cache cannot have it`);
+    // the cached version's entry (its dependencies included), with the place in the tree the previous release gave it
+    const { dev, optional, devOptional, peer } = entry;
+    if (cached.version !== entry.version) old.packages[where] = { ...cached, dev, optional, devOptional, peer };
+  }
+  fs.writeFileSync(previous, JSON.stringify(old, null, 2));
+}
+
 /** Why nothing could be prepared: each test fails with it (a failing beforeAll would mark them skipped). */
 let missing: string | undefined;
 
@@ -63,7 +89,10 @@ beforeAll(async () => {
     await exec('tar', ['-xf', path.join(work, 'previous.tar'), '-C', source]);
   });
   // everything from npm's cache (tests never download): its lockfile is this one's less three packages added since,
-  // so the npm ci of this checkout has cached every one
+  // and two transitive patch releases this one moved on from, which it takes from this lockfile, as cached
+  await step("the previous release's lockfile, at the versions npm ci of this checkout cached", async () =>
+    alignLockfile(path.join(source, 'package-lock.json'), path.join(ROOT, 'package-lock.json')),
+  );
   await step('npm ci --offline (previous release)', () =>
     npm(['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], source),
   );
