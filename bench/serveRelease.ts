@@ -28,7 +28,7 @@ import { writeReleaseLock } from '../scripts/releaseLock.mjs';
 import { pack } from '../test/helpers/release';
 import { ROOT } from './doors';
 import { reads, writes } from './endpoints';
-import { load } from './load';
+import { countCpu, load } from './load';
 import { openBenchDatabase, resetEmbeddedDatabase, restartForMeasuring } from './postgres';
 import { memoryOf, processTree, untilAnswers } from './procs';
 import { QUICK, seed } from './seed';
@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     snapshots: { type: 'boolean', default: false },
   },
 });
+const round1 = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
 const say = (line: string) => console.log(`[bench:release] ${line}`);
 const nodes = (args.node ?? process.execPath).split(',').filter(Boolean);
 const versionOf = (node: string) => execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
@@ -230,16 +231,18 @@ async function memoryUnderLoad(
     const warm = tree();
     if (args.snapshots) await snapshot(serving.child.pid!, dir);
     say(`after warm-up: ${await heapOf(metricsOrigin)}; resident: ${residentBy(serving.child.pid!)}`);
+    const cpu = countCpu(serving.child.pid, () => []);
     const mixed = await load(origin, targets, { connections, durationS: Number(args.memory) });
+    const serverUs = cpu.stop(mixed.responses).serverUs ?? 0;
     const after = tree();
     if (args.snapshots) await snapshot(serving.child.pid!, dir);
     say(`after the load: ${await heapOf(metricsOrigin)}; resident: ${residentBy(serving.child.pid!)}`);
     say(
       `memory, Node ${versionOf(node)} ${path.basename(dir)} ${variant || '(its own flags)'}: ${warm.rssMiB} MiB RSS after ${args.warmup} s of warm-up, ${after.rssMiB} MiB ` +
         `(PSS ${after.pssMiB}, ${after.processes} process(es)) after ${args.memory} s of mixed load at ${connections} ` +
-        `connections: ${mixed.rps} req/s, ${mixed.unexpected} unexpected, ${mixed.errors} errors (load ${os.loadavg()[0]})`,
+        `connections: ${mixed.rps} req/s, ${serverUs} µs of server CPU per response, ${mixed.unexpected} unexpected, ${mixed.errors} errors (load ${os.loadavg()[0]})`,
     );
-    return { rssMiB: after.rssMiB ?? 0, rps: mixed.rps };
+    return { rssMiB: after.rssMiB ?? 0, rps: mixed.rps, serverUs };
   } finally {
     await serving.stop();
     fs.rmSync(artifactsDir, { recursive: true, force: true });
@@ -262,7 +265,7 @@ async function main(): Promise<void> {
     const data = await seed(database.url, QUICK, { reuse: false, log: say });
     database = await restartForMeasuring(database, say);
     for (const node of nodes) {
-      const results = new Map<string, Array<{ rssMiB: number; rps: number }>>();
+      const results = new Map<string, Array<{ rssMiB: number; rps: number; serverUs: number }>>();
       for (let i = 0; i < Number(args['memory-runs']); i++) {
         for (const dir of dirs) {
           for (const variant of variants) {
@@ -275,7 +278,8 @@ async function main(): Promise<void> {
       for (const [key, runs] of results) {
         say(
           `memory, Node ${versionOf(node)}, ${key}, median of ${runs.length}: ` +
-            `${median(runs.map((r) => r.rssMiB))} MiB, ${median(runs.map((r) => r.rps))} req/s`,
+            `${round1(median(runs.map((r) => r.rssMiB)))} MiB, ${round1(median(runs.map((r) => r.rps)))} req/s, ` +
+            `${round1(median(runs.map((r) => r.serverUs)))} µs of server CPU per response`,
         );
       }
     }
