@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=50
+// Node's flags above bound V8's young generation and its heap's growth: Node 24 lets a busy server's young generation
+// grow to 128 MiB and its old space to three times what is live (docs/performance.md, "The packed release").
 // The packed release's command (bundled into dist/gitweave-releases.mjs by scripts/build.mjs; it runs from there):
 //   gitweave-releases serve [--serve-only]   what npm start does, from the prebuilt bundles beside it
 //   gitweave-releases admin <command> …      the admin command (docs/operations.md)

@@ -1,7 +1,7 @@
 /**
  * The local-first server: every route of the API (schemas/contracts) served from this one process on HOST:PORT, with
- * the identity cache kept fresh by LISTEN. Bundled into dist/server/main.mjs and run by scripts/start.mjs, which
- * sets DATABASE_URL first (see server/prepare.ts).
+ * the identity cache kept fresh by LISTEN. Bundled into dist/server/main.mjs and run by scripts/lib/run.mjs, which
+ * loads it while server/prepare.ts starts the database, and calls serve() once DATABASE_URL is set.
  */
 import type { AddressInfo } from 'node:net';
 import { sweepStagedUploads } from '../lib/domain/artifacts';
@@ -10,8 +10,8 @@ import { deliveryOptions } from '../lib/domain/deliveries';
 import { EVENTS_CHANNEL } from '../lib/domain/events';
 import { IDENTITY_CHANNEL, identitySubscription, onIdentityChange } from '../lib/domain/identity';
 import { WEBHOOKS_CHANNEL } from '../lib/domain/webhooks';
-import { listeningOn, readConfig } from '../lib/infra/config';
-import { closeDb, db } from '../lib/infra/db';
+import { listeningOn, rereadConfig } from '../lib/infra/config';
+import { closeDb, db, pingDatabase } from '../lib/infra/db';
 import { listen } from '../lib/infra/listen';
 import { endWaits, eventsSubscription, noticeEvents } from '../lib/infra/notices';
 import { createApp } from './app';
@@ -24,8 +24,19 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * Opens the handlers' pool and its first connection, once DATABASE_URL is set: @databases/pg waits 100 ms before a
+ * pool's first connection, which run.mjs has happen while the database is migrated rather than in the first request.
+ */
+export async function openPool(): Promise<void> {
+  rereadConfig();
+  await pingDatabase(db()).catch(() => undefined); // the requests say what is wrong
+}
+
 export async function serve(): Promise<Running> {
-  const config = readConfig();
+  // the handlers' modules read the configuration when they were loaded, maybe beside the database's start (before
+  // DATABASE_URL was set, scripts/lib/run.mjs): what they read is replaced by the environment as it is now
+  const config = rereadConfig();
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
   // every change to a token or a membership reaches this process's identity cache at once (lib/domain/identity);
   // nothing is cached until the subscription is up, nor while it is being re-made

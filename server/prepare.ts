@@ -1,11 +1,11 @@
 /**
  * What `npm start` does before it serves: the database (DATABASE_URL, or the embedded Postgres under
- * $DATA_DIR/postgres), migrations, and the first org/repo/admin on an empty database. Bundled apart from the server
- * (scripts/start.mjs), so that the handlers' modules read DATABASE_URL only once it is known.
+ * $DATA_DIR/postgres), migrations, and the first org/repo/admin on an empty database. Bundled apart from the server,
+ * whose modules scripts/lib/run.mjs loads while this one waits for Postgres (`hooks`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import createConnectionPool from '@databases/pg';
+import createConnectionPool, { sql } from '@databases/pg';
 import { bootstrap } from '../lib/domain/orgs';
 import { readConfig } from '../lib/infra/config';
 import { type Database, openDatabase } from '../scripts/lib/database';
@@ -13,12 +13,30 @@ import { migrate } from '../scripts/lib/migrate';
 
 export type { Database };
 
-export async function prepare(say: (line: string) => void): Promise<Database> {
+interface Hooks {
+  /** called once Postgres runs (at once for DATABASE_URL's), while it gets ready to accept connections */
+  whileStarting?: () => void;
+  /** called with its URL once it accepts connections, before the migrations */
+  opened?: (url: string) => void;
+}
+
+export async function prepare(say: (line: string) => void, hooks: Hooks = {}): Promise<Database> {
   const config = readConfig();
-  const database = await openDatabase(say);
+  const database = await openDatabase(say, hooks.whileStarting);
   try {
-    await migrate(database.url, say);
+    hooks.opened?.(database.url);
     const pool = createConnectionPool({ connectionString: database.url, bigIntMode: 'number' });
+    // @databases/pg waits 100 ms before a pool's first connection: that wait runs beside the migrations
+    const connected = pool.query(sql`SELECT 1`).then(
+      () => undefined,
+      () => undefined, // bootstrap's own query says what is wrong
+    );
+    await migrate(database.url, say).catch(async (err: unknown) => {
+      await connected;
+      await pool.dispose();
+      throw err;
+    });
+    await connected;
     const created = await bootstrap(pool).finally(() => pool.dispose());
     fs.mkdirSync(config.artifactsDir, { recursive: true });
     if (created) {

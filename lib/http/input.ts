@@ -25,8 +25,11 @@ function checkParameterStrings(values: Record<string, string | undefined>, where
 
 function validator(schema: JSONSchema | undefined, compile: typeof compileBody, where: string, label: string) {
   if (schema === undefined) return (value: unknown) => value;
-  const validate = compile(schema);
+  // compiled on the first request that needs it, not when the module loads: the server loads every handler, and
+  // compiling all of their schemas was most of its start (a route never called costs nothing)
+  let validate: ReturnType<typeof compile> | undefined;
   return (value: unknown) => {
+    validate ??= compile(schema);
     if (!validate(value)) {
       const errors = fieldErrors(validate, where);
       const first = errors[0];
@@ -41,7 +44,7 @@ function validator(schema: JSONSchema | undefined, compile: typeof compileBody, 
 
 /**
  * The input `contract` declares, checked: path and query strings, then path parameters, query parameters and a JSON
- * body against their schemas (AJV, each compiled once, when the handler's module loads), each failure a 400 naming
+ * body against their schemas (AJV, each compiled once, on the first request that needs it), each failure a 400 naming
  * the fields; the checked values (with the schemas' defaults) are left on the context for the handler.
  */
 /**

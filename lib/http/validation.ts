@@ -26,17 +26,19 @@ function ajv(options: { coerceTypes: boolean }) {
 }
 
 // Path and query parameters arrive as strings, so their validator coerces ("20" → 20); bodies are JSON and are
-// taken exactly as sent.
-const forBodies = ajv({ coerceTypes: false });
-const forParameters = ajv({ coerceTypes: true });
+// taken exactly as sent. Each is made on first use: a process that validates nothing does not build them.
+let forBodies: Ajv | undefined;
+let forParameters: Ajv | undefined;
 
-/** Compiles `schema` for a JSON body; call it at module load so each schema compiles once. */
+/** Compiles `schema` for a JSON body; compile each schema once and keep the function. */
 export function compileBody(schema: JSONSchema): ValidateFunction {
+  forBodies ??= ajv({ coerceTypes: false });
   return forBodies.compile(schema as object);
 }
 
 /** Compiles `schema` for path or query parameters, whose strings are coerced to the schema's types. */
 export function compileParameters(schema: JSONSchema): ValidateFunction {
+  forParameters ??= ajv({ coerceTypes: true });
   return forParameters.compile(schema as object);
 }
 

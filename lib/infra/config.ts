@@ -151,12 +151,21 @@ export function config(): Config {
 }
 
 /**
+ * Reads the environment again and makes it this process's configuration: for the server, whose modules may be loaded
+ * (and read the configuration) while its database is being started, before DATABASE_URL is set.
+ */
+export function rereadConfig(): Config {
+  memo = readConfig();
+  return memo;
+}
+
+/**
  * For a server started with PORT=0, once it listens: the port the OS picked stands for PORT from then on, in this
  * process's configuration (PUBLIC_URL's default is made of it).
  */
 export function listeningOn(port: number): void {
   process.env.PORT = String(port);
-  memo = readConfig();
+  rereadConfig();
 }
 
 /** The README's configuration table, row by row, as the schema describes each variable. */

@@ -37,6 +37,11 @@ export interface EmbeddedOptions {
   /** trade durability for speed (tests) */
   fast?: boolean;
   log?: (line: string) => void;
+  /**
+   * Called once, as soon as Postgres runs (its first line of output, or at once when one is running already), so
+   * that the caller may do work of its own while it gets ready to accept connections.
+   */
+  whileStarting?: () => void;
 }
 
 const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
@@ -79,6 +84,12 @@ async function embeddedPostgres() {
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<Database> {
   const log = options.log ?? (() => undefined);
+  let started = false;
+  const whileStarting = () => {
+    if (started) return;
+    started = true;
+    options.whileStarting?.();
+  };
   const dataDir = path.resolve(options.dataDir);
   const ownerFile = `${dataDir}.owner`;
   const passwordFile = passwordFileOf(dataDir);
@@ -118,6 +129,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
       ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
     onLog: (message) => {
+      whileStarting();
       logTail.push(...String(message).split('\n').filter(Boolean));
       logTail.splice(0, Math.max(0, logTail.length - 20));
     },
@@ -144,6 +156,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Database>
   const owner = fs.existsSync(ownerFile) ? Number(fs.readFileSync(ownerFile, 'utf8')) : Number.NaN;
   const ownerAlive = Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner);
   if (running) {
+    whileStarting();
     port = running.port;
     postmaster = running.pid;
     if (port !== options.port) {
@@ -209,14 +222,21 @@ async function createDatabase(url: string, database: string): Promise<void> {
 }
 
 /** `DATABASE_URL` when it is set (nothing is started), else the embedded cluster under `$DATA_DIR/postgres`. */
-export async function openDatabase(log?: (line: string) => void): Promise<Database> {
+export async function openDatabase(
+  log?: (line: string) => void,
+  whileStarting?: EmbeddedOptions['whileStarting'],
+): Promise<Database> {
   // read, not memoised: the caller sets DATABASE_URL from the answer before lib/ reads its configuration
   const { databaseUrl, dataDir, embeddedPgPort } = readConfig();
-  if (databaseUrl) return { url: databaseUrl, stop: async () => undefined };
+  if (databaseUrl) {
+    whileStarting?.();
+    return { url: databaseUrl, stop: async () => undefined };
+  }
   return startEmbedded({
     dataDir: path.join(dataDir, 'postgres'),
     port: embeddedPgPort,
     database: 'gitweave',
     ...(log ? { log } : {}),
+    ...(whileStarting ? { whileStarting } : {}),
   });
 }

@@ -1,4 +1,3 @@
-import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { MIGRATIONS_DIR, migrationFiles, NOT_A_MIGRATION } from '../../lib/infra/migrations';
 
@@ -131,13 +130,17 @@ export async function migrate(
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const files = migrationFiles(dir);
     await checkApplied(client, files);
-    const count = to === undefined ? undefined : await pendingThrough(client, files, to);
+    const last = to ?? [...files.keys()].at(-1);
+    if (last === undefined) return [];
+    const count = await pendingThrough(client, files, last);
     if (count === 0) return [];
+    // loaded only when there is something to apply: most starts have nothing, and its import is a tenth of a start
+    const { runner } = await import('node-pg-migrate');
     const applied = await runner({
       dbClient: client,
       dir,
       direction: 'up',
-      ...(count === undefined ? {} : { count }),
+      ...(to === undefined ? {} : { count }),
       migrationsTable: 'pgmigrations',
       ignorePattern: NOT_A_MIGRATION.source.slice(1, -1),
       checkOrder: true,

@@ -35,11 +35,29 @@ export async function run(bundles, { serveOnly = false } = {}) {
 
   try {
     const { prepare, main } = await bundles();
+    // the server's modules load while Postgres starts (they took a third of the start after it): once it runs, not
+    // before, lest their loading delay its start. serve() reads the configuration again once DATABASE_URL is set. A
+    // module that fails to load is reported once the preparation is done.
+    let loading;
+    const load = () => {
+      loading ??= import(pathToFileURL(main).href);
+      loading.catch(() => undefined);
+      return loading;
+    };
     if (!serveOnly) {
       const bundle = await import(pathToFileURL(prepare).href);
-      database = await bundle.prepare(say);
-      // the handlers read it from the environment, as on Lambda; set before their modules load
-      process.env.DATABASE_URL = database.url;
+      database = await bundle.prepare(say, {
+        whileStarting: load,
+        opened(url) {
+          // the handlers read it from the environment, as on Lambda, when they first query: their pool is opened
+          // while the migrations run
+          process.env.DATABASE_URL = url;
+          load().then(
+            (server) => server.openPool(),
+            () => undefined,
+          );
+        },
+      });
       // a dead embedded Postgres is not waited out: one line naming it, and exit 1 for the service manager to restart
       // the whole (the next start recovers the cluster); a DATABASE_URL's server is awaited, each request a 503 meanwhile
       database.onLost?.((reason) => {
@@ -48,7 +66,7 @@ export async function run(bundles, { serveOnly = false } = {}) {
         process.exit(1);
       });
     }
-    const { serve } = await import(pathToFileURL(main).href);
+    const { serve } = await load();
     running = await serve();
     say(`serving the API on ${running.url} (Ctrl-C stops it)`);
   } catch (err) {
