@@ -2,7 +2,6 @@ import { releaseVisibility } from '../lib/domain/access';
 import { idOfGithubId } from '../lib/domain/githubIds';
 import { getRelease } from '../lib/domain/releases';
 import { Convert } from '../lib/github/convert';
-import { githubRepo } from '../lib/github/request';
 import { http, ok } from '../lib/http';
 import { artifactDownload } from '../lib/http/download';
 import { db } from '../lib/infra/db';
@@ -13,8 +12,7 @@ import { github } from '../schemas/contracts/github';
  * GET /api/v3/repos/{owner}/{repo}/releases/assets/{asset_id}: GitHub's get a release asset; with
  * `Accept: application/octet-stream`, its bytes, as the native download serves them (digests, ranges, revalidation).
  */
-export const handler = http(github.ghGetReleaseAsset, async ({ params, user, origin, header, streaming }) => {
-  const repo = await githubRepo(db(), params, user);
+export const handler = http(github.ghGetReleaseAsset, async ({ params, user, origin, header, streaming, repo }) => {
   const { id, releaseId } = await idOfGithubId(db(), 'artifacts', repo.id, params.asset_id);
   const asset = (await getRelease(db(), repo.id, releaseId, releaseVisibility(user))).artifacts.find(
     (artifact) => artifact.id === id,

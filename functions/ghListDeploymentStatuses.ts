@@ -1,14 +1,13 @@
 import { listStatusEntries } from '../lib/domain/deploymentHistory';
 import { idOfGithubId } from '../lib/domain/githubIds';
 import { Convert } from '../lib/github/convert';
-import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
+import { githubPage, pageLinks } from '../lib/github/request';
 import { http, ok } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 
 /** GET /api/v3/repos/{owner}/{repo}/deployments/{deployment_id}/statuses: GitHub's list deployment statuses, newest first: every status the deployment has taken. */
-export const handler = http(github.ghListDeploymentStatuses, async ({ params, query, user, path, origin }) => {
-  const repo = await githubRepo(db(), params, user);
+export const handler = http(github.ghListDeploymentStatuses, async ({ params, query, path, origin, repo }) => {
   const page = githubPage(query);
   const { id } = await idOfGithubId(db(), 'deployments', repo.id, params.deployment_id);
   const list = await listStatusEntries(db(), id, page);

@@ -1,13 +1,12 @@
 import { listRepoDeployments } from '../lib/domain/deploymentHistory';
 import { Convert } from '../lib/github/convert';
-import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
+import { githubPage, pageLinks } from '../lib/github/request';
 import { http, ok } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 
 /** GET /api/v3/repos/{owner}/{repo}/deployments: GitHub's list deployments, newest first, filtered by environment, ref (a tag), sha and task. */
-export const handler = http(github.ghListDeployments, async ({ params, query, user, path, origin }) => {
-  const repo = await githubRepo(db(), params, user);
+export const handler = http(github.ghListDeployments, async ({ query, path, origin, repo }) => {
   const page = githubPage(query);
   const filter = { environment: query.environment, version: query.ref, commit: query.sha };
   const list = await listRepoDeployments(

@@ -1,14 +1,13 @@
 import { listEnvironments } from '../lib/domain/environments';
 import { Convert } from '../lib/github/convert';
-import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
+import { githubPage, pageLinks } from '../lib/github/request';
 import { http, ok } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 import type { Environment } from '../schemas/environments';
 
 /** GET /api/v3/repos/{owner}/{repo}/environments: GitHub's list environments: the org's, in pipeline order. */
-export const handler = http(github.ghListEnvironments, async ({ params, query, user, path, origin }) => {
-  const repo = await githubRepo(db(), params, user);
+export const handler = http(github.ghListEnvironments, async ({ query, path, origin, repo }) => {
   const page = githubPage(query);
   // an org has a handful of environments: all of them, then GitHub's page of them
   const all: Environment[] = [];

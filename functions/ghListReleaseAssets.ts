@@ -2,14 +2,13 @@ import { releaseVisibility } from '../lib/domain/access';
 import { idOfGithubId } from '../lib/domain/githubIds';
 import { getRelease } from '../lib/domain/releases';
 import { Convert } from '../lib/github/convert';
-import { githubPage, githubRepo, pageLinks } from '../lib/github/request';
+import { githubPage, pageLinks } from '../lib/github/request';
 import { http, ok } from '../lib/http';
 import { db } from '../lib/infra/db';
 import { github } from '../schemas/contracts/github';
 
 /** GET /api/v3/repos/{owner}/{repo}/releases/{release_id}/assets: GitHub's list release assets, oldest first. */
-export const handler = http(github.ghListReleaseAssets, async ({ params, query, user, path, origin }) => {
-  const repo = await githubRepo(db(), params, user);
+export const handler = http(github.ghListReleaseAssets, async ({ params, query, user, path, origin, repo }) => {
   const page = githubPage(query);
   const release = await getRelease(
     db(),

@@ -7,6 +7,13 @@ export interface RepoAccess {
   role: Role;
 }
 
+/** A repo named by GitHub's `{owner}/{repo}` (its org's slug and its name), as seen by one member of its org. */
+export interface NamedRepoAccess extends RepoAccess {
+  owner: string;
+  name: string;
+  createdAt: string;
+}
+
 /**
  * What of a repo's releases a caller sees: drafts only with a token that may create releases (the release scope);
  * to anyone else a draft is a release that does not exist.

@@ -3,7 +3,8 @@ import { decodeCursor, encodeCursor, invalidCursor, keysetPage } from '../infra/
 import { type Queryable, sql } from '../infra/db';
 import { NotFound } from '../infra/errors';
 import { isUuid } from '../infra/ids';
-import type { RepoAccess } from './access';
+import { isoTime } from '../infra/time';
+import type { NamedRepoAccess, RepoAccess } from './access';
 import { REPO_NAME, SLUG_PATTERN } from './orgs';
 
 /**
@@ -56,17 +57,30 @@ export async function listMemberRepos(
 }
 
 /**
- * The repo named `name` in the org `orgRef` (its id or slug), if `userId` is a member of that org; else 404, the same
- * whether the org or repo is missing or the user is not in it.
+ * The repo named `name` in the org `owner` (its id or slug), if `userId` is a member of that org; else 404, the same
+ * whether the org or repo is missing or the user is not in it. With the names GitHub's `{owner}/{repo}` are, and the
+ * time GitHub's repository object shows.
  */
-export async function repoByName(db: Queryable, orgRef: string, name: string, userId: string): Promise<MemberRepo> {
+export async function namedRepoAccess(
+  db: Queryable,
+  owner: string,
+  name: string,
+  userId: string,
+): Promise<NamedRepoAccess> {
   const [row] = await db.query(sql`
-    SELECT r.id, r.name, o.id AS org_id, o.slug, m.role
+    SELECT r.id, r.org_id, m.role, o.slug, r.name, r.created_at
     FROM orgs o
     JOIN memberships m ON m.org_id = o.id AND m.user_id = ${userId}
     JOIN repos r ON r.org_id = o.id AND r.name = ${name}
-    WHERE ${isUuid(orgRef) ? sql`o.id = ${orgRef}` : sql`o.slug = ${orgRef}`}
+    WHERE ${isUuid(owner) ? sql`o.id = ${owner}` : sql`o.slug = ${owner}`}
   `);
-  if (!row) throw new NotFound(`Repo ${orgRef}/${name} was not found`);
-  return { id: row.id, name: row.name, org: { id: row.org_id, slug: row.slug }, role: row.role };
+  if (!row) throw new NotFound(`Repo ${owner}/${name} was not found`);
+  const createdAt = isoTime(row.created_at);
+  return { id: row.id, orgId: row.org_id, role: row.role, owner: row.slug, name: row.name, createdAt };
+}
+
+/** `namedRepoAccess` as the native API shows a repo: with its org and the caller's role there. */
+export async function repoByName(db: Queryable, orgRef: string, name: string, userId: string): Promise<MemberRepo> {
+  const repo = await namedRepoAccess(db, orgRef, name, userId);
+  return { id: repo.id, name: repo.name, org: { id: repo.orgId, slug: repo.owner }, role: repo.role };
 }

@@ -1,19 +1,12 @@
 import type { Deployment } from '../../schemas/deployments';
 import type { Environment } from '../../schemas/environments';
 import type { Release } from '../../schemas/releases';
+import type { NamedRepoAccess } from '../domain/access';
 import type { StatusEntry } from '../domain/deploymentHistory';
-import type { GithubAccount, GithubRepository } from '../domain/githubAccounts';
+import type { GithubAccount } from '../domain/githubAccounts';
 import { type GithubTable, githubIds } from '../domain/githubIds';
 import type { ReleaseArtifact } from '../domain/releaseAssets';
 import type { Queryable } from '../infra/db';
-
-/** What a converter needs to know of the repo: GitHub's `{owner}/{repo}` and our ids. */
-export interface GithubRepo {
-  id: string;
-  orgId: string;
-  owner: string;
-  name: string;
-}
 
 type Person = { id: string; name: string };
 
@@ -41,7 +34,7 @@ export class Convert {
 
   private constructor(
     readonly origin: string,
-    readonly repo: GithubRepo,
+    readonly repo: NamedRepoAccess,
     private readonly id: (table: GithubTable, id: string) => number,
   ) {
     this.api = `${origin}/api/v3`;
@@ -52,7 +45,7 @@ export class Convert {
   static async of(
     db: Queryable,
     origin: string,
-    repo: GithubRepo,
+    repo: NamedRepoAccess,
     objects: {
       releases?: Release[];
       deployments?: Deployment[];
@@ -231,12 +224,14 @@ export function accountView(origin: string, account: GithubAccount) {
  * is seen by its org's members only: private), and the caller's permissions as its role gives them (a developer may
  * release and deploy where it is not protected: push; a release manager also runs the org's environments: maintain).
  */
-export function repositoryView(origin: string, repo: GithubRepository) {
+export function repositoryView(origin: string, repo: NamedRepoAccess) {
   const api = `${origin}/api/v3`;
   const repoUrl = `${api}/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
+  // repos have no sequence of their own: GitHub's integer id is the first 48 bits of the repo's uuid
+  const id = Number.parseInt(repo.id.replace(/-/g, '').slice(0, 12), 16);
   return {
-    id: repo.githubId,
-    node_id: `R_${repo.githubId}`,
+    id,
+    node_id: `R_${id}`,
     name: repo.name,
     full_name: `${repo.owner}/${repo.name}`,
     owner: {

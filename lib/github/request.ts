@@ -1,18 +1,3 @@
-import type { RepoAccess } from '../domain/access';
-import { repoByName } from '../domain/repos';
-import type { Queryable } from '../infra/db';
-import type { GithubRepo } from './convert';
-
-/** The repo `{owner}/{repo}` (org slug / repo name) for a member of its org; to anyone else it does not exist. */
-export async function githubRepo(
-  db: Queryable,
-  params: { owner: string; repo: string },
-  user: { id: string },
-): Promise<GithubRepo & RepoAccess> {
-  const repo = await repoByName(db, params.owner, params.repo, user.id);
-  return { id: repo.id, orgId: repo.org.id, role: repo.role, owner: repo.org.slug, name: repo.name };
-}
-
 /** One page of a GitHub list: 1-based `page`, `per_page` at most 100 (GitHub reads more as 100). */
 export interface GithubPage {
   page: number;

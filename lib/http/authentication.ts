@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Scope } from '../../schemas/tokens';
 import { authenticate } from '../domain/identity';
+import { namedRepoAccess } from '../domain/repos';
 import { db } from '../infra/db';
 import { BadRequest, Forbidden, NotFound, Unauthorized } from '../infra/errors';
 import { isUuid } from '../infra/ids';
@@ -44,13 +45,19 @@ export function authentication(scope: Scope | null): MiddlewareObj<Event, Result
 /**
  * The repo the path names, for a member of its org: a repo in an org the caller is not in is reported exactly like
  * a repo that does not exist (404), so nothing leaks across orgs. Runs after the input checks, so that a malformed
- * request is a 400 whoever sends it.
+ * request is a 400 whoever sends it. A native path names the repo by id, which the token's lookup resolved; GitHub's
+ * names it `{owner}/{repo}` (org slug and repo name), resolved here with the names, which its URLs are built from.
  */
 export function repoMembership(): MiddlewareObj<Event, Result, Error, StackContext> {
   return {
     before: async (request) => {
-      const access = request.context.repoAccess;
-      if (!access) throw new NotFound(`Repo ${request.event.pathParameters?.repo ?? ''} was not found`);
+      const params = request.context.input?.params as { owner?: string; repo?: string } | undefined;
+      if (params?.owner !== undefined && params.repo !== undefined && request.context.user) {
+        request.context.repoAccess = await namedRepoAccess(db(), params.owner, params.repo, request.context.user.id);
+      }
+      if (!request.context.repoAccess) {
+        throw new NotFound(`Repo ${request.event.pathParameters?.repo ?? ''} was not found`);
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { RepoAccess } from '../domain/access';
+import type { NamedRepoAccess, RepoAccess } from '../domain/access';
 import type { User } from '../domain/identity';
 
 export type Event = APIGatewayProxyEventV2;
@@ -25,8 +25,11 @@ export interface StackContext extends Context {
   requestId?: string;
   /** set by `authentication` */
   user?: User;
-  /** set by `authentication` when the path names a repo by id: the caller's access to it (null: none) */
-  repoAccess?: RepoAccess | null;
+  /**
+   * set by `authentication` when the path names a repo by id, by `repoMembership` when it names one by GitHub's
+   * `{owner}/{repo}`: the caller's access to it (null: none)
+   */
+  repoAccess?: RepoAccess | NamedRepoAccess | null;
   /** set by `idempotency().claim`: the key of a first request, whose answer `keep` stores */
   idempotencyKey?: string;
   /** set by `idempotency().claim`: the stored answer of a repeated request, which the handler step sends instead */

@@ -4,9 +4,9 @@ import { releaseVisibility } from '../domain/access';
 import type { User } from '../domain/identity';
 import { listReleaseDetails } from '../domain/releaseDetails';
 import { getRelease, latestReleaseId } from '../domain/releases';
+import { namedRepoAccess } from '../domain/repos';
 import { normalizeVersion } from '../domain/versions';
 import { Convert } from '../github/convert';
-import { githubRepo } from '../github/request';
 import { db } from '../infra/db';
 import { HttpProblem } from '../infra/errors';
 import { checkLimits, fieldError, githubSchema, pageSize } from './githubGraphqlSchema';
@@ -79,7 +79,7 @@ function releaseNode(release: Release, convert: Convert, latest: () => Promise<s
 
 function repositoryNode(caller: Caller) {
   return async ({ owner, name }: { owner: string; name: string }) => {
-    const repo = await githubRepo(db(), { owner, repo: name }, caller.user).catch((error: unknown) =>
+    const repo = await namedRepoAccess(db(), owner, name, caller.user.id).catch((error: unknown) =>
       asGraphqlError(error, `a Repository with the name '${owner}/${name}'`),
     );
     let latest: Promise<string | null> | undefined;

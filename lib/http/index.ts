@@ -3,7 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Context } from 'aws-lambda';
 import type { Contract } from '../../schemas/contract';
 import type { Scope } from '../../schemas/tokens';
-import type { RepoAccess } from '../domain/access';
+import type { NamedRepoAccess, RepoAccess } from '../domain/access';
 import type { User } from '../domain/identity';
 import { config } from '../infra/config';
 import { accessLog } from './accessLog';
@@ -44,9 +44,12 @@ export interface Request<P, Q, B> {
   streaming: boolean;
 }
 
-/** Who calls, as authentication resolved it: nobody on a public endpoint; on a repo's routes, the caller's access. */
-type Caller<S, A> = (S extends 'public' ? unknown : { user: User }) &
-  (A extends 'repo' ? { repo: RepoAccess } : unknown);
+/**
+ * Who calls, as authentication resolved it: nobody on a public endpoint; on a repo's routes, the caller's access (with
+ * the names, where the path names the repo as GitHub does: `{owner}/{repo}`).
+ */
+type Caller<S, A, P> = (S extends 'public' ? unknown : { user: User }) &
+  (A extends 'repo' ? { repo: P extends { owner: string; repo: string } ? NamedRepoAccess : RepoAccess } : unknown);
 
 /**
  * Where clients reach the API, for the absolute URLs GitHub's bodies and Link headers hold: PUBLIC_URL, never the
@@ -99,7 +102,7 @@ export function stack(contract: Contract): Array<{ step: string; middleware: Mid
  */
 export function http<P, Q, B, S extends Scope | null | 'public', A extends 'repo' | undefined>(
   contract: Contract<P, Q, B, S, A>,
-  fn: (request: Request<P, Q, B> & Caller<S, A>) => Promise<HttpResponse>,
+  fn: (request: Request<P, Q, B> & Caller<S, A, P>) => Promise<HttpResponse>,
 ) {
   config(); // a bad environment stops a function at load, naming the variable, rather than failing its requests
   const handler = middy<Event, Result, Error, StackContext>()
@@ -119,14 +122,15 @@ export function http<P, Q, B, S extends Scope | null | 'public', A extends 'repo
         bytes: given.bytes,
         raw: given.raw,
         user: context.user,
-        repo: context.repoAccess ?? undefined,
+        // with the names where the path names the repo as GitHub does (`Caller` says which; `repo membership` finds it)
+        repo: (context.repoAccess ?? undefined) as NamedRepoAccess | undefined,
         path: event.rawPath ?? '',
         origin: originOf(event),
         requestId,
         remainingMs: () => context.getRemainingTimeInMillis(),
         header: (name: string) => event.headers?.[name],
         streaming,
-      } as Request<P, Q, B> & Caller<S, A>;
+      } as Request<P, Q, B> & Caller<S, A, P>;
       const response = await fn(request);
       if (response.file) return fileResult({ ...response, file: response.file }, requestId, streaming);
       return serialise(response, requestId);

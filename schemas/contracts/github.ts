@@ -20,19 +20,21 @@ import {
 } from '../github';
 
 /**
- * A route of the GitHub-compatible surface: `docs` its page under https://docs.github.com/rest/, `resource` what its
- * field errors are about; it answers GitHub's object, 201 to a POST, and nothing (204) to a DELETE.
+ * A route of the GitHub-compatible surface, on a repo named `{owner}/{repo}` (its org's slug and its name, which only
+ * its org's members see): `docs` its page under https://docs.github.com/rest/, `resource` what its field errors are
+ * about; it answers GitHub's object, 201 to a POST, and nothing (204) to a DELETE.
  */
 function route<P = undefined, Q = undefined, B = undefined, const S extends Audience = Audience>(
   docs: string,
   resource: string,
-  spec: Omit<Contract<P, Q, B, S, undefined>, 'github' | 'success'>,
-): Contract<P, Q, B, S, undefined> {
+  spec: Omit<Contract<P, Q, B, S, 'repo'>, 'github' | 'success' | 'access'>,
+): Contract<P, Q, B, S, 'repo'> {
   const success =
     spec.method === 'DELETE'
       ? { status: 204, schema: null }
       : { status: spec.method === 'POST' ? 201 : 200, schema: githubObject };
-  return contract({ ...spec, success, github: { docs: `https://docs.github.com/rest/${docs}`, resource } });
+  const github = { docs: `https://docs.github.com/rest/${docs}`, resource };
+  return contract({ ...spec, success, github, access: 'repo' });
 }
 
 /** The routes of github. */

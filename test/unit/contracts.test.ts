@@ -41,10 +41,11 @@ describe('the contracts', () => {
     }
   });
 
-  it('check repo membership on every route of the native API that names a repo, and on no other', () => {
+  it('check repo membership on every route that names a repo (by id, or as GitHub does: {owner}/{repo}), and on no other', () => {
     for (const [name, contract] of routes) {
       const native = contract.path.startsWith('/api/v1/') && contract.path.includes('{repo}');
-      expect([name, contract.access === 'repo']).toEqual([name, native]);
+      const github = /^\/api\/(v3|uploads)\/repos\/\{owner\}\/\{repo\}/.test(contract.path);
+      expect([name, contract.access === 'repo']).toEqual([name, native || github]);
     }
   });
 });
