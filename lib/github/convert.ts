@@ -219,6 +219,11 @@ export function accountView(origin: string, account: GithubAccount) {
   };
 }
 
+/** GitHub's integer id of a row with no sequence of its own (repos, orgs): the first 48 bits of its uuid. */
+function idOfUuid(uuid: string): number {
+  return Number.parseInt(uuid.replace(/-/g, '').slice(0, 12), 16);
+}
+
 /**
  * GitHub's repository object with what its clients read: ids, names, the owner (an organization), visibility (a repo
  * is seen by its org's members only: private), and the caller's permissions as its role gives them (a developer may
@@ -227,8 +232,7 @@ export function accountView(origin: string, account: GithubAccount) {
 export function repositoryView(origin: string, repo: NamedRepoAccess) {
   const api = `${origin}/api/v3`;
   const repoUrl = `${api}/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;
-  // repos have no sequence of their own: GitHub's integer id is the first 48 bits of the repo's uuid
-  const id = Number.parseInt(repo.id.replace(/-/g, '').slice(0, 12), 16);
+  const id = idOfUuid(repo.id);
   return {
     id,
     node_id: `R_${id}`,
@@ -236,7 +240,7 @@ export function repositoryView(origin: string, repo: NamedRepoAccess) {
     full_name: `${repo.owner}/${repo.name}`,
     owner: {
       login: repo.owner,
-      id: Number.parseInt(repo.orgId.replace(/-/g, '').slice(0, 12), 16),
+      id: idOfUuid(repo.orgId),
       type: 'Organization',
       site_admin: false,
       url: `${api}/orgs/${encodeURIComponent(repo.owner)}`,
